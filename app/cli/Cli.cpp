@@ -1,0 +1,95 @@
+// Command dispatch, --help and --version.
+#include "cli/Cli.h"
+
+#include "cli/CliOutput.h"
+#include "core/Version.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+
+#include <array>
+#include <cstring>
+
+namespace lookalike::cli {
+
+namespace {
+
+struct Command {
+    const char *name;
+    const char *summary;
+    int (*run)(const QStringList &args);
+};
+
+constexpr std::array kCommands{
+    Command{"embed", "Embed images and texts with a SigLIP checkpoint; print embeddings and logits", &embedCommand},
+};
+
+QString usage()
+{
+    QString text = QStringLiteral(
+        "Usage: lookalike                      open the reviewer GUI\n"
+        "       lookalike <command> [options]  run a command (lookalike <command> --help for its options)\n"
+        "\nCommands:\n");
+    for (const Command &c : kCommands)
+        text += QStringLiteral("  %1  %2\n").arg(QLatin1String(c.name).leftJustified(10), QLatin1String(c.summary));
+    text += QStringLiteral("\nOptions:\n  -h, --help     show this help\n  -v, --version  show the version\n");
+    return text;
+}
+
+const Command *findCommand(const char *name)
+{
+    for (const Command &c : kCommands)
+        if (std::strcmp(c.name, name) == 0)
+            return &c;
+    return nullptr;
+}
+
+bool isHelpOrVersion(const char *arg)
+{
+    for (const char *flag : {"-h", "--help", "help", "-v", "--version", "version"})
+        if (std::strcmp(arg, flag) == 0)
+            return true;
+    return false;
+}
+
+} // namespace
+
+bool isCliInvocation(int argc, char **argv)
+{
+    if (argc < 2)
+        return false;
+    const char *first = argv[1];
+    if (isHelpOrVersion(first) || findCommand(first))
+        return true;
+    // A word that is neither a command nor an existing path (a project folder, later) is a
+    // mistyped command: answer on the terminal instead of opening a window.
+    return first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(first));
+}
+
+int run(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("lookalike"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LOOKALIKE_VERSION));
+    const QStringList args = QCoreApplication::arguments();
+    const QString first = args.value(1);
+
+    if (first == QLatin1String("-v") || first == QLatin1String("--version") || first == QLatin1String("version")) {
+        printOut(QStringLiteral("lookalike %1\n").arg(QStringLiteral(LOOKALIKE_VERSION)));
+        return Success;
+    }
+    if (first == QLatin1String("-h") || first == QLatin1String("--help") || first == QLatin1String("help")) {
+        printOut(usage());
+        return Success;
+    }
+    const Command *command = findCommand(argv[1]);
+    if (!command) {
+        printError(QStringLiteral("unknown command '%1' (see lookalike --help)").arg(first));
+        return UsageError;
+    }
+    QStringList commandArgs = args.mid(2);
+    commandArgs.prepend(QStringLiteral("lookalike ") + first);
+    return command->run(commandArgs);
+}
+
+} // namespace lookalike::cli

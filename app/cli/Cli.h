@@ -1,0 +1,18 @@
+// The command-line interface: `lookalike <command> [options]`.
+#pragma once
+
+#include <QStringList>
+
+namespace lookalike::cli {
+
+// Exit statuses shared by every command.
+enum ExitStatus { Success = 0, Failure = 1, UsageError = 2 };
+
+// True when argv asks for the CLI (a known command, --help or --version, or an unknown word).
+bool isCliInvocation(int argc, char **argv);
+int run(int argc, char **argv);
+
+// Commands: each parses its own options from `args` (args[0] is "lookalike <command>").
+int embedCommand(const QStringList &args);
+
+} // namespace lookalike::cli

@@ -1,0 +1,211 @@
+// `lookalike embed`: images and texts through a SigLIP checkpoint, as JSON or a table.
+#include "cli/Cli.h"
+#include "cli/CliOutput.h"
+
+#include "core/model/SiglipPipeline.h"
+
+#include <QCommandLineParser>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+
+namespace lookalike::cli {
+
+namespace {
+
+QJsonArray toJsonArray(std::span<const float> values)
+{
+    QJsonArray a;
+    for (float v : values)
+        a.append(static_cast<double>(v)); // exact: every float is a double
+    return a;
+}
+
+QJsonObject modelJson(const SiglipPipeline &p)
+{
+    QJsonObject m;
+    m.insert(QStringLiteral("folder"), QString::fromStdString(p.folder().string()));
+    m.insert(QStringLiteral("config"), QJsonDocument::fromJson(QByteArray::fromStdString(p.config().toJson())).object());
+    if (p.hasVision())
+        m.insert(QStringLiteral("preprocessing"),
+                 QJsonDocument::fromJson(QByteArray::fromStdString(p.imagePreprocessor().config().toJson())).object());
+    if (p.hasText())
+        m.insert(QStringLiteral("max_length"), p.tokenizer().maxLength());
+    if (p.config().isDualEncoder()) {
+        m.insert(QStringLiteral("logit_scale"), static_cast<double>(p.model().logitScale()));
+        m.insert(QStringLiteral("exp_logit_scale"), std::exp(static_cast<double>(p.model().logitScale())));
+        m.insert(QStringLiteral("logit_bias"), static_cast<double>(p.model().logitBias()));
+    }
+    m.insert(QStringLiteral("threads"), SiglipModel::threadCount());
+    return m;
+}
+
+double norm(std::span<const float> v)
+{
+    double s = 0;
+    for (float x : v)
+        s += static_cast<double>(x) * x;
+    return std::sqrt(s);
+}
+
+QString preview(std::span<const float> v)
+{
+    QStringList parts;
+    for (std::size_t i = 0; i < std::min<std::size_t>(4, v.size()); ++i)
+        parts << QString::number(static_cast<double>(v[i]), 'f', 4);
+    return QStringLiteral("[") + parts.join(QStringLiteral(", ")) + QStringLiteral(", ...]");
+}
+
+QString ellipsize(const QString &s, int width)
+{
+    QString oneLine = s.simplified();
+    return oneLine.size() <= width ? oneLine : oneLine.left(width - 1) + QChar(0x2026);
+}
+
+QString table(const SiglipPipeline &p, const QStringList &files, const FloatMatrix &images, const QStringList &texts,
+              const std::vector<std::vector<std::int64_t>> &ids, const FloatMatrix &textEmb, const FloatMatrix &logits)
+{
+    const SiglipConfig &c = p.config();
+    QString out = QStringLiteral("Model    %1 (%2)\n").arg(QString::fromStdString(p.folder().string()),
+                                                          QString::fromStdString(c.modelType));
+    if (c.vision)
+        out += QStringLiteral("Vision   hidden %1, %2 layers, %3 heads, patch %4, image %5x%5\n")
+                   .arg(c.vision->hiddenSize).arg(c.vision->numHiddenLayers).arg(c.vision->numAttentionHeads)
+                   .arg(c.vision->patchSize).arg(c.vision->imageSize);
+    if (c.text)
+        out += QStringLiteral("Text     hidden %1, %2 layers, %3 heads, vocab %4, length %5\n")
+                   .arg(c.text->hiddenSize).arg(c.text->numHiddenLayers).arg(c.text->numAttentionHeads)
+                   .arg(c.text->vocabSize).arg(p.tokenizer().maxLength());
+    if (!files.isEmpty()) {
+        out += QStringLiteral("\nImages (%1 dimensions)\n").arg(images.cols);
+        for (int i = 0; i < files.size(); ++i)
+            out += QStringLiteral("  %1  %2  norm %3  %4\n")
+                       .arg(i, 2)
+                       .arg(ellipsize(files[i], 40).leftJustified(40))
+                       .arg(norm(images.row(i)), 0, 'f', 4)
+                       .arg(preview(images.row(i)));
+    }
+    if (!texts.isEmpty()) {
+        out += QStringLiteral("\nTexts (%1 dimensions)\n").arg(textEmb.cols);
+        for (int i = 0; i < texts.size(); ++i) {
+            QStringList idList;
+            for (auto id : ids[static_cast<std::size_t>(i)])
+                idList << QString::number(id);
+            out += QStringLiteral("  %1  %2  norm %3  ids %4\n")
+                       .arg(i, 2)
+                       .arg(ellipsize(texts[i], 40).leftJustified(40))
+                       .arg(norm(textEmb.row(i)), 0, 'f', 4)
+                       .arg(idList.join(QLatin1Char(' ')));
+        }
+    }
+    if (logits.rows > 0 && logits.cols > 0) {
+        out += QStringLiteral("\nLogits per image (sigmoid probability in brackets)\n            ");
+        for (int j = 0; j < texts.size(); ++j)
+            out += QStringLiteral("text %1").arg(j).leftJustified(18);
+        out += QLatin1Char('\n');
+        for (std::int64_t i = 0; i < logits.rows; ++i) {
+            out += QStringLiteral("  image %1  ").arg(i, -2);
+            for (std::int64_t j = 0; j < logits.cols; ++j) {
+                const double l = logits.at(i, j);
+                out += QStringLiteral("%1 (%2)").arg(l, 7, 'f', 3).arg(1.0 / (1.0 + std::exp(-l)), 0, 'f', 3).leftJustified(18);
+            }
+            out += QLatin1Char('\n');
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+int embedCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Embed images and texts with a Hugging Face SigLIP checkpoint folder, exactly as transformers does.\n"
+        "Embeddings are unnormalised (get_image_features / get_text_features); logits_per_image has one row "
+        "per image and one column per text."));
+    parser.addHelpOption();
+    const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("Checkpoint folder (config.json, model.safetensors, ...)."), QStringLiteral("DIR"));
+    const QCommandLineOption imageOpt(QStringLiteral("image"), QStringLiteral("Image file to embed (repeatable)."), QStringLiteral("FILE"));
+    const QCommandLineOption textOpt(QStringLiteral("text"), QStringLiteral("Text to embed (repeatable)."), QStringLiteral("STRING"));
+    const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Print one JSON document instead of a table."));
+    const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption batchOpt(QStringLiteral("batch-size"), QStringLiteral("Images or texts per forward pass (default 32)."), QStringLiteral("N"), QStringLiteral("32"));
+    parser.addOptions({modelOpt, imageOpt, textOpt, jsonOpt, threadsOpt, batchOpt});
+    if (!parser.parse(args)) {
+        printError(parser.errorText());
+        return UsageError;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        printOut(parser.helpText());
+        return Success;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        printError(QStringLiteral("unexpected argument '%1' (use --image FILE or --text STRING)").arg(parser.positionalArguments().first()));
+        return UsageError;
+    }
+    if (!parser.isSet(modelOpt)) {
+        printError(QStringLiteral("embed needs --model DIR"));
+        return UsageError;
+    }
+    bool threadsOk = false, batchOk = false;
+    SiglipPipeline::Options options;
+    options.threads = parser.value(threadsOpt).toInt(&threadsOk);
+    options.batchSize = parser.value(batchOpt).toInt(&batchOk);
+    if (!threadsOk || options.threads < 0 || !batchOk || options.batchSize < 1) {
+        printError(QStringLiteral("--threads must be >= 0 and --batch-size >= 1"));
+        return UsageError;
+    }
+    const QStringList files = parser.values(imageOpt);
+    const QStringList texts = parser.values(textOpt);
+
+    return guarded([&] {
+        const SiglipPipeline pipeline = SiglipPipeline::load(parser.value(modelOpt).toStdString(), options);
+        std::vector<std::filesystem::path> paths;
+        for (const QString &f : files)
+            paths.emplace_back(f.toStdString());
+        std::vector<std::string> textList;
+        for (const QString &t : texts)
+            textList.push_back(t.toStdString());
+
+        const FloatMatrix images = paths.empty() ? FloatMatrix() : pipeline.embedImageFiles(paths);
+        std::vector<std::vector<std::int64_t>> ids;
+        const FloatMatrix textEmb = textList.empty() ? FloatMatrix() : pipeline.embedTexts(textList, &ids);
+        const bool withLogits = !paths.empty() && !textList.empty() && pipeline.config().isDualEncoder();
+        const FloatMatrix logits = withLogits ? pipeline.logitsPerImage(images, textEmb) : FloatMatrix();
+
+        if (!parser.isSet(jsonOpt)) {
+            printOut(table(pipeline, files, images, texts, ids, textEmb, logits));
+            return int(Success);
+        }
+        QJsonObject doc;
+        doc.insert(QStringLiteral("model"), modelJson(pipeline));
+        QJsonArray imageArray;
+        for (int i = 0; i < files.size(); ++i)
+            imageArray.append(QJsonObject{{QStringLiteral("file"), files[i]},
+                                          {QStringLiteral("embedding"), toJsonArray(images.row(i))}});
+        doc.insert(QStringLiteral("images"), imageArray);
+        QJsonArray textArray;
+        for (int i = 0; i < texts.size(); ++i) {
+            QJsonArray idArray;
+            for (auto id : ids[static_cast<std::size_t>(i)])
+                idArray.append(static_cast<qint64>(id));
+            textArray.append(QJsonObject{{QStringLiteral("text"), texts[i]},
+                                         {QStringLiteral("input_ids"), idArray},
+                                         {QStringLiteral("embedding"), toJsonArray(textEmb.row(i))}});
+        }
+        doc.insert(QStringLiteral("texts"), textArray);
+        if (withLogits) {
+            QJsonArray rows;
+            for (std::int64_t i = 0; i < logits.rows; ++i)
+                rows.append(toJsonArray(logits.row(i)));
+            doc.insert(QStringLiteral("logits_per_image"), rows);
+        }
+        printOut(QString::fromUtf8(QJsonDocument(doc).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+        return int(Success);
+    });
+}
+
+} // namespace lookalike::cli

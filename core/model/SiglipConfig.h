@@ -1,0 +1,67 @@
+// The architecture of a SigLIP checkpoint, read from its config.json with Hugging Face's
+// defaults applied for every key the file leaves out (save_pretrained writes only the
+// keys that differ from the defaults). Plain C++: safe to include next to LibTorch.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace lookalike {
+
+// Settings shared by the vision and the text transformer.
+struct SiglipTowerConfig {
+    int hiddenSize = 768;
+    int intermediateSize = 3072;
+    int numHiddenLayers = 12;
+    int numAttentionHeads = 12;
+    std::string hiddenAct = "gelu_pytorch_tanh";
+    double layerNormEps = 1e-6;
+
+    int headDim() const { return hiddenSize / numAttentionHeads; }
+};
+
+struct SiglipVisionConfig : SiglipTowerConfig {
+    int numChannels = 3;
+    int imageSize = 224;
+    int patchSize = 16;
+
+    int patchesPerSide() const { return imageSize / patchSize; }
+    int numPatches() const { return patchesPerSide() * patchesPerSide(); }
+    int embeddingSize() const { return hiddenSize; } // the attention-pooling head keeps the width
+};
+
+struct SiglipTextConfig : SiglipTowerConfig {
+    int vocabSize = 32000;
+    int maxPositionEmbeddings = 64;
+    int projectionSize = 0; // 0: not in the file, i.e. hiddenSize (newer transformers write it)
+
+    int embeddingSize() const { return projectionSize > 0 ? projectionSize : hiddenSize; }
+};
+
+struct SiglipConfig {
+    // "siglip" (both towers), "siglip_vision_model" or "siglip_text_model".
+    std::string modelType = "siglip";
+    std::optional<SiglipVisionConfig> vision;
+    std::optional<SiglipTextConfig> text;
+
+    bool hasVision() const { return vision.has_value(); }
+    bool hasText() const { return text.has_value(); }
+    bool isDualEncoder() const { return hasVision() && hasText(); }
+    // Width of the embeddings this model produces (vision's if it has a vision tower).
+    int embeddingSize() const;
+
+    // Parse and validate. `fileForErrors` names the file in error messages.
+    static SiglipConfig fromJson(const std::string &json, const std::string &fileForErrors);
+    static SiglipConfig fromFile(const std::filesystem::path &configJson);
+
+    // Throws Error(InvalidConfig) if the architecture cannot work.
+    void validate(const std::string &fileForErrors) const;
+
+    // The effective configuration as JSON, every key written (defaults included).
+    std::string toJson() const;
+    // config.json as Hugging Face would write it for this architecture (used to write checkpoints).
+    std::string toHuggingFaceJson() const;
+};
+
+} // namespace lookalike

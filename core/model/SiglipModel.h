@@ -1,0 +1,65 @@
+// The SigLIP vision and text towers, run with LibTorch (float32, inference mode, batched),
+// numerically as transformers' SiglipModel (eager attention). LibTorch stays inside
+// SiglipModel.cpp: this header is plain C++.
+#pragma once
+
+#include "core/model/SiglipConfig.h"
+#include "core/util/FloatMatrix.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace lookalike {
+
+class SafetensorsFile;
+
+class SiglipModel {
+public:
+    // Checks every tensor the config needs (presence, shape) and loads it as float32.
+    // Throws lookalike::Error naming the weights file and the tensor.
+    static SiglipModel load(const SafetensorsFile &weights, const SiglipConfig &config);
+    static SiglipModel load(const std::filesystem::path &weightsFile, const SiglipConfig &config);
+
+    SiglipModel(SiglipModel &&) noexcept;
+    SiglipModel &operator=(SiglipModel &&) noexcept;
+    ~SiglipModel();
+
+    const SiglipConfig &config() const;
+
+    // pixelValues: count x 3 x S x S (CHW per image, as ImagePreprocessor writes them).
+    // Returns count x D, the unnormalised pooled embeddings (get_image_features).
+    FloatMatrix embedImages(std::span<const float> pixelValues, std::int64_t count) const;
+
+    // inputIds: n sequences of one common length L <= max_position_embeddings (padded by the
+    // tokenizer). Returns n x D, the unnormalised text embeddings (get_text_features).
+    FloatMatrix embedTexts(const std::vector<std::vector<std::int64_t>> &inputIds) const;
+
+    // Intermediate values of one input, for parity tests against transformers:
+    // hiddenStates[0] = embeddings, [i] = after encoder layer i (each L x hidden);
+    // finalNorm = post_layernorm / final_layer_norm output; pooled = 1 x D embedding.
+    struct Trace {
+        std::vector<FloatMatrix> hiddenStates;
+        FloatMatrix finalNorm;
+        FloatMatrix pooled;
+    };
+    Trace traceImage(std::span<const float> pixelValues) const;
+    Trace traceText(const std::vector<std::int64_t> &inputIds) const;
+
+    // The learned logit scale (log space, as stored) and bias; 0 when the checkpoint has one tower.
+    float logitScale() const;
+    float logitBias() const;
+
+    // LibTorch intra-op threads (process-wide). 0 = one per core.
+    static void setThreadCount(int threads);
+    static int threadCount();
+
+private:
+    struct Impl;
+    explicit SiglipModel(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace lookalike

@@ -1,0 +1,66 @@
+// A whole Hugging Face SigLIP checkpoint folder in one object: config, image preprocessor,
+// tokenizer and towers. What transformers' SiglipModel + SiglipProcessor do, from files
+// to embeddings and logits. No LibTorch in this header.
+#pragma once
+
+#include "core/model/ImagePreprocessor.h"
+#include "core/model/SiglipConfig.h"
+#include "core/model/SiglipModel.h"
+#include "core/model/SiglipTokenizer.h"
+#include "core/util/FloatMatrix.h"
+
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lookalike {
+
+class SiglipPipeline {
+public:
+    struct Options {
+        int threads = 0;      // intra-op threads for LibTorch; 0 = one per core
+        int batchSize = 32;   // images or texts per forward pass
+    };
+
+    // Loads config.json, model.safetensors and, for the towers present, preprocessor_config.json
+    // and the tokenizer files. Throws lookalike::Error naming the file and the problem.
+    static SiglipPipeline load(const std::filesystem::path &folder, const Options &options);
+    static SiglipPipeline load(const std::filesystem::path &folder) { return load(folder, Options{}); }
+
+    SiglipPipeline(SiglipPipeline &&) noexcept;
+    SiglipPipeline &operator=(SiglipPipeline &&) noexcept;
+    ~SiglipPipeline();
+
+    const std::filesystem::path &folder() const;
+    const SiglipConfig &config() const;
+    const SiglipModel &model() const;
+    bool hasVision() const;
+    bool hasText() const;
+    const ImagePreprocessor &imagePreprocessor() const; // requires hasVision()
+    const SiglipTokenizer &tokenizer() const;           // requires hasText()
+
+    // Image files -> n x D embeddings (unnormalised, as get_image_features).
+    FloatMatrix embedImageFiles(const std::vector<std::filesystem::path> &files) const;
+    FloatMatrix embedImages(const std::vector<RgbImage> &images) const;
+    // Texts -> n x D embeddings (unnormalised, as get_text_features). `inputIds`, if given,
+    // receives the token ids of each text.
+    FloatMatrix embedTexts(const std::vector<std::string> &texts,
+                           std::vector<std::vector<std::int64_t>> *inputIds = nullptr) const;
+    // logits_per_image: images x texts = cos(image, text) * exp(logit_scale) + logit_bias.
+    FloatMatrix logitsPerImage(const FloatMatrix &imageEmbeddings, const FloatMatrix &textEmbeddings) const;
+
+private:
+    // Runs `count` images in batches; `fill(i, out)` writes image i's pixel values.
+    FloatMatrix embedPixelBatches(std::size_t count,
+                                  const std::function<void(std::size_t, std::span<float>)> &fill) const;
+
+    struct Impl;
+    explicit SiglipPipeline(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace lookalike

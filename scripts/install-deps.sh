@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Lookalike needs to build, test and run.
+# Idempotent: apt-get skips what is already there. Run as root or with sudo.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config ccache git
+  # Qt 6.4: Widgets, Sql (+ SQLite driver), Concurrent, Test, Charts
+  qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-charts-dev libqt6opengl6-dev libgl-dev
+  # LibTorch 1.13 and an optimised BLAS for it. libopenblas0-openmp uses OpenMP,
+  # like LibTorch, so their thread pools do not fight; the reference BLAS that
+  # libtorch-dev would otherwise pull in is ~30x slower.
+  libtorch-dev libopenblas0-openmp
+  # image decoding, nearest neighbours, tokenizer
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libfaiss-dev libsentencepiece-dev
+  # headless GUI runs (screenshots) and fonts for offscreen rendering
+  xvfb xauth fonts-dejavu-core
+)
+
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Make sure libblas.so.3 / liblapack.so.3 resolve to OpenBLAS (OpenMP flavour),
+# not the reference implementation.
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+for lib in libblas.so.3 liblapack.so.3; do
+  alt="/usr/lib/${arch}/openblas-openmp/${lib}"
+  if [ -e "$alt" ]; then
+    $SUDO update-alternatives --set "${lib}-${arch}" "$alt" >/dev/null
+  fi
+done
