@@ -31,7 +31,8 @@ public:
     std::vector<std::string> tokenize(std::string_view utf8) const;
 
     // HF tokenizer(text, padding="max_length", truncation=True).input_ids: exactly
-    // maxLength() ids when `pad` is true; without padding, the truncated ids plus eos.
+    // maxLength() ids when `pad` is true. With `pad` false, HF tokenizer(text).input_ids:
+    // no padding and no truncation (may exceed maxLength()), eos appended unless last.
     std::vector<std::int64_t> encode(std::string_view utf8, bool pad = true) const;
 
     int maxLength() const;
