@@ -3,6 +3,7 @@
 
 #include "cli/CliOutput.h"
 #include "core/Version.h"
+#include "core/model/SiglipTokenizer.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -31,7 +32,7 @@ QString usage()
         "       lookalike <command> [options]  run a command (lookalike <command> --help for its options)\n"
         "\nCommands:\n");
     for (const Command &c : kCommands)
-        text += QStringLiteral("  %1  %2\n").arg(QLatin1String(c.name).leftJustified(10), QLatin1String(c.summary));
+        text += QStringLiteral("  %1  %2\n").arg(QString::fromLatin1(c.name).leftJustified(10), QString::fromLatin1(c.summary));
     text += QStringLiteral("\nOptions:\n  -h, --help     show this help\n  -v, --version  show the version\n");
     return text;
 }
@@ -68,6 +69,14 @@ bool isCliInvocation(int argc, char **argv)
 
 int run(int argc, char **argv)
 {
+    // Qt would silently turn invalid bytes into U+FFFD; a product title must not change unseen.
+    for (int i = 1; i < argc; ++i) {
+        std::size_t bad = 0;
+        if (!isValidUtf8(argv[i], &bad)) {
+            printError(QStringLiteral("command-line argument %1 is not valid UTF-8 (bad byte at offset %2)").arg(i).arg(bad));
+            return UsageError;
+        }
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("lookalike"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LOOKALIKE_VERSION));

@@ -58,10 +58,13 @@ QString preview(std::span<const float> v)
     return QStringLiteral("[") + parts.join(QStringLiteral(", ")) + QStringLiteral(", ...]");
 }
 
-QString ellipsize(const QString &s, int width)
+// Shortens to `width` characters: texts keep their start, file paths their end (the name).
+QString ellipsize(const QString &s, int width, Qt::TextElideMode mode = Qt::ElideRight)
 {
     QString oneLine = s.simplified();
-    return oneLine.size() <= width ? oneLine : oneLine.left(width - 1) + QChar(0x2026);
+    if (oneLine.size() <= width)
+        return oneLine;
+    return mode == Qt::ElideLeft ? QChar(0x2026) + oneLine.right(width - 1) : oneLine.left(width - 1) + QChar(0x2026);
 }
 
 QString table(const SiglipPipeline &p, const QStringList &files, const FloatMatrix &images, const QStringList &texts,
@@ -83,7 +86,7 @@ QString table(const SiglipPipeline &p, const QStringList &files, const FloatMatr
         for (int i = 0; i < files.size(); ++i)
             out += QStringLiteral("  %1  %2  norm %3  %4\n")
                        .arg(i, 2)
-                       .arg(ellipsize(files[i], 40).leftJustified(40))
+                       .arg(ellipsize(files[i], 40, Qt::ElideLeft).leftJustified(40))
                        .arg(norm(images.row(i)), 0, 'f', 4)
                        .arg(preview(images.row(i)));
     }

@@ -3,9 +3,10 @@
 // protobuf), the special-token configuration, and the tokenize/encode rules step by step.
 #include "core/model/SiglipTokenizer.h"
 
+#include "core/model/SentencePiece.h"
+
 #include "core/Error.h"
 
-#include <sentencepiece_processor.h>
 
 #include <QByteArray>
 #include <QChar>
@@ -395,7 +396,7 @@ struct SiglipTokenizer::Impl {
         bool singleWord = false;
     };
 
-    sentencepiece::SentencePieceProcessor sp;
+    std::optional<SentencePiece> sp;
     std::string modelFile;
     std::vector<AddedToken> added; // HF's added_tokens_encoder: always split out of the text whole
     std::vector<std::u32string> allSpecial; // all_special_tokens, in HF's order
@@ -503,10 +504,7 @@ struct SiglipTokenizer::Impl {
     void appendPieces(const std::u32string &chunk, std::vector<std::string> &out) const
     {
         const std::string input = unkUtf8 + encodeUtf8(canonicalize(chunk));
-        std::vector<std::string> pieces;
-        const sentencepiece::util::Status status = sp.Encode(input, &pieces);
-        if (!status.ok())
-            throw Error(ErrorCode::TokenizerFailed, modelFile, "SentencePiece failed: " + status.ToString());
+        std::vector<std::string> pieces = sp->encode(input);
         const std::size_t drop = pieces.size() >= unkPieceCount ? unkPieceCount : 0;
         out.insert(out.end(), std::make_move_iterator(pieces.begin() + static_cast<std::ptrdiff_t>(drop)),
             std::make_move_iterator(pieces.end()));
@@ -553,7 +551,7 @@ struct SiglipTokenizer::Impl {
     {
         if (const AddedToken *t = findAddedUtf8(token))
             return t->id;
-        return sp.PieceToId(token); // unknown pieces give the model's unk id, as in HF
+        return sp->pieceToId(token); // unknown pieces give the model's unk id, as in HF
     }
 };
 
@@ -592,10 +590,8 @@ SiglipTokenizer SiglipTokenizer::load(const std::filesystem::path &folder, int f
     const std::optional<std::string> patched = patchModelProto(bytes);
     if (!patched)
         throw Error(ErrorCode::TokenizerFailed, d->modelFile, "not a SentencePiece model (malformed protobuf)");
-    const sentencepiece::util::Status status = d->sp.LoadFromSerializedProto(*patched);
-    if (!status.ok())
-        throw Error(ErrorCode::TokenizerFailed, d->modelFile, "cannot load SentencePiece model: " + status.ToString());
-    if (d->sp.GetPieceSize() <= 0)
+    d->sp.emplace(SentencePiece::load(*patched, d->modelFile));
+    if (d->sp->pieceCount() <= 0)
         throw Error(ErrorCode::TokenizerFailed, d->modelFile, "SentencePiece model has no pieces");
 
     // Class defaults of SiglipTokenizer.__init__, then tokenizer_config.json, then
@@ -704,11 +700,11 @@ SiglipTokenizer SiglipTokenizer::load(const std::filesystem::path &folder, int f
             continue;
         // PreTrainedTokenizer._add_tokens: the piece's id if the vocab has it, else a new id past it.
         const std::string utf8 = encodeUtf8(t.content);
-        std::int64_t id = d->sp.PieceToId(utf8);
-        const bool inVocab = d->sp.IdToPiece(static_cast<int>(id)) == utf8
+        std::int64_t id = d->sp->pieceToId(utf8);
+        const bool inVocab = d->sp->idToPiece(static_cast<int>(id)) == utf8
             && std::none_of(decoder.begin(), decoder.end(), [&](const auto &e) { return e.first == id; });
         if (!inVocab) {
-            std::int64_t next = d->sp.GetPieceSize();
+            std::int64_t next = d->sp->pieceCount();
             for (const Impl::AddedToken &a : d->added)
                 next = std::max(next, a.id + 1);
             id = next;
@@ -728,11 +724,7 @@ SiglipTokenizer SiglipTokenizer::load(const std::filesystem::path &folder, int f
     d->unk = idOf("unk_token");
     d->unkUtf8 = encodeUtf8(specials["unk_token"]->content);
 
-    std::vector<std::string> unkPieces;
-    const sentencepiece::util::Status unkStatus = d->sp.Encode(d->unkUtf8, &unkPieces);
-    if (!unkStatus.ok())
-        throw Error(ErrorCode::TokenizerFailed, d->modelFile, "SentencePiece failed: " + unkStatus.ToString());
-    d->unkPieceCount = unkPieces.size();
+    d->unkPieceCount = d->sp->encode(d->unkUtf8).size();
 
     return SiglipTokenizer(std::move(d));
 }
@@ -788,7 +780,7 @@ std::int64_t SiglipTokenizer::unkId() const
 
 int SiglipTokenizer::vocabSize() const
 {
-    return d->sp.GetPieceSize();
+    return d->sp->pieceCount();
 }
 
 bool isValidUtf8(std::string_view bytes, std::size_t *badOffset)

@@ -1,0 +1,131 @@
+// SigLIP throughput on this machine: images/s and texts/s for a SigLIP-base-shaped
+// checkpoint (ViT-B/16 at 224, 12 layers each tower, random weights written by the bench
+// itself), at batch 1 and batch 32, with the achieved GFLOP/s next to the FLOPs per item.
+//
+//   bench_siglip [--threads N] [--seconds S] [--keep DIR]
+#include "core/model/ImagePreprocessor.h"
+#include "core/model/RandomCheckpoint.h"
+#include "core/model/SiglipPipeline.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+
+using namespace lookalike;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Multiply-adds count as 2 FLOPs. Softmax, LayerNorm and GELU are left out (< 1 %).
+double encoderFlops(double tokens, const SiglipTowerConfig &c)
+{
+    const double d = c.hiddenSize, i = c.intermediateSize;
+    const double perLayer = 2 * tokens * d * d * 4 // q, k, v, out projections
+        + 2 * 2 * tokens * tokens * d               // scores and weighted sum
+        + 2 * 2 * tokens * d * i;                   // MLP
+    return perLayer * c.numHiddenLayers;
+}
+
+double visionFlops(const SiglipVisionConfig &c)
+{
+    const double n = c.numPatches(), d = c.hiddenSize, i = c.intermediateSize;
+    const double patch = 2 * n * d * (3.0 * c.patchSize * c.patchSize);
+    const double head = 2 * d * d * 2 + 2 * 2 * n * d * d + 2 * 2 * n * d + 2 * 2 * d * i;
+    return patch + encoderFlops(n, c) + head;
+}
+
+double textFlops(const SiglipTextConfig &c)
+{
+    return encoderFlops(c.maxPositionEmbeddings, c) + 2.0 * c.hiddenSize * c.embeddingSize();
+}
+
+template<typename F>
+double itemsPerSecond(int itemsPerCall, double minSeconds, F &&call)
+{
+    call(); // warm-up: first-touch allocations, thread pool start
+    int calls = 0;
+    const auto start = Clock::now();
+    double elapsed = 0;
+    do {
+        call();
+        ++calls;
+        elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    } while (elapsed < minSeconds);
+    return calls * itemsPerCall / elapsed;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    int threads = 0;
+    double seconds = 5;
+    fs::path keep;
+    for (int a = 1; a < argc; ++a) {
+        if (!std::strcmp(argv[a], "--threads") && a + 1 < argc)
+            threads = std::atoi(argv[++a]);
+        else if (!std::strcmp(argv[a], "--seconds") && a + 1 < argc)
+            seconds = std::atof(argv[++a]);
+        else if (!std::strcmp(argv[a], "--keep") && a + 1 < argc)
+            keep = argv[++a];
+        else {
+            std::fprintf(stderr, "usage: bench_siglip [--threads N] [--seconds S] [--keep DIR]\n");
+            return 2;
+        }
+    }
+    SiglipConfig config; // every default: siglip-base-patch16-224
+    config.vision = SiglipVisionConfig{};
+    config.text = SiglipTextConfig{};
+
+    const fs::path dir = keep.empty() ? fs::temp_directory_path() / "lookalike-bench-siglip-base" : keep;
+    if (!fs::exists(dir / "model.safetensors")) {
+        std::printf("writing a random siglip-base checkpoint to %s ...\n", dir.c_str());
+        RandomCheckpointOptions options;
+        options.dtype = SafetensorsDtype::BF16; // half the disk; loaded as float32 all the same
+        options.sentencePieceModel = LOOKALIKE_SPIECE_MODEL;
+        writeRandomCheckpoint(dir, config, options);
+    }
+    SiglipPipeline::Options options;
+    options.threads = threads;
+    const auto t0 = Clock::now();
+    const SiglipPipeline pipeline = SiglipPipeline::load(dir, options);
+    std::printf("model       siglip-base shape: ViT-B/%d at %d, %d+%d layers, load %.2f s\n",
+                config.vision->patchSize, config.vision->imageSize, config.vision->numHiddenLayers,
+                config.text->numHiddenLayers, std::chrono::duration<double>(Clock::now() - t0).count());
+    std::printf("threads     %d (LibTorch intra-op)\n", SiglipModel::threadCount());
+    const double vFlops = visionFlops(*config.vision), tFlops = textFlops(*config.text);
+    std::printf("flops       %.2f GFLOP per image, %.2f GFLOP per text (length %d)\n", vFlops / 1e9, tFlops / 1e9,
+                config.text->maxPositionEmbeddings);
+
+    std::mt19937 rng(1);
+    const ImagePreprocessor &pre = pipeline.imagePreprocessor();
+    RgbImage photo(640, 480);
+    for (auto &p : photo.pixels)
+        p = static_cast<std::uint8_t>(rng());
+    std::vector<float> one(pre.pixelValueCount());
+    const double prePerSec = itemsPerSecond(1, 1.0, [&] { pre.pixelValues(photo, one); });
+    std::printf("preprocess  %.0f images/s (640x480 -> 224x224 Pillow bicubic, one thread)\n", prePerSec);
+
+    for (int batch : {1, 32}) {
+        std::vector<float> pixels(pre.pixelValueCount() * batch);
+        for (int b = 0; b < batch; ++b)
+            pre.pixelValues(photo, {pixels.data() + b * one.size(), one.size()});
+        const double ips = itemsPerSecond(batch, seconds, [&] { pipeline.model().embedImages(pixels, batch); });
+        std::printf("images      batch %2d: %7.2f images/s  %6.1f GFLOP/s\n", batch, ips, ips * vFlops / 1e9);
+    }
+    for (int batch : {1, 32}) {
+        std::vector<std::vector<std::int64_t>> ids;
+        for (int b = 0; b < batch; ++b)
+            ids.push_back(pipeline.tokenizer().encode("red leather wallet with zip, number " + std::to_string(b)));
+        const double tps = itemsPerSecond(batch, seconds, [&] { pipeline.model().embedTexts(ids); });
+        std::printf("texts       batch %2d: %7.2f texts/s   %6.1f GFLOP/s\n", batch, tps, tps * tFlops / 1e9);
+    }
+    if (keep.empty())
+        fs::remove_all(dir);
+    return 0;
+}

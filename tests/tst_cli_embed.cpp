@@ -1,0 +1,215 @@
+// `lookalike embed` end to end, and the CLI's --help / --version / errors: the JSON output
+// equals transformers' numbers for tiny_a; every failure is one line on stderr naming the file.
+#include "support/CliRunner.h"
+#include "support/RefData.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QTest>
+
+using testsupport::runLookalike;
+
+namespace {
+
+QStringList refImageFiles()
+{
+    QStringList files;
+    for (const QJsonValue &img : testsupport::reference().value(QStringLiteral("images")).toArray())
+        files << testsupport::refDir() + QLatin1Char('/') + img.toObject().value(QStringLiteral("file")).toString();
+    return files;
+}
+
+QStringList refTextStrings()
+{
+    QStringList texts;
+    for (const QJsonValue &t : testsupport::reference().value(QStringLiteral("texts")).toArray())
+        texts << t.toObject().value(QStringLiteral("text")).toString();
+    return texts;
+}
+
+QString writeFile(const QString &dir, const QString &name, const QByteArray &bytes)
+{
+    QFile f(dir + QLatin1Char('/') + name);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        qFatal("cannot write");
+    f.write(bytes);
+    return f.fileName();
+}
+
+// A copy of tiny_a to break in one place.
+QString checkpointCopy()
+{
+    const QString dir = testsupport::scratchDir(QStringLiteral("cli-model"));
+    for (const QFileInfo &fi : QDir(testsupport::tinyCheckpointDir()).entryInfoList(QDir::Files))
+        QFile::copy(fi.absoluteFilePath(), dir + QLatin1Char('/') + fi.fileName());
+    return dir;
+}
+
+void verifyOneLineError(const testsupport::CliResult &r, const QString &mustMention)
+{
+    QVERIFY2(r.exitCode != 0, r.out.constData());
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.endsWith(QLatin1Char('\n')) && err.count(QLatin1Char('\n')) == 1, qPrintable(err));
+    QVERIFY2(err.contains(mustMention), qPrintable(err));
+}
+
+} // namespace
+
+class TestCliEmbed : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void jsonMatchesTransformers();
+    void tableOutput();
+    void imagesOnlyHaveNoLogits();
+    void helpAndVersion();
+    void errorsAreOneLineNamingTheFile_data();
+    void errorsAreOneLineNamingTheFile();
+    void usageErrors();
+};
+
+void TestCliEmbed::jsonMatchesTransformers()
+{
+    QStringList args{QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(), QStringLiteral("--json")};
+    for (const QString &f : refImageFiles())
+        args << QStringLiteral("--image") << f;
+    for (const QString &t : refTextStrings())
+        args << QStringLiteral("--text") << t;
+    const auto r = runLookalike(args);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QJsonParseError perr{};
+    const QJsonObject doc = QJsonDocument::fromJson(r.out, &perr).object();
+    QCOMPARE(perr.error, QJsonParseError::NoError);
+
+    const QJsonObject ref = testsupport::reference();
+    const QJsonObject config = doc.value(QStringLiteral("model")).toObject().value(QStringLiteral("config")).toObject();
+    QCOMPARE(config.value(QStringLiteral("vision")).toObject().value(QStringLiteral("layer_norm_eps")).toDouble(), 1e-6);
+    QCOMPARE(config.value(QStringLiteral("text")).toObject().value(QStringLiteral("vocab_size")).toInt(), 400);
+    QCOMPARE(doc.value(QStringLiteral("model")).toObject().value(QStringLiteral("logit_bias")).toDouble(),
+             ref.value(QStringLiteral("model")).toObject().value(QStringLiteral("logit_bias")).toDouble());
+
+    const QJsonArray images = doc.value(QStringLiteral("images")).toArray();
+    QCOMPARE(images.size(), 6);
+    for (int i = 0; i < 6; ++i) {
+        QCOMPARE(images.at(i).toObject().value(QStringLiteral("file")).toString(), refImageFiles().at(i));
+        const double diff = testsupport::maxAbsDiff(
+            testsupport::floatArray(images.at(i).toObject().value(QStringLiteral("embedding"))),
+            testsupport::floatArray(ref.value(QStringLiteral("images")).toArray().at(i).toObject().value(QStringLiteral("image_embeds"))));
+        QVERIFY2(diff < 1e-4, qPrintable(QStringLiteral("image %1: %2").arg(i).arg(diff)));
+    }
+    const QJsonArray texts = doc.value(QStringLiteral("texts")).toArray();
+    QCOMPARE(texts.size(), 6);
+    for (int i = 0; i < 6; ++i) {
+        const QJsonObject refText = ref.value(QStringLiteral("texts")).toArray().at(i).toObject();
+        QCOMPARE(texts.at(i).toObject().value(QStringLiteral("text")).toString(), refTextStrings().at(i));
+        QCOMPARE(testsupport::intArray(texts.at(i).toObject().value(QStringLiteral("input_ids"))),
+                 testsupport::intArray(refText.value(QStringLiteral("input_ids"))));
+        QVERIFY(testsupport::maxAbsDiff(testsupport::floatArray(texts.at(i).toObject().value(QStringLiteral("embedding"))),
+                                        testsupport::floatArray(refText.value(QStringLiteral("text_embeds"))))
+                < 1e-4);
+    }
+    const QJsonArray logits = doc.value(QStringLiteral("logits_per_image")).toArray();
+    QCOMPARE(logits.size(), 6);
+    QCOMPARE(logits.at(0).toArray().size(), 6);
+    QVERIFY(testsupport::maxAbsDiff(testsupport::floatArray(logits),
+                                    testsupport::floatArray(ref.value(QStringLiteral("logits_per_image")).toObject().value(QStringLiteral("rows"))))
+            < 1e-4);
+}
+
+void TestCliEmbed::tableOutput()
+{
+    const auto r = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
+                                 QStringLiteral("--image"), refImageFiles().at(0), QStringLiteral("--text"),
+                                 QStringLiteral("red cotton t-shirt")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString out = QString::fromUtf8(r.out);
+    QVERIFY2(out.contains(QStringLiteral("Images (64 dimensions)")), qPrintable(out));
+    QVERIFY(out.contains(QStringLiteral("ids 67 48 53 111 1")));
+    QVERIFY(out.contains(QStringLiteral("Logits per image")));
+    QVERIFY(out.contains(QStringLiteral("img0_rgb_37x53.png")));
+}
+
+void TestCliEmbed::imagesOnlyHaveNoLogits()
+{
+    const auto r = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
+                                 QStringLiteral("--image"), refImageFiles().at(1), QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject doc = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(doc.value(QStringLiteral("images")).toArray().size(), 1);
+    QVERIFY(doc.value(QStringLiteral("texts")).toArray().isEmpty());
+    QVERIFY(!doc.contains(QStringLiteral("logits_per_image")));
+}
+
+void TestCliEmbed::helpAndVersion()
+{
+    const auto help = runLookalike({QStringLiteral("--help")});
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY(help.out.contains("embed"));
+    QVERIFY(help.out.contains("Usage: lookalike"));
+    const auto version = runLookalike({QStringLiteral("--version")});
+    QCOMPARE(version.exitCode, 0);
+    QVERIFY(QString::fromUtf8(version.out).trimmed().startsWith(QStringLiteral("lookalike 0.")));
+    const auto embedHelp = runLookalike({QStringLiteral("embed"), QStringLiteral("--help")});
+    QCOMPARE(embedHelp.exitCode, 0);
+    QVERIFY(embedHelp.out.contains("--model"));
+    QVERIFY(embedHelp.out.contains("--json"));
+}
+
+void TestCliEmbed::errorsAreOneLineNamingTheFile_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mentions");
+
+    const QString scratch = testsupport::scratchDir(QStringLiteral("cli-bad"));
+    const QString corruptImage = writeFile(scratch, QStringLiteral("corrupt.png"), QByteArray("\x89PNG\r\n\x1a\nnot really"));
+    QTest::newRow("corrupt image") << QStringList{QStringLiteral("--image"), corruptImage} << corruptImage;
+    QTest::newRow("missing image") << QStringList{QStringLiteral("--image"), scratch + QStringLiteral("/nope.jpg")}
+                                   << scratch + QStringLiteral("/nope.jpg");
+    QTest::newRow("non-UTF-8 text") << QStringList{QStringLiteral("--text"), QString::fromLatin1("caf\xe9")}
+                                    << QStringLiteral("UTF-8");
+}
+
+void TestCliEmbed::errorsAreOneLineNamingTheFile()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, mentions);
+    if (QTest::currentDataTag() == QByteArray("non-UTF-8 text")) {
+        // QProcess re-encodes arguments as UTF-8, so pass the raw byte through a shell.
+        QProcess p;
+        p.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("\"$0\" embed --model \"$1\" --text \"$(printf 'caf\\351')\""),
+                                            testsupport::lookalikeExecutable(), testsupport::tinyCheckpointDir()});
+        QVERIFY(p.waitForFinished(60000));
+        verifyOneLineError({p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()}, mentions);
+        return;
+    }
+    QStringList full{QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir()};
+    verifyOneLineError(runLookalike(full + args), mentions);
+}
+
+void TestCliEmbed::usageErrors()
+{
+    const QString model = checkpointCopy();
+    // Malformed config.json: the file and the key are named.
+    writeFile(model, QStringLiteral("config.json"), R"({"model_type": "siglip", "vision_config": {"hidden_size": "big"}})");
+    verifyOneLineError(runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), model, QStringLiteral("--text"), QStringLiteral("x")}),
+                       model + QStringLiteral("/config.json: vision_config.hidden_size"));
+    // Truncated weights.
+    const QString model2 = checkpointCopy();
+    QFile w(model2 + QStringLiteral("/model.safetensors"));
+    QVERIFY(w.resize(1000));
+    verifyOneLineError(runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), model2, QStringLiteral("--text"), QStringLiteral("x")}),
+                       model2 + QStringLiteral("/model.safetensors"));
+    // Missing model folder, missing --model, unknown command.
+    verifyOneLineError(runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), QStringLiteral("/no/such/model")}),
+                       QStringLiteral("/no/such/model"));
+    const auto noModel = runLookalike({QStringLiteral("embed"), QStringLiteral("--text"), QStringLiteral("x")});
+    QCOMPARE(noModel.exitCode, 2);
+    QVERIFY(noModel.err.contains("--model"));
+    const auto unknown = runLookalike({QStringLiteral("embedd")});
+    QCOMPARE(unknown.exitCode, 2);
+    QVERIFY(unknown.err.contains("unknown command 'embedd'"));
+}
+
+QTEST_MAIN(TestCliEmbed)
+#include "tst_cli_embed.moc"
