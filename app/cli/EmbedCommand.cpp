@@ -104,17 +104,19 @@ QString table(const SiglipPipeline &p, const QStringList &files, const FloatMatr
         }
     }
     if (logits.rows > 0 && logits.cols > 0) {
-        out += QStringLiteral("\nLogits per image (sigmoid probability in brackets)\n            ");
+        out += QStringLiteral("\nLogits per image (sigmoid probability in brackets)\n");
+        // Cells are 15 characters ("%7.3f (%5.3f)") after an 11-character row label, 2 apart.
+        QStringList header;
         for (int j = 0; j < texts.size(); ++j)
-            out += QStringLiteral("text %1").arg(j).leftJustified(18);
-        out += QLatin1Char('\n');
+            header << QStringLiteral("text %1").arg(j).leftJustified(15);
+        out += QString(11, QLatin1Char(' ')) + header.join(QStringLiteral("  ")).trimmed() + QLatin1Char('\n');
         for (std::int64_t i = 0; i < logits.rows; ++i) {
-            out += QStringLiteral("  image %1  ").arg(i, -2);
+            QStringList cells{QStringLiteral("  image %1").arg(i, -2)};
             for (std::int64_t j = 0; j < logits.cols; ++j) {
                 const double l = logits.at(i, j);
-                out += QStringLiteral("%1 (%2)").arg(l, 7, 'f', 3).arg(1.0 / (1.0 + std::exp(-l)), 0, 'f', 3).leftJustified(18);
+                cells << QStringLiteral("%1 (%2)").arg(l, 7, 'f', 3).arg(1.0 / (1.0 + std::exp(-l)), 0, 'f', 3);
             }
-            out += QLatin1Char('\n');
+            out += cells.join(QStringLiteral("  ")) + QLatin1Char('\n');
         }
     }
     return out;
