@@ -25,24 +25,6 @@ Q_DECLARE_METATYPE(lookalike::ErrorCode)
 
 namespace {
 
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot open %s", qPrintable(path));
-    return f.readAll();
-}
-
-QString writeScratch(const QString &name, const QByteArray &content)
-{
-    static const QString dir = testsupport::scratchDir(QStringLiteral("imagedecoder"));
-    const QString path = dir + QLatin1Char('/') + name;
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(content) != content.size())
-        qFatal("cannot write %s", qPrintable(path));
-    return path;
-}
-
 std::span<const std::byte> asBytes(const QByteArray &b)
 {
     return {reinterpret_cast<const std::byte *>(b.constData()), static_cast<std::size_t>(b.size())};
@@ -75,7 +57,7 @@ QByteArray firstDifference(const RgbImage &image, int width, int height, const Q
 const QJsonObject &decoderVectors()
 {
     static const QJsonObject vectors
-        = QJsonDocument::fromJson(readAll(testsupport::dataDir() + QStringLiteral("/images/decoder_vectors.json")))
+        = QJsonDocument::fromJson(testsupport::readFileBytes(testsupport::dataDir() + QStringLiteral("/images/decoder_vectors.json")))
               .object();
     return vectors;
 }
@@ -109,7 +91,7 @@ QByteArray pngHeader(quint32 width, quint32 height)
 
 QByteArray jpegWithSize(quint16 width, quint16 height)
 {
-    QByteArray b = readAll(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
+    QByteArray b = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
     for (qsizetype at = 2; at + 9 < b.size();) {
         const auto marker = quint8(b[at + 1]);
         const int length = (quint8(b[at + 2]) << 8) | quint8(b[at + 3]);
@@ -165,7 +147,7 @@ void TestImageDecoder::referenceImagesMatchPillow_data()
     QTest::addColumn<int>("height");
     QTest::addColumn<QByteArray>("expected");
     const QJsonArray index
-        = QJsonDocument::fromJson(readAll(testsupport::refDir() + QStringLiteral("/images/index.json"))).array();
+        = QJsonDocument::fromJson(testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/index.json"))).array();
     QCOMPARE(index.size(), 6);
     for (const QJsonValue &v : index) {
         const QJsonObject o = v.toObject();
@@ -173,7 +155,7 @@ void TestImageDecoder::referenceImagesMatchPillow_data()
         QTest::newRow(qPrintable(file.section(QLatin1Char('/'), -1)))
             << testsupport::refDir() + QLatin1Char('/') + file << o.value(QStringLiteral("width")).toInt()
             << o.value(QStringLiteral("height")).toInt()
-            << readAll(
+            << testsupport::readFileBytes(
                    testsupport::refDir() + QLatin1Char('/') + o.value(QStringLiteral("decoded_rgb_file")).toString());
     }
 }
@@ -190,7 +172,7 @@ void TestImageDecoder::referenceImagesMatchPillow()
     QByteArray difference = firstDifference(fromFile, width, height, expected);
     QVERIFY2(difference.isEmpty(), difference.constData());
 
-    const RgbImage fromMemory = lookalike::decodeImage(asBytes(readAll(file)), "memory");
+    const RgbImage fromMemory = lookalike::decodeImage(asBytes(testsupport::readFileBytes(file)), "memory");
     difference = firstDifference(fromMemory, width, height, expected);
     QVERIFY2(difference.isEmpty(), difference.constData());
 
@@ -305,11 +287,11 @@ void TestImageDecoder::badInput_data()
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<ErrorCode>("code");
 
-    const QByteArray png = readAll(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
-    const QByteArray jpeg = readAll(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
+    const QByteArray png = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
+    const QByteArray jpeg = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
     const QString decoder = testsupport::dataDir() + QStringLiteral("/images/decoder/");
-    const QByteArray progressive = readAll(decoder + QStringLiteral("progressive_420.jpg"));
-    const QByteArray webp = readAll(decoder + QStringLiteral("lossy.webp"));
+    const QByteArray progressive = testsupport::readFileBytes(decoder + QStringLiteral("progressive_420.jpg"));
+    const QByteArray webp = testsupport::readFileBytes(decoder + QStringLiteral("lossy.webp"));
     QByteArray badCrc = png;
     badCrc[badCrc.size() / 2] = char(badCrc[badCrc.size() / 2] ^ 0x55);
 
@@ -332,7 +314,7 @@ void TestImageDecoder::badInput_data()
     QTest::newRow("JPEG markers then random bytes")
         << jpeg.left(4) + randomBytes(800, 3) << ErrorCode::ImageDecodeFailed;
     QTest::newRow("WebP cut in half") << webp.left(webp.size() / 2) << ErrorCode::ImageDecodeFailed;
-    QTest::newRow("GIF") << readAll(decoder + QStringLiteral("unsupported.gif")) << ErrorCode::UnsupportedImage;
+    QTest::newRow("GIF") << testsupport::readFileBytes(decoder + QStringLiteral("unsupported.gif")) << ErrorCode::UnsupportedImage;
     QTest::newRow("PNG of width 0") << pngHeader(0, 10) << ErrorCode::UnsupportedImage;
     QTest::newRow("PNM of 0x0") << QByteArray("P6\n0 0\n255\n") << ErrorCode::UnsupportedImage;
     QTest::newRow("PNG bomb 30000x30000") << pngHeader(30000, 30000) << ErrorCode::UnsupportedImage;
@@ -353,7 +335,7 @@ void TestImageDecoder::badInput()
     QFETCH(ErrorCode, code);
 
     const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_'));
-    const QString path = writeScratch(QStringLiteral("bad-%1.img").arg(tag), content);
+    const QString path = testsupport::writeScratchFile(QStringLiteral("bad-%1.img").arg(tag), content);
     const auto fromFile = errorOf([&] { (void)lookalike::decodeImageFile(path.toStdString()); });
     QVERIFY2(fromFile, "no error thrown");
     QCOMPARE(lookalike::errorCodeName(fromFile->code()), lookalike::errorCodeName(code));
@@ -371,7 +353,7 @@ void TestImageDecoder::badInput()
 void TestImageDecoder::pngWithoutEndChunkDecodesLikePillow()
 {
     // Pillow stops after the image data, so a PNG that lacks only IEND decodes normally.
-    const QByteArray png = readAll(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
+    const QByteArray png = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
     QVERIFY(png.endsWith(QByteArray("IEND\xae\x42\x60\x82")));
     const RgbImage whole = lookalike::decodeImage(asBytes(png), "whole");
     const RgbImage withoutEnd = lookalike::decodeImage(asBytes(png.left(png.size() - 12)), "without IEND");
@@ -400,8 +382,8 @@ void TestImageDecoder::directory()
 
 void TestImageDecoder::unreadableFile()
 {
-    const QString path = writeScratch(QStringLiteral("unreadable.png"),
-        readAll(testsupport::refDir() + QStringLiteral("/images/img4_rgb_32x32.png")));
+    const QString path = testsupport::writeScratchFile(QStringLiteral("unreadable.png"),
+        testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img4_rgb_32x32.png")));
     QVERIFY(QFile::setPermissions(path, QFileDevice::WriteOwner));
     QFile probe(path);
     if (probe.open(QIODevice::ReadOnly))
@@ -416,11 +398,11 @@ void TestImageDecoder::everyPrefixOfAnImageFails_data()
 {
     QTest::addColumn<QByteArray>("content");
     const QString decoder = testsupport::dataDir() + QStringLiteral("/images/decoder/");
-    QTest::newRow("img0 PNG") << readAll(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
-    QTest::newRow("img3 JPEG") << readAll(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
-    QTest::newRow("progressive JPEG") << readAll(decoder + QStringLiteral("progressive_420.jpg"));
-    QTest::newRow("16-bit PNG") << readAll(decoder + QStringLiteral("rgb16.png"));
-    QTest::newRow("lossless WebP") << readAll(decoder + QStringLiteral("rgba_lossless.webp"));
+    QTest::newRow("img0 PNG") << testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
+    QTest::newRow("img3 JPEG") << testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
+    QTest::newRow("progressive JPEG") << testsupport::readFileBytes(decoder + QStringLiteral("progressive_420.jpg"));
+    QTest::newRow("16-bit PNG") << testsupport::readFileBytes(decoder + QStringLiteral("rgb16.png"));
+    QTest::newRow("lossless WebP") << testsupport::readFileBytes(decoder + QStringLiteral("rgba_lossless.webp"));
 }
 
 void TestImageDecoder::everyPrefixOfAnImageFails()
@@ -451,8 +433,8 @@ void TestImageDecoder::corruptedBytesNeverCrash_data()
     const QString decoder = testsupport::dataDir() + QStringLiteral("/images/decoder/");
     for (const char *name : {"rgb16.png", "pal4_trns.png", "progressive_420.jpg", "gray.jpg", "lossy.webp",
              "rgba_lossless.webp", "rgb.tif", "rgb.bmp", "rgb.ppm"})
-        QTest::newRow(name) << readAll(decoder + QLatin1String(name));
-    QTest::newRow("img5 palette PNG") << readAll(
+        QTest::newRow(name) << testsupport::readFileBytes(decoder + QLatin1String(name));
+    QTest::newRow("img5 palette PNG") << testsupport::readFileBytes(
         testsupport::refDir() + QStringLiteral("/images/img5_palette_300x17.png"));
 }
 

@@ -26,14 +26,6 @@ Q_DECLARE_METATYPE(std::vector<float>)
 
 namespace {
 
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot open %s", qPrintable(path));
-    return f.readAll();
-}
-
 std::string tinyConfigPath()
 {
     return testsupport::tinyCheckpointPath() + "/preprocessor_config.json";
@@ -126,7 +118,7 @@ void TestImagePreprocessor::referencePixelValues_data()
 
     QMap<QString, QJsonObject> index;
     for (const QJsonValue &v :
-        QJsonDocument::fromJson(readAll(testsupport::refDir() + QStringLiteral("/images/index.json"))).array())
+        QJsonDocument::fromJson(testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/index.json"))).array())
         index.insert(v.toObject().value(QStringLiteral("file")).toString(), v.toObject());
     const QJsonArray images = testsupport::reference().value(QStringLiteral("images")).toArray();
     QCOMPARE(images.size(), 6);
@@ -160,7 +152,7 @@ void TestImagePreprocessor::referencePixelValues()
     QVERIFY2(difference.isEmpty(), ("from file: " + difference).constData());
 
     // From Pillow's decoded bytes: preprocessing alone.
-    const QByteArray raw = readAll(decodedFile);
+    const QByteArray raw = testsupport::readFileBytes(decodedFile);
     RgbImage decoded(width, height);
     QCOMPARE(std::size_t(raw.size()), decoded.pixels.size());
     std::memcpy(decoded.pixels.data(), raw.constData(), decoded.pixels.size());
@@ -320,7 +312,7 @@ void TestImagePreprocessor::toJsonRoundTrips_data()
 {
     QTest::addColumn<QString>("json");
     QTest::newRow("defaults") << QStringLiteral("{}");
-    QTest::newRow("tiny_a") << QString::fromUtf8(readAll(QString::fromStdString(tinyConfigPath())));
+    QTest::newRow("tiny_a") << QString::fromUtf8(testsupport::readFileBytes(QString::fromStdString(tinyConfigPath())));
     QTest::newRow("non-default") << QStringLiteral(
         R"({"do_resize": false, "size": {"height": 384, "width": 256}, "resample": 1, "do_rescale": false,
             "rescale_factor": 0.1, "do_normalize": false, "image_mean": [0.48145466, 0.4578275, 0.40821073],

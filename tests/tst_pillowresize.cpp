@@ -24,14 +24,6 @@ Q_DECLARE_METATYPE(lookalike::ErrorCode)
 
 namespace {
 
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot open %s", qPrintable(path));
-    return f.readAll();
-}
-
 RgbImage imageFromBytes(const QByteArray &bytes, qsizetype offset, int width, int height)
 {
     RgbImage image(width, height);
@@ -124,8 +116,8 @@ void TestPillowResize::matchesPillow_data()
     QTest::addColumn<RgbImage>("expected");
 
     const QString dir = testsupport::dataDir() + QStringLiteral("/images");
-    const QByteArray blob = readAll(dir + QStringLiteral("/resize_vectors.bin"));
-    const QJsonObject index = QJsonDocument::fromJson(readAll(dir + QStringLiteral("/resize_vectors.json"))).object();
+    const QByteArray blob = testsupport::readFileBytes(dir + QStringLiteral("/resize_vectors.bin"));
+    const QJsonObject index = QJsonDocument::fromJson(testsupport::readFileBytes(dir + QStringLiteral("/resize_vectors.json"))).object();
 
     QMap<QString, RgbImage> inputs;
     for (const QJsonValue &v : index.value(QStringLiteral("inputs")).toArray()) {
@@ -136,7 +128,7 @@ void TestPillowResize::matchesPillow_data()
         // Reference images are read from their decoded RGB bytes, the rest from the blob.
         const RgbImage image = file.isEmpty()
             ? imageFromBytes(blob, o.value(QStringLiteral("offset")).toInteger(), width, height)
-            : imageFromBytes(readAll(testsupport::dataDir() + QLatin1Char('/') + file), 0, width, height);
+            : imageFromBytes(testsupport::readFileBytes(testsupport::dataDir() + QLatin1Char('/') + file), 0, width, height);
         inputs.insert(o.value(QStringLiteral("name")).toString(), image);
     }
     const QJsonArray cases = index.value(QStringLiteral("cases")).toArray();
@@ -178,7 +170,7 @@ void TestPillowResize::everyFilterIsCovered()
 {
     // The vectors must exercise each filter in both directions, or a filter could be untested.
     const QString dir = testsupport::dataDir() + QStringLiteral("/images");
-    const QJsonObject index = QJsonDocument::fromJson(readAll(dir + QStringLiteral("/resize_vectors.json"))).object();
+    const QJsonObject index = QJsonDocument::fromJson(testsupport::readFileBytes(dir + QStringLiteral("/resize_vectors.json"))).object();
     QMap<QString, int> inputWidths;
     for (const QJsonValue &v : index.value(QStringLiteral("inputs")).toArray())
         inputWidths.insert(

@@ -30,16 +30,6 @@ QString writeRaw(const QString &name, const QByteArray &header, const QByteArray
     return path;
 }
 
-QString writeBytes(const QString &name, const QByteArray &bytes)
-{
-    const QString path = testsupport::scratchDir(QStringLiteral("st")) + QLatin1Char('/') + name;
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        qFatal("cannot write %s", qPrintable(path));
-    f.write(bytes);
-    return path;
-}
-
 } // namespace
 
 class TestSafetensorsFile : public QObject {
@@ -158,9 +148,9 @@ void TestSafetensorsFile::rejectsBadFiles_data()
         return QByteArray(R"({"t":{"dtype":")") + dtype + R"(","shape":)" + shape + R"(,"data_offsets":)" + offsets
             + "}}";
     };
-    QTest::newRow("empty file") << writeBytes(QStringLiteral("empty"), {}) << int(ErrorCode::TruncatedFile) << QString();
+    QTest::newRow("empty file") << testsupport::writeScratchFile(QStringLiteral("empty"), {}) << int(ErrorCode::TruncatedFile) << QString();
     QTest::newRow("shorter than the length field")
-        << writeBytes(QStringLiteral("five"), QByteArray(5, 'x')) << int(ErrorCode::TruncatedFile) << QString();
+        << testsupport::writeScratchFile(QStringLiteral("five"), QByteArray(5, 'x')) << int(ErrorCode::TruncatedFile) << QString();
     QTest::newRow("header larger than the file")
         << writeRaw(QStringLiteral("hdrbig"), entry("F32", "[4]", "[0,16]"), data16, 4096)
         << int(ErrorCode::HeaderOutOfBounds) << QString();
@@ -231,7 +221,7 @@ void TestSafetensorsFile::truncatedRealCheckpoint()
     QFile src(testsupport::tinyCheckpointDir() + QStringLiteral("/model.safetensors"));
     QVERIFY(src.open(QIODevice::ReadOnly));
     const QByteArray whole = src.readAll();
-    const QString path = writeBytes(QStringLiteral("half.safetensors"), whole.left(whole.size() / 2));
+    const QString path = testsupport::writeScratchFile(QStringLiteral("half.safetensors"), whole.left(whole.size() / 2));
     try {
         SafetensorsFile::open(path.toStdString());
         QFAIL("opened a truncated checkpoint");

@@ -107,4 +107,22 @@ QString scratchDir(const QString &name)
     return dirs.back()->path();
 }
 
+QByteArray readFileBytes(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("cannot open %s", qPrintable(path));
+    return f.readAll();
+}
+
+QString writeScratchFile(const QString &name, const QByteArray &content)
+{
+    static const QString dir = scratchDir(QStringLiteral("files"));
+    const QString path = dir + QLatin1Char('/') + name;
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(content) != content.size())
+        qFatal("cannot write %s", qPrintable(path));
+    return path;
+}
+
 } // namespace testsupport

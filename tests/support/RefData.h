@@ -33,4 +33,9 @@ double maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b);
 // A fresh empty directory under the system temp dir, removed at exit of the test process.
 QString scratchDir(const QString &name);
 
+// The whole file; fails the test process if it cannot be read.
+QByteArray readFileBytes(const QString &path);
+// Writes `content` as `name` in this process's scratch folder and returns the path.
+QString writeScratchFile(const QString &name, const QByteArray &content);
+
 } // namespace testsupport
