@@ -21,10 +21,14 @@ const char *errorCodeName(ErrorCode code)
     case ErrorCode::MissingConfig: return "MissingConfig";
     case ErrorCode::MalformedConfig: return "MalformedConfig";
     case ErrorCode::InvalidConfig: return "InvalidConfig";
+    case ErrorCode::BadManifest: return "BadManifest";
     case ErrorCode::ImageDecodeFailed: return "ImageDecodeFailed";
     case ErrorCode::UnsupportedImage: return "UnsupportedImage";
     case ErrorCode::InvalidUtf8: return "InvalidUtf8";
     case ErrorCode::TokenizerFailed: return "TokenizerFailed";
+    case ErrorCode::DatabaseError: return "DatabaseError";
+    case ErrorCode::DatabaseLocked: return "DatabaseLocked";
+    case ErrorCode::NotFound: return "NotFound";
     case ErrorCode::InvalidArgument: return "InvalidArgument";
     case ErrorCode::Unsupported: return "Unsupported";
     case ErrorCode::Internal: return "Internal";

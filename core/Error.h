@@ -26,11 +26,17 @@ enum class ErrorCode {
     MissingConfig,
     MalformedConfig,
     InvalidConfig,
+    // catalog manifests: a file that cannot be imported (or, in strict mode, a bad row)
+    BadManifest,
     // images and text
     ImageDecodeFailed,
     UnsupportedImage,
     InvalidUtf8,
     TokenizerFailed,
+    // projects
+    DatabaseError,
+    DatabaseLocked,
+    NotFound,
     // usage of the engine
     InvalidArgument,
     Unsupported,

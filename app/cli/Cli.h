@@ -14,5 +14,11 @@ int run(int argc, char **argv);
 
 // Commands: each parses its own options from `args` (args[0] is "lookalike <command>").
 int embedCommand(const QStringList &args);
+int initCommand(const QStringList &args);
+int importCommand(const QStringList &args);
+int indexCommand(const QStringList &args);
+int queriesCommand(const QStringList &args);
+int neighboursCommand(const QStringList &args);
+int modelsCommand(const QStringList &args);
 
 } // namespace lookalike::cli

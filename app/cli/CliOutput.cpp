@@ -1,6 +1,8 @@
 // Output helpers for the CLI.
 #include "cli/CliOutput.h"
 
+#include <QCommandLineParser>
+
 #include <cstdio>
 
 namespace lookalike::cli {
@@ -19,6 +21,42 @@ void printError(const QString &message)
     const QByteArray utf8 = (QStringLiteral("lookalike: error: ") + line + QLatin1Char('\n')).toUtf8();
     std::fwrite(utf8.constData(), 1, static_cast<std::size_t>(utf8.size()), stderr);
     std::fflush(stderr);
+}
+
+std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringList &args, const QStringList &positional)
+{
+    parser.addHelpOption();
+    for (const QString &name : positional)
+        parser.addPositionalArgument(name, QString());
+    if (!parser.parse(args)) {
+        printError(parser.errorText());
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        printOut(parser.helpText());
+        return 0;
+    }
+    const QStringList given = parser.positionalArguments();
+    if (given.size() < positional.size()) {
+        printError(QStringLiteral("missing %1 (see --help)").arg(positional.mid(given.size()).join(QLatin1Char(' '))));
+        return 2;
+    }
+    if (given.size() > positional.size()) {
+        printError(QStringLiteral("unexpected argument '%1' (see --help)").arg(given.at(positional.size())));
+        return 2;
+    }
+    return std::nullopt;
+}
+
+std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum)
+{
+    bool ok = false;
+    const long long value = parser.value(name).toLongLong(&ok);
+    if (!ok || value < minimum) {
+        printError(QStringLiteral("--%1 must be an integer >= %2, got '%3'").arg(name).arg(minimum).arg(parser.value(name)));
+        return std::nullopt;
+    }
+    return value;
 }
 
 } // namespace lookalike::cli

@@ -1,0 +1,224 @@
+// `lookalike index`: register a model version, embed the catalog with it (resumably, with a
+// progress bar), build its neighbour index and freeze the query set's result lists.
+#include "cli/Cli.h"
+#include "cli/CliOutput.h"
+#include "cli/Progress.h"
+
+#include "core/Error.h"
+#include "core/index/NpyFile.h"
+#include "core/model/SiglipImageEncoder.h"
+#include "core/model/TorchScriptEncoder.h"
+#include "core/project/EmbeddingJob.h"
+#include "core/project/ModelIndex.h"
+#include "core/project/Project.h"
+
+#include <QCommandLineParser>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <atomic>
+#include <csignal>
+
+namespace lookalike::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void onInterrupt(int)
+{
+    // First Ctrl-C: finish the batch in flight and stop cleanly. Second: the default (exit now);
+    // nothing is lost either way, the next run resumes from the last committed batch.
+    g_interrupted.store(true);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
+std::string configJson(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+}
+
+QJsonObject parseJson(const std::string &json)
+{
+    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
+}
+
+} // namespace
+
+int indexCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Embed every catalog image with a model version, build its neighbour index and freeze the result lists of "
+        "the query set. Interrupt it at any time (Ctrl-C, kill): running the same command again continues where it "
+        "stopped and gives the same embeddings.\n\n"
+        "--model is a Hugging Face SigLIP folder, a TorchScript module (.pt, with a .json beside it), or a float32 "
+        ".npy of embeddings computed elsewhere (with --ids)."));
+    const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("SigLIP folder, TorchScript module or .npy file."), QStringLiteral("PATH"));
+    const QCommandLineOption nameOpt(QStringLiteral("name"), QStringLiteral("Name of the model version, e.g. siglip-ft-v2."), QStringLiteral("NAME"));
+    const QCommandLineOption kindOpt(QStringLiteral("kind"), QStringLiteral("siglip, torchscript or precomputed (default: from --model)."), QStringLiteral("KIND"));
+    const QCommandLineOption idsOpt(QStringLiteral("ids"), QStringLiteral("For a .npy: the catalog id of each row, one per line."), QStringLiteral("FILE"));
+    const QCommandLineOption indexOpt(QStringLiteral("index"), QStringLiteral("exact (default), hnsw or ivfpq."), QStringLiteral("KIND"), QStringLiteral("exact"));
+    const QCommandLineOption recallOpt(QStringLiteral("check-recall"), QStringLiteral("Report recall@10 of an approximate index against exact search."));
+    const QCommandLineOption batchOpt(QStringLiteral("batch-size"), QStringLiteral("Images per forward pass (default 32)."), QStringLiteral("N"), QStringLiteral("32"));
+    const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("Model threads (default: one per core)."), QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption workersOpt(QStringLiteral("workers"), QStringLiteral("Image decoding threads (default: one per core)."), QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption limitOpt(QStringLiteral("limit"), QStringLiteral("Embed at most N more images in this run (whole batches)."), QStringLiteral("N"));
+    const QCommandLineOption retryOpt(QStringLiteral("retry-failed"), QStringLiteral("Try again the images that failed before."));
+    const QCommandLineOption depthOpt(QStringLiteral("depth"), QStringLiteral("Depth of the frozen result lists (default 10)."), QStringLiteral("K"));
+    const QCommandLineOption refreezeOpt(QStringLiteral("refreeze"), QStringLiteral("Recompute the frozen result lists of every query."));
+    const QCommandLineOption dupOpt(QStringLiteral("exclude-duplicates"), QStringLiteral("Leave items with an embedding identical to the query's out of its list."));
+    const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress output."));
+    parser.addOptions({modelOpt, nameOpt, kindOpt, idsOpt, indexOpt, recallOpt, batchOpt, threadsOpt, workersOpt,
+                       limitOpt, retryOpt, depthOpt, refreezeOpt, dupOpt, quietOpt});
+    if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
+        return *status;
+    if (!parser.isSet(modelOpt) || !parser.isSet(nameOpt)) {
+        printError(QStringLiteral("index needs --model PATH and --name NAME"));
+        return UsageError;
+    }
+    const auto batch = intOption(parser, QStringLiteral("batch-size"), 1);
+    const auto threads = intOption(parser, QStringLiteral("threads"), 0);
+    const auto workers = intOption(parser, QStringLiteral("workers"), 0);
+    if (!batch || !threads || !workers)
+        return UsageError;
+    std::optional<long long> limit, depthValue;
+    if (parser.isSet(limitOpt) && !(limit = intOption(parser, QStringLiteral("limit"), 0)))
+        return UsageError;
+    if (parser.isSet(depthOpt) && !(depthValue = intOption(parser, QStringLiteral("depth"), 1)))
+        return UsageError;
+
+    return guarded([&]() -> int {
+        Project project = Project::open(parser.positionalArguments().at(0).toStdString());
+        const fs::path source = parser.value(modelOpt).toStdString();
+        const ModelKind kind = parser.isSet(kindOpt) ? parseModelKind(parser.value(kindOpt).toStdString())
+                                                     : detectModelKind(source);
+        IndexOptions indexOptions;
+        indexOptions.kind = parseIndexKind(parser.value(indexOpt).toStdString());
+        const bool quiet = parser.isSet(quietOpt);
+
+        ModelVersion candidate;
+        candidate.name = parser.value(nameOpt).toStdString();
+        candidate.kind = kind;
+        candidate.source = source;
+        std::unique_ptr<ImageEncoder> encoder;
+        fs::path ids;
+        if (kind == ModelKind::Precomputed) {
+            if (!parser.isSet(idsOpt)) {
+                printError(QStringLiteral("a .npy of precomputed embeddings needs --ids FILE"));
+                return int(UsageError);
+            }
+            ids = parser.value(idsOpt).toStdString();
+            candidate.dimension = static_cast<int>(npyMatrixShape(source).second);
+            candidate.config = configJson({{QStringLiteral("ids_sha256"), QString::fromStdString(sha256OfFile(ids))}});
+        } else {
+            ModelVersion probe = candidate;
+            encoder = openImageEncoder(probe, static_cast<int>(*threads), static_cast<int>(*batch));
+            candidate.dimension = encoder->dimension();
+            QJsonObject config;
+            if (auto *siglip = dynamic_cast<SiglipImageEncoder *>(encoder.get())) {
+                config.insert(QStringLiteral("model"), parseJson(siglip->pipeline().config().toJson()));
+                config.insert(QStringLiteral("preprocessing"),
+                              parseJson(siglip->pipeline().imagePreprocessor().config().toJson()));
+            } else if (auto *script = dynamic_cast<TorchScriptEncoder *>(encoder.get())) {
+                config.insert(QStringLiteral("preprocessing"), parseJson(script->config().toJson()));
+            }
+            candidate.config = configJson(config);
+        }
+        if (!quiet)
+            printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(weightsFile(kind, source).string())));
+        candidate.fingerprint = sha256OfFile(weightsFile(kind, source));
+        const ModelVersion version = registerModelVersion(project, candidate);
+        QString out = QStringLiteral("model version '%1' (%2, %3 dimensions, sha256 %4...)\n")
+                          .arg(QString::fromStdString(version.name), QString::fromLatin1(modelKindName(version.kind)))
+                          .arg(version.dimension)
+                          .arg(QString::fromStdString(version.fingerprint.substr(0, 12)));
+
+        bool complete = true;
+        if (kind == ModelKind::Precomputed) {
+            const PrecomputedImportReport r = importPrecomputedEmbeddings(project, version, source, ids);
+            if (r.alreadyImported)
+                out += QStringLiteral("embeddings already imported\n");
+            else
+                out += QStringLiteral("imported %1 embeddings; %2 ids not in the catalog%3; %4 catalog items have none\n")
+                           .arg(r.imported)
+                           .arg(r.unknownIds)
+                           .arg(r.unknownExamples.empty() ? QString()
+                                                         : QStringLiteral(" (e.g. %1)").arg(QString::fromStdString(r.unknownExamples.front())))
+                           .arg(r.catalogItemsWithout);
+        } else {
+            EmbeddingOptions options;
+            options.batchSize = static_cast<int>(*batch);
+            options.workers = static_cast<int>(*workers);
+            options.limit = limit ? *limit : -1;
+            options.retryFailed = parser.isSet(retryOpt);
+            options.cancel = &g_interrupted;
+            Progress progress(QStringLiteral("images"), !quiet);
+            options.onProgress = [&](const EmbeddingProgress &p) {
+                progress.update(p.done, p.total, p.itemsPerSecond, p.etaSeconds);
+            };
+            std::signal(SIGINT, onInterrupt);
+            std::signal(SIGTERM, onInterrupt);
+            EmbeddingSummary summary;
+            try {
+                summary = embedCatalog(project, version, *encoder, options);
+            } catch (...) {
+                progress.finish();
+                throw;
+            }
+            progress.finish();
+            std::signal(SIGINT, SIG_DFL);
+            std::signal(SIGTERM, SIG_DFL);
+            out += QStringLiteral("embedded %1 images in %2 (%3 images/s); %4 embedded in all, %5 failed\n")
+                       .arg(summary.embeddedThisRun)
+                       .arg(Progress::formatDuration(summary.seconds))
+                       .arg(summary.seconds > 0 ? summary.embeddedThisRun / summary.seconds : 0.0, 0, 'f', 1)
+                       .arg(summary.embeddedTotal)
+                       .arg(summary.failedTotal);
+            for (std::size_t i = 0; i < std::min<std::size_t>(5, summary.failuresThisRun.size()); ++i)
+                out += QStringLiteral("  failed: %1\n").arg(QString::fromStdString(summary.failuresThisRun[i].reason));
+            if (summary.failuresThisRun.size() > 5)
+                out += QStringLiteral("  ... and %1 more (retry them with --retry-failed)\n").arg(summary.failuresThisRun.size() - 5);
+            if (summary.interrupted || summary.pending > 0) {
+                complete = false;
+                out += QStringLiteral("%1: %2 images still to embed; run the same command again to continue\n")
+                           .arg(summary.interrupted ? QStringLiteral("interrupted") : QStringLiteral("stopped at --limit"))
+                           .arg(summary.pending);
+                printOut(out);
+                return summary.interrupted ? 130 : int(Success);
+            }
+        }
+
+        if (complete) {
+            const IndexBuildReport built = buildNeighbourIndex(project, version, indexOptions, parser.isSet(recallOpt));
+            out += QStringLiteral("built %1 index over %2 embeddings in %3")
+                       .arg(QString::fromLatin1(indexKindName(built.kind)))
+                       .arg(built.rows)
+                       .arg(Progress::formatDuration(built.seconds));
+            if (built.recallAt10)
+                out += QStringLiteral("; recall@10 against exact search: %1").arg(*built.recallAt10, 0, 'f', 3);
+            out += QLatin1Char('\n');
+            const int depth = depthValue ? static_cast<int>(*depthValue)
+                                         : std::stoi(project.setting("result_depth").value_or("10"));
+            if (!project.setting("result_depth"))
+                project.setSetting("result_depth", std::to_string(depth));
+            const FreezeReport frozen = freezeResultLists(project, version, depth, parser.isSet(refreezeOpt),
+                                                          parser.isSet(dupOpt));
+            out += QStringLiteral("result lists: %1 frozen at depth %2, %3 already frozen%4\n")
+                       .arg(frozen.frozen)
+                       .arg(depth)
+                       .arg(frozen.alreadyFrozen)
+                       .arg(frozen.notEmbedded ? QStringLiteral(", %1 queries have no embedding").arg(frozen.notEmbedded)
+                                               : QString());
+            if (project.queryItemIds().empty())
+                out += QStringLiteral("no queries yet: add some with `lookalike queries PROJECT --sample N`\n");
+        }
+        printOut(out);
+        return int(Success);
+    });
+}
+
+} // namespace lookalike::cli

@@ -1,0 +1,74 @@
+// Nearest-neighbour search over L2-normalised embeddings with FAISS: inner product on unit
+// vectors is cosine similarity. Exact (IndexFlatIP) by default; HNSW and IVF-PQ for large
+// catalogs. Ids are row numbers of the matrix the index was built from.
+#pragma once
+
+#include "core/util/FloatMatrix.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace lookalike {
+
+enum class IndexKind { Exact, Hnsw, IvfPq };
+
+const char *indexKindName(IndexKind kind);                 // "exact", "hnsw", "ivfpq"
+IndexKind parseIndexKind(const std::string &name);          // throws Error(InvalidArgument)
+
+struct IndexOptions {
+    IndexKind kind = IndexKind::Exact;
+    int hnswM = 32;
+    int hnswEfConstruction = 200;
+    int hnswEfSearch = 128;
+    int ivfLists = 0;   // 0: chosen from the size (about 4 * sqrt(n), at least 1)
+    int pqSubquantizers = 0; // 0: chosen from d (rule documented in NeighbourIndex.cpp)
+    int ivfProbe = 16;
+    std::uint64_t seed = 1234; // training sample and k-means seed: the same input gives the same index
+};
+
+struct Neighbour {
+    std::int64_t row = -1;
+    float score = 0; // cosine similarity
+};
+
+class NeighbourIndex {
+public:
+    // vectors: n x d, each row L2-normalised.
+    static NeighbourIndex build(const FloatMatrix &vectors, const IndexOptions &options = {});
+    static NeighbourIndex load(const std::filesystem::path &path); // throws naming the file
+    void save(const std::filesystem::path &path) const;           // atomic
+
+    NeighbourIndex(NeighbourIndex &&) noexcept;
+    NeighbourIndex &operator=(NeighbourIndex &&) noexcept;
+    ~NeighbourIndex();
+
+    IndexKind kind() const;
+    std::int64_t size() const;
+    int dimension() const;
+
+    // queries: m x d, L2-normalised. Each result is sorted by score descending, ties broken
+    // by row ascending (deterministic), at most k long.
+    std::vector<std::vector<Neighbour>> search(const FloatMatrix &queries, int k) const;
+
+private:
+    struct Impl;
+    explicit NeighbourIndex(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+// Neighbours of rows of the indexed matrix itself: the query row never appears in its own
+// list, and with excludeDuplicates neither does any row whose vector equals the query's
+// exactly. Searches deeper as needed so every list has k entries when the index has enough.
+std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &index, const FloatMatrix &vectors,
+                                                        std::span<const std::int64_t> queryRows, int k,
+                                                        bool excludeDuplicates);
+
+// Share of the exact top-k that the approximate index also returns in its top-k, averaged
+// over the queries (recall@k).
+double recallAtK(const NeighbourIndex &approximate, const NeighbourIndex &exact, const FloatMatrix &queries, int k);
+
+} // namespace lookalike

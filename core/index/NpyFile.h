@@ -1,0 +1,46 @@
+// NumPy .npy files of 2-D float32 matrices (N x D, C order): the format of the embedding
+// side files of a project and of embeddings computed elsewhere. Version 1.0/2.0/3.0 headers
+// are read; '<f4' is read as is, '<f8' and '<f2' are converted. Anything else is refused
+// with an error naming the file.
+#pragma once
+
+#include "core/util/FloatMatrix.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+namespace lookalike {
+
+FloatMatrix readNpyMatrix(const std::filesystem::path &path);
+// Shape of a .npy file without reading the data (rows, cols); throws like readNpyMatrix.
+std::pair<std::int64_t, std::int64_t> npyMatrixShape(const std::filesystem::path &path);
+// Writes atomically (temporary file + rename).
+void writeNpyMatrix(const std::filesystem::path &path, const FloatMatrix &matrix);
+
+// An append-only float32 .npy matrix that survives being killed: rows are appended, then
+// commit() makes them durable (fsync) and rewrites the row count in the header. Opening an
+// existing file with `keepRows` truncates anything past that many rows (rows appended after
+// the last commit of a killed writer).
+class NpyAppender {
+public:
+    // Creates the file if missing. Throws if it exists with a different column count or
+    // holds fewer than keepRows rows.
+    static NpyAppender open(const std::filesystem::path &path, std::int64_t cols, std::int64_t keepRows);
+
+    NpyAppender(NpyAppender &&) noexcept;
+    NpyAppender &operator=(NpyAppender &&) noexcept;
+    ~NpyAppender();
+
+    void append(const float *rows, std::int64_t count); // count x cols floats
+    void commit();                                       // fsync data, update header, fsync
+    std::int64_t rows() const;                           // rows appended so far (committed or not)
+    std::int64_t cols() const;
+
+private:
+    struct Impl;
+    explicit NpyAppender(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace lookalike

@@ -1,0 +1,83 @@
+// A model version's FAISS index over its normalised embeddings: building it, searching it by
+// item or by vector, and freezing the result lists of the query set in the database.
+#pragma once
+
+#include "core/index/NeighbourIndex.h"
+#include "core/project/ModelVersion.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace lookalike {
+
+class Project;
+
+struct IndexBuildReport {
+    IndexKind kind = IndexKind::Exact;
+    std::int64_t rows = 0;
+    double seconds = 0;
+    std::optional<double> recallAt10; // approximate vs exact, query excluded from both lists
+};
+
+// Builds the index over every committed embedding of `version`, saves it next to them and
+// records it. With checkRecall and an approximate kind, measures recall@10 against exact
+// search on a seeded sample of up to `recallQueries` items.
+IndexBuildReport buildNeighbourIndex(Project &project, const ModelVersion &version, const IndexOptions &options,
+                                     bool checkRecall, int recallQueries = 200);
+
+struct Hit {
+    std::int64_t itemId = 0;
+    float score = 0; // cosine similarity
+};
+
+class ModelIndex {
+public:
+    // Throws NotFound if the version has no index yet.
+    static ModelIndex load(const Project &project, const ModelVersion &version);
+
+    ModelIndex(ModelIndex &&) noexcept;
+    ModelIndex &operator=(ModelIndex &&) noexcept;
+    ~ModelIndex();
+
+    IndexKind kind() const;
+    std::int64_t size() const;
+    bool contains(std::int64_t itemId) const;
+
+    // Nearest items to catalog items (never the item itself; with excludeDuplicates, never an
+    // item whose embedding equals it). Sorted by score, ties by item id. Items without an
+    // embedding are left out of the map.
+    std::map<std::int64_t, std::vector<Hit>> neighboursOfItems(const std::vector<std::int64_t> &itemIds, int k,
+                                                               bool excludeDuplicates) const;
+    // Nearest items to an arbitrary L2-normalised vector (a text or a new image).
+    std::vector<Hit> neighboursOfVector(std::span<const float> normalized, int k) const;
+
+private:
+    struct Impl;
+    explicit ModelIndex(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+struct FreezeReport {
+    std::int64_t frozen = 0;
+    std::int64_t alreadyFrozen = 0;
+    std::int64_t notEmbedded = 0; // queries the version has no embedding for
+};
+
+// Computes and stores (rank, candidate, score) at `depth` for every query of the set that has
+// no list for `version` yet; with refreeze, recomputes all of them. Frozen lists are what the
+// metrics use, so re-indexing never changes a reported number unless asked to.
+FreezeReport freezeResultLists(Project &project, const ModelVersion &version, int depth, bool refreeze,
+                               bool excludeDuplicates);
+
+struct ResultEntry {
+    int rank = 0; // 1-based
+    std::int64_t candidateItemId = 0;
+    float score = 0;
+};
+std::vector<ResultEntry> frozenResultList(const Project &project, const ModelVersion &version, std::int64_t queryItemId);
+
+} // namespace lookalike

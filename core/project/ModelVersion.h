@@ -1,0 +1,60 @@
+// Model versions of a project: a name, a kind and a fingerprint (sha256 of the weights), so
+// that embeddings and result lists are never attributed to the wrong model.
+#pragma once
+
+#include "core/model/ImageEncoder.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lookalike {
+
+class Project;
+
+enum class ModelKind {
+    Siglip,      // a Hugging Face SigLIP checkpoint folder
+    TorchScript, // a TorchScript image encoder + its JSON
+    Precomputed, // embeddings computed elsewhere: a float32 .npy (N x D) + an ids file
+};
+
+const char *modelKindName(ModelKind kind); // "siglip", "torchscript", "precomputed"
+ModelKind parseModelKind(const std::string &name); // throws Error(InvalidArgument)
+// A folder with config.json is a SigLIP checkpoint, a .npy file precomputed embeddings,
+// any other file a TorchScript module. Throws FileNotFound.
+ModelKind detectModelKind(const std::filesystem::path &source);
+// The file whose bytes identify the version (model.safetensors, the module, the .npy).
+std::filesystem::path weightsFile(ModelKind kind, const std::filesystem::path &source);
+// Lower-case hex SHA-256 of a file's bytes; throws naming the file.
+std::string sha256OfFile(const std::filesystem::path &file);
+
+struct ModelVersion {
+    std::int64_t id = 0;
+    std::string name;
+    ModelKind kind = ModelKind::Siglip;
+    std::filesystem::path source;
+    std::string fingerprint; // sha256 hex
+    int dimension = 0;
+    std::string config; // JSON: what else shapes the embeddings (preprocessing, ...)
+    std::string createdAt;
+};
+
+// Registers `candidate` (id ignored) or, if its name exists, returns the stored version after
+// checking the kind, fingerprint, config and dimension are the same. Throws InvalidArgument
+// naming what differs otherwise.
+ModelVersion registerModelVersion(Project &project, const ModelVersion &candidate);
+std::optional<ModelVersion> findModelVersion(const Project &project, const std::string &name);
+// Throws NotFound listing the names the project knows.
+ModelVersion requireModelVersion(const Project &project, const std::string &name);
+std::vector<ModelVersion> modelVersions(const Project &project);
+
+// <project>/models/<id>: the version's side files (embeddings, indexes). Created on demand.
+std::filesystem::path modelDirectory(const Project &project, const ModelVersion &version);
+
+// Opens the encoder of a SigLIP or TorchScript version (threads: LibTorch intra-op threads).
+std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int threads, int batchSize);
+
+} // namespace lookalike

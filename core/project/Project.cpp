@@ -1,0 +1,312 @@
+// Opening, creating and migrating a project; the catalog and the query set.
+#include "core/project/Project.h"
+
+#include "core/Error.h"
+#include "core/project/ProjectSchema.h"
+#include "core/project/Sql.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QSqlError>
+
+#include <atomic>
+#include <map>
+#include <set>
+
+namespace lookalike {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string attributesJson(const std::vector<std::pair<std::string, std::string>> &attributes)
+{
+    QJsonArray pairs; // an array of [name, value] keeps the manifest's column order
+    for (const auto &[k, v] : attributes)
+        pairs.append(QJsonArray{QString::fromStdString(k), QString::fromStdString(v)});
+    return QJsonDocument(pairs).toJson(QJsonDocument::Compact).toStdString();
+}
+
+std::vector<std::pair<std::string, std::string>> parseAttributes(const QString &json)
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const QJsonValue &pair : QJsonDocument::fromJson(json.toUtf8()).array())
+        out.emplace_back(pair.toArray().at(0).toString().toStdString(), pair.toArray().at(1).toString().toStdString());
+    return out;
+}
+
+constexpr const char *kItemColumns = "id, item_key, image, title, category, url, attributes";
+
+Item itemFromRow(const Sql &q)
+{
+    Item item;
+    item.id = q.int64(0);
+    item.key = q.text(1);
+    item.image = q.text(2);
+    item.title = q.text(3);
+    item.category = q.text(4);
+    item.url = q.text(5);
+    item.attributes = parseAttributes(q.value(6).toString());
+    return item;
+}
+
+} // namespace
+
+struct Project::Impl {
+    fs::path folder;
+    std::string file;
+    QString connection;
+    mutable QSqlDatabase db;
+
+    ~Impl()
+    {
+        if (db.isValid()) {
+            db.close();
+            db = QSqlDatabase(); // drop our handle before removing the connection
+            QSqlDatabase::removeDatabase(connection);
+        }
+    }
+};
+
+Project::Project(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{
+}
+Project::Project(Project &&) noexcept = default;
+Project &Project::operator=(Project &&) noexcept = default;
+Project::~Project() = default;
+
+std::unique_ptr<Project::Impl> Project::connect(const fs::path &folder)
+{
+    static std::atomic<int> counter{0};
+    auto impl = std::make_unique<Project::Impl>();
+    impl->folder = fs::absolute(folder).lexically_normal();
+    impl->file = (impl->folder / Project::kDatabaseFile).string();
+    impl->connection = QStringLiteral("lookalike-project-%1").arg(++counter);
+    impl->db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), impl->connection);
+    if (!impl->db.isValid())
+        throw Error(ErrorCode::DatabaseError, impl->file, "the Qt SQLite driver (libqt6sql6-sqlite) is not installed");
+    impl->db.setDatabaseName(QString::fromStdString(impl->file));
+    // Wait up to 5 s for another rater's write instead of failing at once.
+    impl->db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!impl->db.open())
+        throwSqlError(impl->db.lastError(), impl->file, "opening the database");
+    // WAL: readers never block the writer; FULL: a committed write survives a crash.
+    execSql(impl->db, impl->file, QStringLiteral("PRAGMA journal_mode=WAL"));
+    execSql(impl->db, impl->file, QStringLiteral("PRAGMA synchronous=FULL"));
+    execSql(impl->db, impl->file, QStringLiteral("PRAGMA foreign_keys=ON"));
+    return impl;
+}
+
+bool Project::exists(const fs::path &folder)
+{
+    return fs::is_regular_file(folder / kDatabaseFile);
+}
+
+Project Project::create(const fs::path &folder)
+{
+    if (exists(folder))
+        throw Error(ErrorCode::InvalidArgument, folder.string(), "a Lookalike project already exists here");
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec)
+        throw Error(ErrorCode::FileUnreadable, folder.string(), "cannot create the project folder: " + ec.message());
+    Project project(connect(folder));
+    migrateProjectSchema(project.d->db, project.d->file);
+    project.setSetting("created_at", nowIso8601());
+    return project;
+}
+
+Project Project::open(const fs::path &folder)
+{
+    if (!exists(folder))
+        throw Error(ErrorCode::NotFound, folder.string(),
+                    "no Lookalike project here (lookalike.db is missing); create one with `lookalike init`");
+    Project project(connect(folder));
+    migrateProjectSchema(project.d->db, project.d->file);
+    return project;
+}
+
+const fs::path &Project::folder() const
+{
+    return d->folder;
+}
+
+fs::path Project::databaseFile() const
+{
+    return d->file;
+}
+
+QSqlDatabase &Project::database() const
+{
+    return d->db;
+}
+
+void Project::beginTransaction()
+{
+    if (!d->db.transaction())
+        throwSqlError(d->db.lastError(), d->file, "starting a transaction");
+}
+
+void Project::commitTransaction()
+{
+    if (!d->db.commit())
+        throwSqlError(d->db.lastError(), d->file, "committing");
+}
+
+void Project::rollbackTransaction()
+{
+    d->db.rollback();
+}
+
+CatalogImportReport Project::importCatalog(const fs::path &manifest, const ManifestOptions &options)
+{
+    const ManifestReadResult read = readCatalogManifest(manifest, options);
+    CatalogImportReport report;
+    report.accepted = static_cast<std::int64_t>(read.rows.size());
+    report.rejected = static_cast<std::int64_t>(read.rejected.size());
+
+    const fs::path reportFile = d->folder / "rejected-rows.csv";
+    std::error_code ec;
+    fs::remove(reportFile, ec); // a stale report from an earlier import would mislead
+    if (!read.rejected.empty()) {
+        if (!writeRejectedRowsReport(reportFile, read.rejected))
+            throw Error(ErrorCode::FileUnreadable, reportFile.string(), "cannot write the rejected-rows report");
+        report.rejectedReport = reportFile;
+    }
+
+    inTransaction([&] {
+        struct Stored {
+            std::int64_t id;
+            std::string image, title, category, url, attributes;
+        };
+        std::map<std::string, Stored> existing;
+        Sql all(d->db, d->file, QStringLiteral("SELECT id, item_key, image, title, category, url, attributes FROM items"));
+        for (all.exec(); all.next();)
+            existing[all.text(1)] = {all.int64(0), all.text(2), all.text(3), all.text(4), all.text(5), all.text(6)};
+
+        Sql insert(d->db, d->file,
+                   QStringLiteral("INSERT INTO items (item_key, image, title, category, url, attributes, manifest_line) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        Sql update(d->db, d->file,
+                   QStringLiteral("UPDATE items SET image = ?, title = ?, category = ?, url = ?, attributes = ?, "
+                                  "manifest_line = ? WHERE id = ?"));
+        std::set<std::string> seen;
+        for (const CatalogRow &row : read.rows) {
+            seen.insert(row.id);
+            const std::string attrs = attributesJson(row.attributes);
+            const auto it = existing.find(row.id);
+            if (it == existing.end()) {
+                insert.bind(row.id).bind(row.image.string()).bind(row.title).bind(row.category).bind(row.url)
+                    .bind(attrs).bind(std::int64_t(row.line)).exec();
+                ++report.added;
+            } else if (it->second.image != row.image.string() || it->second.title != row.title
+                       || it->second.category != row.category || it->second.url != row.url
+                       || it->second.attributes != attrs) {
+                update.bind(row.image.string()).bind(row.title).bind(row.category).bind(row.url).bind(attrs)
+                    .bind(std::int64_t(row.line)).bind(it->second.id).exec();
+                ++report.updated;
+            } else {
+                ++report.unchanged;
+            }
+        }
+        for (const auto &kv : existing)
+            if (!seen.count(kv.first))
+                ++report.notInManifest;
+        Sql log(d->db, d->file,
+                QStringLiteral("INSERT INTO catalog_imports (manifest, imported_at, accepted, rejected, added, updated, "
+                               "report) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        log.bind(fs::absolute(manifest).lexically_normal().string()).bind(nowIso8601()).bind(report.accepted)
+            .bind(report.rejected).bind(report.added).bind(report.updated).bind(report.rejectedReport.string()).exec();
+    });
+    return report;
+}
+
+std::int64_t Project::itemCount() const
+{
+    Sql q(d->db, d->file, QStringLiteral("SELECT COUNT(*) FROM items"));
+    q.exec();
+    return q.next() ? q.int64(0) : 0;
+}
+
+std::optional<Item> Project::findItem(const std::string &key) const
+{
+    Sql q(d->db, d->file, QStringLiteral("SELECT %1 FROM items WHERE item_key = ?").arg(QLatin1String(kItemColumns)));
+    q.bind(key).exec();
+    if (!q.next())
+        return std::nullopt;
+    return itemFromRow(q);
+}
+
+Item Project::item(std::int64_t id) const
+{
+    auto found = items({id});
+    if (found.empty())
+        throw Error(ErrorCode::NotFound, d->file, "no item with internal id " + std::to_string(id));
+    return found.front();
+}
+
+std::vector<Item> Project::items(const std::vector<std::int64_t> &ids) const
+{
+    Sql q(d->db, d->file, QStringLiteral("SELECT %1 FROM items WHERE id = ?").arg(QLatin1String(kItemColumns)));
+    std::vector<Item> out;
+    out.reserve(ids.size());
+    for (std::int64_t id : ids) {
+        q.bind(id).exec();
+        if (q.next())
+            out.push_back(itemFromRow(q));
+    }
+    return out;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> Project::itemCategories() const
+{
+    Sql q(d->db, d->file, QStringLiteral("SELECT id, category FROM items ORDER BY id"));
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    for (q.exec(); q.next();)
+        out.emplace_back(q.int64(0), q.text(1));
+    return out;
+}
+
+std::vector<std::int64_t> Project::queryItemIds() const
+{
+    Sql q(d->db, d->file, QStringLiteral("SELECT item_id FROM queries ORDER BY item_id"));
+    std::vector<std::int64_t> out;
+    for (q.exec(); q.next();)
+        out.push_back(q.int64(0));
+    return out;
+}
+
+std::int64_t Project::addQueries(const std::vector<std::int64_t> &itemIds, const std::string &source)
+{
+    return inTransaction([&] {
+        Sql insert(d->db, d->file,
+                   QStringLiteral("INSERT OR IGNORE INTO queries (item_id, source, added_at) VALUES (?, ?, ?)"));
+        const std::string now = nowIso8601();
+        std::int64_t added = 0;
+        for (std::int64_t id : itemIds) {
+            insert.bind(id).bind(source).bind(now).exec();
+            added += insert.rowsAffected();
+        }
+        return added;
+    });
+}
+
+std::optional<std::string> Project::setting(const std::string &key) const
+{
+    Sql q(d->db, d->file, QStringLiteral("SELECT value FROM settings WHERE key = ?"));
+    q.bind(key).exec();
+    if (!q.next())
+        return std::nullopt;
+    return q.text(0);
+}
+
+void Project::setSetting(const std::string &key, const std::string &value)
+{
+    Sql q(d->db, d->file, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    q.bind(key).bind(value).exec();
+}
+
+} // namespace lookalike

@@ -1,0 +1,110 @@
+// A Lookalike project: a folder holding lookalike.db (SQLite through Qt SQL: the catalog,
+// model versions, query set, frozen result lists) and side files (embeddings as .npy,
+// FAISS indexes) under models/<id>/. One Project object per thread: it owns its own
+// database connection.
+#pragma once
+
+#include "core/catalog/CatalogManifest.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+class QSqlDatabase;
+
+namespace lookalike {
+
+struct Item {
+    std::int64_t id = 0; // the project's own id (stable)
+    std::string key;     // the catalog's id
+    std::filesystem::path image;
+    std::string title;
+    std::string category;
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> attributes;
+};
+
+struct CatalogImportReport {
+    std::int64_t accepted = 0;
+    std::int64_t rejected = 0;
+    std::int64_t added = 0;
+    std::int64_t updated = 0;
+    std::int64_t unchanged = 0;
+    std::int64_t notInManifest = 0;         // items of the project the manifest no longer lists (kept)
+    std::filesystem::path rejectedReport;   // CSV of rejected rows; empty when none
+};
+
+class Project {
+public:
+    static constexpr const char *kDatabaseFile = "lookalike.db";
+
+    // Creates the folder (if needed) and an empty project. Throws if one exists there.
+    static Project create(const std::filesystem::path &folder);
+    // Opens an existing project and migrates its schema. Throws NotFound if there is none.
+    static Project open(const std::filesystem::path &folder);
+    static bool exists(const std::filesystem::path &folder);
+
+    Project(Project &&) noexcept;
+    Project &operator=(Project &&) noexcept;
+    ~Project();
+
+    const std::filesystem::path &folder() const;
+    std::filesystem::path databaseFile() const;
+    // The connection, for the engine's own stores in core/project (the UI never gets one).
+    QSqlDatabase &database() const;
+
+    // Imports (or re-imports) a manifest in one transaction: new ids are added, changed rows
+    // updated, identical rows left alone, nothing deleted. Rejected rows go to
+    // <project>/rejected-rows.csv. Running it twice gives the same catalog.
+    CatalogImportReport importCatalog(const std::filesystem::path &manifest, const ManifestOptions &options);
+
+    std::int64_t itemCount() const;
+    std::optional<Item> findItem(const std::string &key) const;
+    Item item(std::int64_t id) const; // throws NotFound
+    std::vector<Item> items(const std::vector<std::int64_t> &ids) const; // in the order given
+
+    // (item id, category) of every item, by id.
+    std::vector<std::pair<std::int64_t, std::string>> itemCategories() const;
+
+    // The query set.
+    std::vector<std::int64_t> queryItemIds() const; // by item id
+    // Adds items to the query set (already present ones are skipped); returns how many were new.
+    std::int64_t addQueries(const std::vector<std::int64_t> &itemIds, const std::string &source);
+
+    std::optional<std::string> setting(const std::string &key) const;
+    void setSetting(const std::string &key, const std::string &value);
+
+    // Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    template<typename Body>
+    auto inTransaction(Body &&body)
+    {
+        beginTransaction();
+        try {
+            if constexpr (std::is_void_v<decltype(body())>) {
+                body();
+                commitTransaction();
+            } else {
+                auto result = body();
+                commitTransaction();
+                return result;
+            }
+        } catch (...) {
+            rollbackTransaction();
+            throw;
+        }
+    }
+
+private:
+    struct Impl;
+    explicit Project(std::unique_ptr<Impl> impl);
+    static std::unique_ptr<Impl> connect(const std::filesystem::path &folder);
+    void beginTransaction();
+    void commitTransaction();
+    void rollbackTransaction();
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace lookalike

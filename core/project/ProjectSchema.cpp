@@ -1,0 +1,158 @@
+// Migrations of lookalike.db. Append new migrations; never edit a released one.
+#include "core/project/ProjectSchema.h"
+
+#include "core/Error.h"
+
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringList>
+
+#include <array>
+
+namespace lookalike {
+
+namespace {
+
+struct Migration {
+    int version;
+    const char *description;
+    const char *sql; // statements separated by ";\n"
+};
+
+// Version 1: catalog, model versions, embeddings bookkeeping, indexes, query set, frozen lists.
+constexpr const char *kVersion1 = R"SQL(
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    item_key TEXT NOT NULL UNIQUE,
+    image TEXT NOT NULL,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    attributes TEXT NOT NULL DEFAULT '[]',
+    manifest_line INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX items_by_category ON items(category);
+CREATE TABLE catalog_imports (
+    id INTEGER PRIMARY KEY,
+    manifest TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    accepted INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    report TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE model_versions (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('siglip', 'torchscript', 'precomputed')),
+    source TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    dimension INTEGER NOT NULL,
+    config TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE embedding_rows (
+    model_id INTEGER NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,
+    row INTEGER NOT NULL,
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    PRIMARY KEY (model_id, row),
+    UNIQUE (model_id, item_id)
+);
+CREATE TABLE embedding_failures (
+    model_id INTEGER NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    reason TEXT NOT NULL,
+    PRIMARY KEY (model_id, item_id)
+);
+CREATE TABLE neighbour_indexes (
+    model_id INTEGER PRIMARY KEY REFERENCES model_versions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    file TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    recall_at_10 REAL,
+    built_at TEXT NOT NULL
+);
+CREATE TABLE queries (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id),
+    source TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE result_lists (
+    model_id INTEGER NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,
+    query_item_id INTEGER NOT NULL REFERENCES items(id),
+    depth INTEGER NOT NULL,
+    index_kind TEXT NOT NULL,
+    frozen_at TEXT NOT NULL,
+    PRIMARY KEY (model_id, query_item_id)
+);
+CREATE TABLE result_entries (
+    model_id INTEGER NOT NULL,
+    query_item_id INTEGER NOT NULL,
+    rank INTEGER NOT NULL,
+    candidate_item_id INTEGER NOT NULL REFERENCES items(id),
+    score REAL NOT NULL,
+    PRIMARY KEY (model_id, query_item_id, rank),
+    FOREIGN KEY (model_id, query_item_id) REFERENCES result_lists(model_id, query_item_id) ON DELETE CASCADE
+)
+)SQL";
+
+constexpr std::array kMigrations{
+    Migration{1, "catalog, model versions, embeddings, indexes, queries, frozen result lists", kVersion1},
+};
+
+[[noreturn]] void fail(const std::string &file, const std::string &problem)
+{
+    throw Error(ErrorCode::DatabaseError, file, problem);
+}
+
+int userVersion(QSqlDatabase &db, const std::string &file)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
+        fail(file, "cannot read the schema version: " + q.lastError().text().toStdString());
+    return q.value(0).toInt();
+}
+
+} // namespace
+
+int latestSchemaVersion()
+{
+    return kMigrations.back().version;
+}
+
+void migrateProjectSchema(QSqlDatabase &db, const std::string &file)
+{
+    const int current = userVersion(db, file);
+    if (current > latestSchemaVersion())
+        fail(file, "the project was written by a newer Lookalike (schema " + std::to_string(current)
+                       + ", this program knows up to " + std::to_string(latestSchemaVersion()) + ")");
+    for (const Migration &m : kMigrations) {
+        if (m.version <= current)
+            continue;
+        if (!db.transaction())
+            fail(file, "cannot start a transaction: " + db.lastError().text().toStdString());
+        QSqlQuery q(db);
+        const QStringList statements = QString::fromUtf8(m.sql).split(QStringLiteral(";\n"), Qt::SkipEmptyParts);
+        for (const QString &statement : statements) {
+            if (statement.trimmed().isEmpty())
+                continue;
+            if (!q.exec(statement)) {
+                const std::string why = q.lastError().text().toStdString();
+                db.rollback();
+                fail(file, "migration to schema " + std::to_string(m.version) + " (" + m.description + ") failed: " + why);
+            }
+        }
+        if (!q.exec(QStringLiteral("PRAGMA user_version = %1").arg(m.version)) || !db.commit()) {
+            db.rollback();
+            fail(file, "cannot record schema version " + std::to_string(m.version));
+        }
+    }
+}
+
+} // namespace lookalike

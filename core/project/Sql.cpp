@@ -1,0 +1,56 @@
+// Throwing wrappers around QSqlQuery.
+#include "core/project/Sql.h"
+
+#include "core/Error.h"
+
+#include <QDateTime>
+#include <QSqlError>
+
+namespace lookalike {
+
+void throwSqlError(const QSqlError &error, const std::string &file, const std::string &doing)
+{
+    const QString code = error.nativeErrorCode();
+    // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another rater's process holds the write lock longer
+    // than the busy timeout.
+    if (code == QLatin1String("5") || code == QLatin1String("6"))
+        throw Error(ErrorCode::DatabaseLocked, file,
+                    "the database is locked by another process (" + doing + "); try again in a moment");
+    throw Error(ErrorCode::DatabaseError, file, doing + ": " + error.text().toStdString());
+}
+
+Sql::Sql(QSqlDatabase &db, const std::string &file, const QString &statement)
+    : m_query(db)
+    , m_file(file)
+{
+    if (!m_query.prepare(statement))
+        throwSqlError(m_query.lastError(), m_file, "preparing \"" + statement.left(60).toStdString() + "\"");
+}
+
+Sql &Sql::bind(const QVariant &value)
+{
+    m_query.bindValue(m_bound++, value);
+    return *this;
+}
+
+Sql &Sql::exec()
+{
+    if (!m_query.exec())
+        throwSqlError(m_query.lastError(), m_file, "running \"" + m_query.lastQuery().left(60).toStdString() + "\"");
+    m_bound = 0;
+    return *this;
+}
+
+void execSql(QSqlDatabase &db, const std::string &file, const QString &statement)
+{
+    QSqlQuery q(db);
+    if (!q.exec(statement))
+        throwSqlError(q.lastError(), file, "running \"" + statement.left(60).toStdString() + "\"");
+}
+
+std::string nowIso8601()
+{
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toStdString();
+}
+
+} // namespace lookalike
