@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QSqlDatabase>
 #include <QSqlError>
+#include <QSqlQuery>
 
 #include <atomic>
 #include <map>
@@ -145,19 +146,19 @@ QSqlDatabase &Project::database() const
 
 void Project::beginTransaction()
 {
-    if (!d->db.transaction())
-        throwSqlError(d->db.lastError(), d->file, "starting a transaction");
+    // IMMEDIATE takes the write lock up front. A deferred transaction that reads first and then
+    // writes would get SQLITE_BUSY at once, without waiting, when another rater is writing.
+    execSql(d->db, d->file, QStringLiteral("BEGIN IMMEDIATE"));
 }
 
 void Project::commitTransaction()
 {
-    if (!d->db.commit())
-        throwSqlError(d->db.lastError(), d->file, "committing");
+    execSql(d->db, d->file, QStringLiteral("COMMIT"));
 }
 
 void Project::rollbackTransaction()
 {
-    d->db.rollback();
+    QSqlQuery(d->db).exec(QStringLiteral("ROLLBACK"));
 }
 
 CatalogImportReport Project::importCatalog(const fs::path &manifest, const ManifestOptions &options)

@@ -77,7 +77,8 @@ public:
     std::optional<std::string> setting(const std::string &key) const;
     void setSetting(const std::string &key, const std::string &value);
 
-    // Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    // Runs `body` in a write transaction (BEGIN IMMEDIATE: waits up to 5 s for another
+    // process's write to finish): committed if it returns, rolled back if it throws.
     template<typename Body>
     auto inTransaction(Body &&body)
     {

@@ -1,0 +1,319 @@
+// Project: creation and schema migration, catalog import (counts, idempotence, updates,
+// rejected-rows report, strict mode leaving nothing half-imported), a database locked by
+// another rater, the query set.
+#include "core/Error.h"
+#include "core/project/Project.h"
+#include "core/project/ProjectSchema.h"
+#include "support/RefData.h"
+#include "support/TestCatalog.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTest>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+using namespace lookalike;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path newProjectFolder()
+{
+    return (testsupport::scratchDir(QStringLiteral("project")) + QStringLiteral("/p")).toStdString();
+}
+
+// The whole items table as text, to compare two states of a database.
+QString itemsDump(Project &project)
+{
+    QSqlQuery q(project.database());
+    q.exec(QStringLiteral("SELECT id, item_key, image, title, category, url, attributes FROM items ORDER BY id"));
+    QString out;
+    while (q.next())
+        for (int c = 0; c < 7; ++c)
+            out += q.value(c).toString() + QLatin1Char(c == 6 ? '\n' : '|');
+    return out;
+}
+
+void appendLine(const QString &file, const QByteArray &line)
+{
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::Append));
+    f.write(line);
+}
+
+} // namespace
+
+class TestProject : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void createAndReopen();
+    void openWithoutProjectFails();
+    void createTwiceFails();
+    void migratesAnEmptyDatabaseAndRefusesANewerOne();
+    void importCountsAndKeepsAttributesInOrder();
+    void reimportIsIdempotent();
+    void reimportUpdatesChangedRows();
+    void rejectedRowsAreReported();
+    void strictImportChangesNothing();
+    void lockedDatabaseGivesAClearError();
+    void briefLockIsWaitedFor();
+    void querySetSkipsDuplicates();
+    void settingsPersist();
+};
+
+void TestProject::createAndReopen()
+{
+    const fs::path folder = newProjectFolder();
+    {
+        Project p = Project::create(folder);
+        QVERIFY(fs::exists(folder / "lookalike.db"));
+        QCOMPARE(p.itemCount(), 0);
+    }
+    Project again = Project::open(folder);
+    QVERIFY(again.setting("created_at").has_value());
+    QSqlQuery q(again.database());
+    QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
+    QCOMPARE(q.value(0).toInt(), latestSchemaVersion());
+    QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
+    QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+}
+
+void TestProject::openWithoutProjectFails()
+{
+    try {
+        Project::open(newProjectFolder());
+        QFAIL("opened a folder without a project");
+    } catch (const Error &e) {
+        QCOMPARE(e.code(), ErrorCode::NotFound);
+        QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("lookalike init")));
+    }
+}
+
+void TestProject::createTwiceFails()
+{
+    const fs::path folder = newProjectFolder();
+    Project::create(folder);
+    QVERIFY_THROWS_EXCEPTION(Error, Project::create(folder));
+}
+
+void TestProject::migratesAnEmptyDatabaseAndRefusesANewerOne()
+{
+    // A database at schema 0 (an empty SQLite file) is brought to the latest schema on open.
+    const fs::path folder = newProjectFolder();
+    fs::create_directories(folder);
+    {
+        QFile empty(QString::fromStdString((folder / "lookalike.db").string()));
+        QVERIFY(empty.open(QIODevice::WriteOnly));
+    }
+    {
+        Project p = Project::open(folder);
+        QCOMPARE(p.itemCount(), 0); // the items table exists now
+        QSqlQuery q(p.database());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 999")));
+    }
+    try {
+        Project::open(folder);
+        QFAIL("opened a project from the future");
+    } catch (const Error &e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("newer Lookalike")), e.what());
+        QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("lookalike.db")));
+    }
+}
+
+void TestProject::importCountsAndKeepsAttributesInOrder()
+{
+    const auto catalog = testsupport::makeTestCatalog({});
+    Project p = Project::create(newProjectFolder());
+    const auto report = p.importCatalog(catalog.manifest.toStdString(), {});
+    QCOMPARE(report.accepted, 30);
+    QCOMPARE(report.added, 30);
+    QCOMPARE(report.rejected, 0);
+    QVERIFY(report.rejectedReport.empty());
+    QCOMPARE(p.itemCount(), 30);
+    const auto item = p.findItem("green-4");
+    QVERIFY(item.has_value());
+    QCOMPARE(item->title, std::string("green item 4"));
+    QCOMPARE(item->category, std::string("green"));
+    QVERIFY(item->image.is_absolute());
+    QVERIFY(fs::exists(item->image));
+    QCOMPARE(item->attributes.size(), std::size_t(1));
+    QCOMPARE(item->attributes[0].first, std::string("seller"));
+    QCOMPARE(item->attributes[0].second, std::string("seller-1"));
+    QCOMPARE(p.item(item->id).key, std::string("green-4"));
+    QVERIFY(!p.findItem("nope").has_value());
+}
+
+void TestProject::reimportIsIdempotent()
+{
+    const auto catalog = testsupport::makeTestCatalog({});
+    Project p = Project::create(newProjectFolder());
+    p.importCatalog(catalog.manifest.toStdString(), {});
+    const QString before = itemsDump(p);
+    const auto again = p.importCatalog(catalog.manifest.toStdString(), {});
+    QCOMPARE(again.added, 0);
+    QCOMPARE(again.updated, 0);
+    QCOMPARE(again.unchanged, 30);
+    QCOMPARE(itemsDump(p), before);
+}
+
+void TestProject::reimportUpdatesChangedRows()
+{
+    const auto catalog = testsupport::makeTestCatalog({});
+    Project p = Project::create(newProjectFolder());
+    p.importCatalog(catalog.manifest.toStdString(), {});
+    const std::int64_t id = p.findItem("red-1")->id;
+    // A new manifest: one title changed, one item gone, one item new.
+    QByteArray csv = testsupport::readFileBytes(catalog.manifest);
+    csv.replace("\"red item 1\"", "\"red item one (renamed)\"");
+    csv.replace("blue-9,images/blue-9.ppm,\"blue item 9\",blue,seller-0\n", "");
+    csv.append("new-1,images/red-0.ppm,brand new,red,seller-9\n");
+    QFile f(catalog.manifest);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(csv);
+    f.close();
+    const auto report = p.importCatalog(catalog.manifest.toStdString(), {});
+    QCOMPARE(report.updated, 1);
+    QCOMPARE(report.added, 1);
+    QCOMPARE(report.notInManifest, 1);
+    QCOMPARE(p.findItem("red-1")->id, id); // same item, same id
+    QCOMPARE(p.findItem("red-1")->title, std::string("red item one (renamed)"));
+    QVERIFY(p.findItem("blue-9").has_value()); // never deleted: it may have judgments
+    QCOMPARE(p.itemCount(), 31);
+}
+
+void TestProject::rejectedRowsAreReported()
+{
+    const auto catalog = testsupport::makeTestCatalog({});
+    appendLine(catalog.manifest, "bad-1,images/missing.ppm,no image,red,s\n");
+    appendLine(catalog.manifest, "red-2,images/red-2.ppm,duplicate id,red,s\n");
+    Project p = Project::create(newProjectFolder());
+    const auto report = p.importCatalog(catalog.manifest.toStdString(), {});
+    QCOMPARE(report.accepted, 30);
+    QCOMPARE(report.rejected, 2);
+    QVERIFY(fs::exists(report.rejectedReport));
+    const QString text = QString::fromUtf8(testsupport::readFileBytes(QString::fromStdString(report.rejectedReport.string())));
+    QVERIFY2(text.startsWith(QStringLiteral("line,id,reason")), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("bad-1")));
+    QVERIFY(text.contains(QStringLiteral("red-2")));
+    // A clean re-import removes the stale report.
+    QByteArray csv = testsupport::readFileBytes(catalog.manifest);
+    csv.truncate(csv.indexOf("bad-1"));
+    QFile f(catalog.manifest);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(csv);
+    f.close();
+    QVERIFY(p.importCatalog(catalog.manifest.toStdString(), {}).rejectedReport.empty());
+    QVERIFY(!fs::exists(report.rejectedReport));
+}
+
+void TestProject::strictImportChangesNothing()
+{
+    const auto catalog = testsupport::makeTestCatalog({});
+    Project p = Project::create(newProjectFolder());
+    p.importCatalog(catalog.manifest.toStdString(), {});
+    const QString before = itemsDump(p);
+    QByteArray csv = testsupport::readFileBytes(catalog.manifest);
+    csv.replace("\"red item 1\"", "\"changed\"");
+    csv.append("bad-1,images/missing.ppm,no image,red,s\n");
+    QFile f(catalog.manifest);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(csv);
+    f.close();
+    ManifestOptions strict;
+    strict.strict = true;
+    try {
+        p.importCatalog(catalog.manifest.toStdString(), strict);
+        QFAIL("strict import accepted a bad row");
+    } catch (const Error &e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("catalog.csv")), e.what());
+    }
+    QCOMPARE(itemsDump(p), before); // not even the good changed row
+}
+
+void TestProject::lockedDatabaseGivesAClearError()
+{
+    const auto catalog = testsupport::makeTestCatalog({});
+    const fs::path folder = newProjectFolder();
+    Project p = Project::create(folder);
+    {
+        // Another rater's connection holds the write lock for longer than the busy timeout.
+        QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other-rater"));
+        other.setDatabaseName(QString::fromStdString((folder / "lookalike.db").string()));
+        QVERIFY(other.open());
+        QSqlQuery lock(other);
+        QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
+        try {
+            p.importCatalog(catalog.manifest.toStdString(), {});
+            QFAIL("wrote through another connection's lock");
+        } catch (const Error &e) {
+            QCOMPARE(errorCodeName(e.code()), errorCodeName(ErrorCode::DatabaseLocked));
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("locked by another process")), e.what());
+            QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("lookalike.db")));
+        }
+        QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
+        other.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("other-rater"));
+    // Once the lock is gone the same import works: nothing was lost or half-written.
+    QCOMPARE(p.importCatalog(catalog.manifest.toStdString(), {}).added, 30);
+}
+
+void TestProject::briefLockIsWaitedFor()
+{
+    // Two raters on one database: a write that meets another's short transaction waits for it.
+    const auto catalog = testsupport::makeTestCatalog({});
+    const fs::path folder = newProjectFolder();
+    Project p = Project::create(folder);
+    std::atomic<bool> locked{false};
+    std::thread other([&] {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("brief-lock"));
+        db.setDatabaseName(QString::fromStdString((folder / "lookalike.db").string()));
+        db.open();
+        QSqlQuery lock(db);
+        lock.exec(QStringLiteral("BEGIN IMMEDIATE"));
+        locked = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        lock.exec(QStringLiteral("COMMIT"));
+        lock = QSqlQuery();
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("brief-lock"));
+    });
+    while (!locked)
+        std::this_thread::yield();
+    const auto report = p.importCatalog(catalog.manifest.toStdString(), {});
+    other.join();
+    QCOMPARE(report.added, 30);
+    QCOMPARE(p.itemCount(), 30);
+}
+
+void TestProject::querySetSkipsDuplicates()
+{
+    const auto catalog = testsupport::makeTestCatalog({});
+    Project p = Project::create(newProjectFolder());
+    p.importCatalog(catalog.manifest.toStdString(), {});
+    const std::int64_t a = p.findItem("red-0")->id, b = p.findItem("blue-3")->id;
+    QCOMPARE(p.addQueries({a, b}, "test"), 2);
+    QCOMPARE(p.addQueries({b}, "again"), 0);
+    QCOMPARE(p.queryItemIds(), (std::vector<std::int64_t>{std::min(a, b), std::max(a, b)}));
+    QCOMPARE(p.itemCategories().size(), std::size_t(30));
+}
+
+void TestProject::settingsPersist()
+{
+    const fs::path folder = newProjectFolder();
+    {
+        Project p = Project::create(folder);
+        p.setSetting("result_depth", "10");
+        p.setSetting("result_depth", "20");
+    }
+    QCOMPARE(Project::open(folder).setting("result_depth").value_or(""), std::string("20"));
+}
+
+QTEST_MAIN(TestProject)
+#include "tst_project.moc"
