@@ -6,6 +6,8 @@
 // See tests/data/siglip_ref/README.md for each rule.
 #pragma once
 
+#include "core/util/Utf8.h" // isValidUtf8, which callers of the tokenizer use on their input
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -46,8 +48,5 @@ private:
     explicit SiglipTokenizer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> d;
 };
-
-// True if `bytes` is well-formed UTF-8; otherwise `badOffset` gets the first bad byte.
-bool isValidUtf8(std::string_view bytes, std::size_t *badOffset = nullptr);
 
 } // namespace lookalike
