@@ -5,128 +5,20 @@
 
 #include "core/Error.h"
 #include "core/model/PillowResize.h"
+#include "core/util/JsonFields.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QJsonParseError>
 #include <QJsonValue>
 
-#include <cmath>
 #include <string>
 #include <utility>
 
 namespace lookalike {
 
 namespace {
-
-const char *jsonTypeName(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return "null";
-    case QJsonValue::Bool:
-        return "a boolean";
-    case QJsonValue::Double:
-        return "a number";
-    case QJsonValue::String:
-        return "a string";
-    case QJsonValue::Array:
-        return "an array";
-    case QJsonValue::Object:
-        return "an object";
-    case QJsonValue::Undefined:
-        break;
-    }
-    return "undefined";
-}
-
-[[noreturn]] void malformed(
-    const std::string &file, const std::string &key, const std::string &expected, const QJsonValue &got)
-{
-    throw Error(ErrorCode::MalformedConfig, file, key, "expected " + expected + ", got " + jsonTypeName(got));
-}
-
-// Number formatting that round-trips, for messages.
-std::string numberText(double v)
-{
-    return QByteArray::number(v, 'g', 17).toStdString();
-}
-
-class ConfigReader {
-public:
-    ConfigReader(const QJsonObject &object, const std::string &file)
-        : m_object(object)
-        , m_file(file)
-    {
-    }
-
-    // HF passes a JSON null through as None, and `if do_resize:` treats None as false.
-    bool boolean(const char *key, bool fallback) const
-    {
-        const QJsonValue v = m_object.value(QLatin1String(key));
-        if (v.isUndefined())
-            return fallback;
-        if (v.isNull())
-            return false;
-        if (!v.isBool())
-            malformed(m_file, key, "true or false", v);
-        return v.toBool();
-    }
-
-    int integer(const QJsonValue &v, const std::string &key) const
-    {
-        if (!v.isDouble())
-            malformed(m_file, key, "an integer", v);
-        const double d = v.toDouble();
-        if (d != std::floor(d) || std::abs(d) > 1e9)
-            throw Error(ErrorCode::MalformedConfig, m_file, key, "expected an integer, got " + numberText(d));
-        return static_cast<int>(d);
-    }
-
-    double number(const QJsonValue &v, const std::string &key) const
-    {
-        if (!v.isDouble())
-            malformed(m_file, key, "a number", v);
-        const double d = v.toDouble();
-        if (!std::isfinite(d))
-            throw Error(ErrorCode::InvalidConfig, m_file, key, "must be finite");
-        return d;
-    }
-
-    // image_mean / image_std: one number for all channels or one per channel; null or
-    // missing gives HF's default (IMAGENET_STANDARD_MEAN / _STD, all 0.5).
-    std::array<double, 3> perChannel(const char *key, const std::array<double, 3> &fallback) const
-    {
-        const QJsonValue v = m_object.value(QLatin1String(key));
-        if (v.isUndefined() || v.isNull())
-            return fallback;
-        if (v.isDouble()) {
-            const double d = number(v, key);
-            return {d, d, d};
-        }
-        if (!v.isArray())
-            malformed(m_file, key, "a number or an array of 3 numbers", v);
-        const QJsonArray a = v.toArray();
-        // A one-element list broadcasts in NumPy like a scalar.
-        if (a.size() != 3 && a.size() != 1)
-            throw Error(ErrorCode::InvalidConfig, m_file, key,
-                "expected 3 values (one per RGB channel), got " + std::to_string(a.size()));
-        std::array<double, 3> out{};
-        for (int c = 0; c < 3; ++c)
-            out[static_cast<std::size_t>(c)] = number(
-                a.at(a.size() == 1 ? 0 : c), std::string(key) + "[" + std::to_string(a.size() == 1 ? 0 : c) + "]");
-        return out;
-    }
-
-    const QJsonObject &object() const { return m_object; }
-    const std::string &file() const { return m_file; }
-
-private:
-    QJsonObject m_object;
-    std::string m_file;
-};
 
 PillowFilter filterFor(int resample)
 {
@@ -137,71 +29,70 @@ PillowFilter filterFor(int resample)
 
 ImagePreprocessorConfig ImagePreprocessorConfig::fromJson(const std::string &json, const std::string &fileForErrors)
 {
-    QJsonParseError parseError{};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        throw Error(ErrorCode::MalformedConfig, fileForErrors,
-            "not valid JSON: " + parseError.errorString().toStdString() + " at offset "
-                + std::to_string(parseError.offset));
-    if (!doc.isObject())
-        throw Error(ErrorCode::MalformedConfig, fileForErrors, "expected a JSON object at the top level");
-
-    const ConfigReader r(doc.object(), fileForErrors);
+    const QJsonObject o = parseJsonObject(QByteArray::fromStdString(json), fileForErrors);
+    const JsonFields f(fileForErrors);
     ImagePreprocessorConfig c;
 
-    c.doResize = r.boolean("do_resize", c.doResize);
-    c.doRescale = r.boolean("do_rescale", c.doRescale);
-    c.doNormalize = r.boolean("do_normalize", c.doNormalize);
+    // HF passes a JSON null through as None, and `if do_resize:` treats None as false.
+    auto flag = [&](const char *key, bool fallback) {
+        const QJsonValue v = o.value(QLatin1String(key));
+        return v.isUndefined() ? fallback : !v.isNull() && f.boolean(v, key);
+    };
+    c.doResize = flag("do_resize", c.doResize);
+    c.doRescale = flag("do_rescale", c.doRescale);
+    c.doNormalize = flag("do_normalize", c.doNormalize);
 
-    const QJsonValue size = r.object().value(QLatin1String("size"));
+    const QJsonValue size = o.value(QLatin1String("size"));
     if (size.isObject()) {
         const QJsonObject s = size.toObject();
         for (const char *key : {"height", "width"}) {
             if (!s.contains(QLatin1String(key)))
-                throw Error(ErrorCode::InvalidConfig, fileForErrors, std::string("size.") + key,
-                    "missing (SigLIP resizes to an exact height and width)");
+                f.invalid(std::string("size.") + key, "missing (SigLIP resizes to an exact height and width)");
         }
-        c.height = r.integer(s.value(QLatin1String("height")), "size.height");
-        c.width = r.integer(s.value(QLatin1String("width")), "size.width");
+        c.height = f.integer(s.value(QLatin1String("height")), "size.height");
+        c.width = f.integer(s.value(QLatin1String("width")), "size.width");
     } else if (size.isArray()) { // get_size_dict() reads a pair as (height, width)
         const QJsonArray a = size.toArray();
         if (a.size() != 2)
-            throw Error(ErrorCode::InvalidConfig, fileForErrors, "size",
-                "expected [height, width], got " + std::to_string(a.size()) + " values");
-        c.height = r.integer(a.at(0), "size[0]");
-        c.width = r.integer(a.at(1), "size[1]");
+            f.invalid("size", "expected [height, width], got " + std::to_string(a.size()) + " values");
+        c.height = f.integer(a.at(0), "size[0]");
+        c.width = f.integer(a.at(1), "size[1]");
     } else if (!size.isUndefined() && !size.isNull()) {
-        malformed(fileForErrors, "size", "an object {\"height\": h, \"width\": w}", size);
+        f.malformed("size", "an object {\"height\": h, \"width\": w}", size);
     }
     if (c.height <= 0 || c.width <= 0)
-        throw Error(ErrorCode::InvalidConfig, fileForErrors, "size",
+        f.invalid("size",
             "height and width must be positive, got " + std::to_string(c.height) + "x" + std::to_string(c.width));
     if (static_cast<long long>(c.height) * c.width > 16384LL * 16384LL)
-        throw Error(ErrorCode::InvalidConfig, fileForErrors, "size",
-            "unreasonably large: " + std::to_string(c.width) + "x" + std::to_string(c.height));
+        f.invalid("size", "unreasonably large: " + std::to_string(c.width) + "x" + std::to_string(c.height));
 
-    const QJsonValue resample = r.object().value(QLatin1String("resample"));
+    const QJsonValue resample = o.value(QLatin1String("resample"));
     if (!resample.isUndefined()) {
-        c.resample = r.integer(resample, "resample");
+        c.resample = f.integer(resample, "resample");
         if (c.resample < 0 || c.resample > 5)
-            throw Error(ErrorCode::InvalidConfig, fileForErrors, "resample",
+            f.invalid("resample",
                 "unsupported Pillow resample filter " + std::to_string(c.resample)
                     + " (supported: 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming)");
     }
 
-    const QJsonValue rescale = r.object().value(QLatin1String("rescale_factor"));
+    const QJsonValue rescale = o.value(QLatin1String("rescale_factor"));
     if (!rescale.isUndefined()) {
-        c.rescaleFactor = r.number(rescale, "rescale_factor");
+        c.rescaleFactor = f.number(rescale, "rescale_factor");
         if (!(c.rescaleFactor > 0))
-            throw Error(ErrorCode::InvalidConfig, fileForErrors, "rescale_factor",
-                "must be positive, got " + numberText(c.rescaleFactor));
+            f.invalid("rescale_factor", "must be positive, got " + numberText(c.rescaleFactor));
     }
 
-    c.mean = r.perChannel("image_mean", c.mean);
-    c.std = r.perChannel("image_std", c.std);
+    // image_mean / image_std: one number for all channels or one per channel; null or
+    // missing gives HF's default (IMAGENET_STANDARD_MEAN / _STD, all 0.5).
+    auto perChannel = [&](const char *key, const std::array<double, 3> &fallback) {
+        const QJsonValue v = o.value(QLatin1String(key));
+        return v.isUndefined() || v.isNull() ? fallback : f.channels(v, key, JsonFields::Broadcast::Yes);
+    };
+    c.mean = perChannel("image_mean", c.mean);
+    c.std = perChannel("image_std", c.std);
     for (double s : c.std) {
         if (s == 0 || static_cast<float>(s) == 0.0f)
-            throw Error(ErrorCode::InvalidConfig, fileForErrors, "image_std", "must not be zero");
+            f.invalid("image_std", "must not be zero");
     }
     return c;
 }

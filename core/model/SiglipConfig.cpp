@@ -4,14 +4,12 @@
 
 #include "core/Error.h"
 #include "core/model/SiglipNames.h"
+#include "core/util/JsonFields.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
-#include <cmath>
-#include <limits>
 
 namespace lookalike {
 
@@ -24,93 +22,69 @@ bool isKnownActivation(const std::string &act)
         || act == "quick_gelu" || act == "relu" || act == "silu";
 }
 
-class ConfigReader {
+// One level of config.json. Hugging Face keeps its default for a key that is missing or null.
+class Keys {
 public:
-    ConfigReader(const QJsonObject &object, std::string file, std::string scope)
+    Keys(const QJsonObject &object, const std::string &file, const std::string &prefix)
         : m_object(object)
-        , m_file(std::move(file))
-        , m_scope(std::move(scope))
+        , m_fields(file, prefix)
     {
     }
 
-    void readInt(const char *key, int &out) const
+    void positiveInteger(const char *key, int &out) const
     {
-        const QJsonValue v = m_object.value(QLatin1String(key));
-        if (v.isUndefined() || v.isNull())
-            return; // keep the Hugging Face default
-        const double d = v.toDouble(std::numeric_limits<double>::quiet_NaN());
-        if (!v.isDouble() || std::floor(d) != d || d < 1 || d > std::numeric_limits<int>::max())
-            fail(key, "must be a positive integer, got " + describe(v));
-        out = static_cast<int>(d);
+        if (const QJsonValue v = m_object.value(QLatin1String(key)); given(v))
+            out = m_fields.positiveInteger(v, key);
     }
 
-    void readDouble(const char *key, double &out) const
+    void number(const char *key, double &out) const
     {
-        const QJsonValue v = m_object.value(QLatin1String(key));
-        if (v.isUndefined() || v.isNull())
-            return;
-        if (!v.isDouble() || !std::isfinite(v.toDouble()))
-            fail(key, "must be a number, got " + describe(v));
-        out = v.toDouble();
+        if (const QJsonValue v = m_object.value(QLatin1String(key)); given(v))
+            out = m_fields.number(v, key);
     }
 
-    void readString(const char *key, std::string &out) const
+    void string(const char *key, std::string &out) const
     {
-        const QJsonValue v = m_object.value(QLatin1String(key));
-        if (v.isUndefined() || v.isNull())
-            return;
-        if (!v.isString())
-            fail(key, "must be a string, got " + describe(v));
-        out = v.toString().toStdString();
-    }
-
-    [[noreturn]] void fail(const char *key, const std::string &problem) const
-    {
-        throw Error(ErrorCode::MalformedConfig, m_file, m_scope + key, problem);
+        if (const QJsonValue v = m_object.value(QLatin1String(key)); given(v))
+            out = m_fields.string(v, key);
     }
 
 private:
-    static std::string describe(const QJsonValue &v)
-    {
-        QJsonArray wrapper{v};
-        QByteArray text = QJsonDocument(wrapper).toJson(QJsonDocument::Compact);
-        return text.mid(1, text.size() - 2).left(60).toStdString();
-    }
+    static bool given(const QJsonValue &v) { return !v.isUndefined() && !v.isNull(); }
 
     QJsonObject m_object;
-    std::string m_file;
-    std::string m_scope;
+    JsonFields m_fields;
 };
 
-void readTower(const ConfigReader &r, SiglipTowerConfig &c)
+void readTower(const Keys &r, SiglipTowerConfig &c)
 {
-    r.readInt("hidden_size", c.hiddenSize);
-    r.readInt("intermediate_size", c.intermediateSize);
-    r.readInt("num_hidden_layers", c.numHiddenLayers);
-    r.readInt("num_attention_heads", c.numAttentionHeads);
-    r.readString("hidden_act", c.hiddenAct);
-    r.readDouble("layer_norm_eps", c.layerNormEps);
+    r.positiveInteger("hidden_size", c.hiddenSize);
+    r.positiveInteger("intermediate_size", c.intermediateSize);
+    r.positiveInteger("num_hidden_layers", c.numHiddenLayers);
+    r.positiveInteger("num_attention_heads", c.numAttentionHeads);
+    r.string("hidden_act", c.hiddenAct);
+    r.number("layer_norm_eps", c.layerNormEps);
 }
 
 SiglipVisionConfig readVision(const QJsonObject &o, const std::string &file, const std::string &scope)
 {
-    ConfigReader r(o, file, scope);
+    const Keys r(o, file, scope);
     SiglipVisionConfig c;
     readTower(r, c);
-    r.readInt("num_channels", c.numChannels);
-    r.readInt("image_size", c.imageSize);
-    r.readInt("patch_size", c.patchSize);
+    r.positiveInteger("num_channels", c.numChannels);
+    r.positiveInteger("image_size", c.imageSize);
+    r.positiveInteger("patch_size", c.patchSize);
     return c;
 }
 
 SiglipTextConfig readText(const QJsonObject &o, const std::string &file, const std::string &scope)
 {
-    ConfigReader r(o, file, scope);
+    const Keys r(o, file, scope);
     SiglipTextConfig c;
     readTower(r, c);
-    r.readInt("vocab_size", c.vocabSize);
-    r.readInt("max_position_embeddings", c.maxPositionEmbeddings);
-    r.readInt("projection_size", c.projectionSize);
+    r.positiveInteger("vocab_size", c.vocabSize);
+    r.positiveInteger("max_position_embeddings", c.maxPositionEmbeddings);
+    r.positiveInteger("projection_size", c.projectionSize);
     return c;
 }
 
@@ -120,7 +94,7 @@ QJsonObject subObject(const QJsonObject &root, const char *key, const std::strin
     if (v.isUndefined() || v.isNull())
         return {}; // Hugging Face: a missing sub-config means all defaults
     if (!v.isObject())
-        throw Error(ErrorCode::MalformedConfig, file, key, "must be a JSON object");
+        JsonFields(file).malformed(key, "a JSON object", v);
     return v.toObject();
 }
 
@@ -178,18 +152,10 @@ int SiglipConfig::embeddingSize() const
 
 SiglipConfig SiglipConfig::fromJson(const std::string &json, const std::string &file)
 {
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &err);
-    if (err.error != QJsonParseError::NoError)
-        throw Error(ErrorCode::MalformedConfig, file,
-                    "not valid JSON (" + err.errorString().toStdString() + " at byte " + std::to_string(err.offset)
-                        + ")");
-    if (!doc.isObject())
-        throw Error(ErrorCode::MalformedConfig, file, "must hold a JSON object");
-    const QJsonObject root = doc.object();
+    const QJsonObject root = parseJsonObject(QByteArray::fromStdString(json), file);
 
     SiglipConfig config;
-    ConfigReader(root, file, std::string()).readString("model_type", config.modelType);
+    Keys(root, file, std::string()).string("model_type", config.modelType);
     if (config.modelType == siglip::kModelTypeDual) {
         config.vision = readVision(subObject(root, "vision_config", file), file, "vision_config.");
         config.text = readText(subObject(root, "text_config", file), file, "text_config.");

@@ -3,17 +3,15 @@
 #include "core/model/TorchScriptEncoder.h"
 
 #include "core/Error.h"
+#include "core/util/JsonFields.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QJsonParseError>
 #include <QJsonValue>
 
-#include <cmath>
 #include <string>
-#include <utility>
 
 namespace lookalike {
 
@@ -36,98 +34,6 @@ constexpr FilterName kFilters[] = {
 constexpr const char *kSquash = "squash";
 constexpr const char *kShorterSideCenterCrop = "shorter_side_center_crop";
 
-const char *jsonTypeName(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return "null";
-    case QJsonValue::Bool:
-        return "a boolean";
-    case QJsonValue::Double:
-        return "a number";
-    case QJsonValue::String:
-        return "a string";
-    case QJsonValue::Array:
-        return "an array";
-    case QJsonValue::Object:
-        return "an object";
-    case QJsonValue::Undefined:
-        break;
-    }
-    return "undefined";
-}
-
-// Number formatting that round-trips, for messages.
-std::string numberText(double v)
-{
-    return QByteArray::number(v, 'g', 17).toStdString();
-}
-
-class Reader {
-public:
-    explicit Reader(std::string file)
-        : m_file(std::move(file))
-    {
-    }
-
-    [[noreturn]] void malformed(const std::string &key, const std::string &expected, const QJsonValue &got) const
-    {
-        throw Error(ErrorCode::MalformedConfig, m_file, key, "expected " + expected + ", got " + jsonTypeName(got));
-    }
-    [[noreturn]] void invalid(const std::string &key, const std::string &problem) const
-    {
-        throw Error(ErrorCode::InvalidConfig, m_file, key, problem);
-    }
-
-    int size(const QJsonValue &v, const std::string &key) const
-    {
-        if (!v.isDouble())
-            malformed(key, "a positive integer", v);
-        const double d = v.toDouble();
-        if (d != std::floor(d))
-            throw Error(ErrorCode::MalformedConfig, m_file, key, "expected a positive integer, got " + numberText(d));
-        // Far beyond any CNN input, and keeps 3 * H * W well inside int64 and memory.
-        if (d <= 0 || d > 16384)
-            invalid(key, "must be between 1 and 16384, got " + numberText(d));
-        return static_cast<int>(d);
-    }
-
-    double number(const QJsonValue &v, const std::string &key) const
-    {
-        if (!v.isDouble())
-            malformed(key, "a number", v);
-        const double d = v.toDouble();
-        if (!std::isfinite(d))
-            invalid(key, "must be finite");
-        return d;
-    }
-
-    std::array<double, 3> channels(const QJsonValue &v, const std::string &key) const
-    {
-        if (!v.isArray())
-            malformed(key, "an array of 3 numbers (R, G, B)", v);
-        const QJsonArray a = v.toArray();
-        if (a.size() != 3)
-            invalid(key, "expected 3 values (one per RGB channel), got " + std::to_string(a.size()));
-        std::array<double, 3> out{};
-        for (int c = 0; c < 3; ++c)
-            out[static_cast<std::size_t>(c)] = number(a.at(c), key + "[" + std::to_string(c) + "]");
-        return out;
-    }
-
-    std::string string(const QJsonValue &v, const std::string &key) const
-    {
-        if (!v.isString())
-            malformed(key, "a string", v);
-        return v.toString().toStdString();
-    }
-
-    const std::string &file() const { return m_file; }
-
-private:
-    std::string m_file;
-};
-
 std::string filterName(PillowFilter filter)
 {
     for (const FilterName &f : kFilters)
@@ -146,20 +52,14 @@ std::string supportedFilters()
 
 TorchScriptEncoderConfig parse(const QByteArray &json, const std::string &fileForErrors)
 {
-    QJsonParseError parseError{};
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        throw Error(ErrorCode::MalformedConfig, fileForErrors,
-            "not valid JSON: " + parseError.errorString().toStdString() + " at offset "
-                + std::to_string(parseError.offset));
-    if (!doc.isObject())
-        throw Error(ErrorCode::MalformedConfig, fileForErrors, "expected a JSON object at the top level");
-    const QJsonObject o = doc.object();
-    const Reader r(fileForErrors);
+    const QJsonObject o = parseJsonObject(json, fileForErrors);
+    const JsonFields r(fileForErrors);
     TorchScriptEncoderConfig c;
     // A key that is present but null is a mistake in the file, not a request for the default.
     auto present = [&](const char *key) { return o.contains(QLatin1String(key)); };
     auto value = [&](const char *key) { return o.value(QLatin1String(key)); };
+    // Far beyond any CNN input, and keeps 3 * H * W well inside int64 and memory.
+    auto size = [&](const QJsonValue &v, const char *key) { return r.integer(v, key, 1, 16384); };
 
     if (present("input_size")) {
         const QJsonValue v = value("input_size");
@@ -167,10 +67,10 @@ TorchScriptEncoderConfig parse(const QByteArray &json, const std::string &fileFo
             const QJsonArray a = v.toArray();
             if (a.size() != 2)
                 r.invalid("input_size", "expected [height, width], got " + std::to_string(a.size()) + " values");
-            c.height = r.size(a.at(0), "input_size[0]");
-            c.width = r.size(a.at(1), "input_size[1]");
+            c.height = size(a.at(0), "input_size[0]");
+            c.width = size(a.at(1), "input_size[1]");
         } else if (v.isDouble()) {
-            c.height = c.width = r.size(v, "input_size");
+            c.height = c.width = size(v, "input_size");
         } else {
             r.malformed("input_size", "an integer or [height, width]", v);
         }
