@@ -28,6 +28,7 @@ constexpr std::array kCommands{
     Command{"queries", "Add a seeded (stratified) sample or a list of items to the query set", &queriesCommand},
     Command{"neighbours", "Nearest catalog items to an item or a text under a model version", &neighboursCommand},
     Command{"models", "List the model versions of a project", &modelsCommand},
+    Command{"judge", "Grade a (query, candidate) pair as a rater; undo or redo", &judgeCommand},
     Command{"embed", "Embed images and texts with a SigLIP checkpoint; print embeddings and logits", &embedCommand},
 };
 

@@ -20,5 +20,6 @@ int indexCommand(const QStringList &args);
 int queriesCommand(const QStringList &args);
 int neighboursCommand(const QStringList &args);
 int modelsCommand(const QStringList &args);
+int judgeCommand(const QStringList &args);
 
 } // namespace lookalike::cli

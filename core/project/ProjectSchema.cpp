@@ -102,8 +102,41 @@ CREATE TABLE result_entries (
 )
 )SQL";
 
+// Version 2: relevance judgments. judgment_events is the append-only history (who, when, old,
+// new); a rater's current grade for a pair is the new_grade of their latest event for it, so it
+// can never disagree with the history. Undo and redo are events too.
+constexpr const char *kVersion2 = R"SQL(
+CREATE TABLE raters (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE judgment_events (
+    id INTEGER PRIMARY KEY,
+    query_item_id INTEGER NOT NULL REFERENCES items(id),
+    candidate_item_id INTEGER NOT NULL REFERENCES items(id),
+    rater_id INTEGER NOT NULL REFERENCES raters(id),
+    old_grade INTEGER,
+    new_grade INTEGER,
+    note TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL CHECK (kind IN ('grade', 'undo', 'redo', 'import')),
+    target INTEGER REFERENCES judgment_events(id),
+    at TEXT NOT NULL
+);
+CREATE INDEX judgment_events_by_pair ON judgment_events(query_item_id, candidate_item_id, rater_id, id);
+CREATE INDEX judgment_events_by_rater ON judgment_events(rater_id, id);
+CREATE VIEW current_judgments AS
+    SELECT e.query_item_id, e.candidate_item_id, e.rater_id, e.new_grade AS grade, e.note, e.at, e.id AS event_id
+    FROM judgment_events e
+    WHERE e.new_grade IS NOT NULL
+      AND e.id = (SELECT MAX(l.id) FROM judgment_events l
+                  WHERE l.query_item_id = e.query_item_id AND l.candidate_item_id = e.candidate_item_id
+                    AND l.rater_id = e.rater_id)
+)SQL";
+
 constexpr std::array kMigrations{
     Migration{1, "catalog, model versions, embeddings, indexes, queries, frozen result lists", kVersion1},
+    Migration{2, "relevance judgments with their history", kVersion2},
 };
 
 [[noreturn]] void fail(const std::string &file, const std::string &problem)
