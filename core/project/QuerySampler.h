@@ -3,6 +3,8 @@
 // std::uniform_int_distribution, whose algorithm the standard leaves open).
 #pragma once
 
+#include "core/util/SeededRandom.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -10,20 +12,6 @@
 #include <vector>
 
 namespace lookalike {
-
-// SplitMix64: small, fast, fully specified.
-class SeededRandom {
-public:
-    explicit SeededRandom(std::uint64_t seed)
-        : m_state(seed)
-    {
-    }
-    std::uint64_t next();
-    std::uint64_t below(std::uint64_t bound); // uniform in [0, bound), bound > 0, unbiased
-
-private:
-    std::uint64_t m_state;
-};
 
 // Seats for each category in proportion to its size (Hamilton / largest remainder; ties to
 // the larger category, then the category name). The seats sum to min(n, total).
