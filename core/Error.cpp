@@ -22,6 +22,7 @@ const char *errorCodeName(ErrorCode code)
     case ErrorCode::MalformedConfig: return "MalformedConfig";
     case ErrorCode::InvalidConfig: return "InvalidConfig";
     case ErrorCode::BadManifest: return "BadManifest";
+    case ErrorCode::BadTrecFile: return "BadTrecFile";
     case ErrorCode::ImageDecodeFailed: return "ImageDecodeFailed";
     case ErrorCode::UnsupportedImage: return "UnsupportedImage";
     case ErrorCode::InvalidUtf8: return "InvalidUtf8";

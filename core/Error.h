@@ -28,6 +28,8 @@ enum class ErrorCode {
     InvalidConfig,
     // catalog manifests: a file that cannot be imported (or, in strict mode, a bad row)
     BadManifest,
+    // TREC qrels / run files (relevance judgments and result lists exchanged with trec_eval)
+    BadTrecFile,
     // images and text
     ImageDecodeFailed,
     UnsupportedImage,
