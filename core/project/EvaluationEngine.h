@@ -1,0 +1,56 @@
+// Live metrics of a project: per (model version, query) metrics from the frozen result lists
+// and the resolved grades, and their means. After a judgment only its query is recomputed
+// (judgments are pooled per query, so no other query can change); the means are then summed
+// again in query order, so the result equals a full recomputation exactly.
+#pragma once
+
+#include "core/metrics/Comparison.h"
+#include "core/metrics/RankingMetrics.h"
+#include "core/project/ModelVersion.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+namespace lookalike {
+
+class Project;
+struct GradeScale;
+
+// The metric settings a project's grade scale implies (threshold, lowest and highest grade).
+MetricSettings metricSettingsFor(const GradeScale &scale, GainKind gain = GainKind::Linear);
+
+class EvaluationEngine {
+public:
+    // Loads every model version's frozen lists and all resolved grades.
+    EvaluationEngine(Project &project, GainKind gain = GainKind::Linear);
+
+    const std::vector<ModelVersion> &models() const { return m_models; }
+    const MetricSettings &settings() const { return m_settings; }
+    const ModelMetrics &metrics(std::int64_t modelId) const; // throws NotFound
+
+    // A judgment of `queryItemId` changed: reload its grades and recompute it for every model.
+    void refreshQuery(std::int64_t queryItemId);
+    // Reload everything (after an import, a re-freeze, a new rule or scale).
+    void refreshAll();
+
+    // Paired comparison of two versions on one per-query metric, over the queries both have.
+    PairedComparison compare(std::int64_t modelA, std::int64_t modelB,
+                             const std::function<double(const QueryMetrics &)> &metric,
+                             const ComparisonOptions &options = {}) const;
+
+private:
+    void recompute(std::int64_t modelId, std::int64_t queryItemId);
+    void recomputeMean(std::int64_t modelId);
+
+    Project &m_project;
+    GainKind m_gain;
+    MetricSettings m_settings;
+    std::vector<ModelVersion> m_models;
+    std::map<std::int64_t, std::map<std::int64_t, RankedList>> m_lists; // model -> query -> list
+    std::map<std::int64_t, QueryJudgments> m_judgments;                // query -> candidate -> grade
+    std::map<std::int64_t, ModelMetrics> m_metrics;                    // model -> metrics
+};
+
+} // namespace lookalike

@@ -1,0 +1,176 @@
+// Live evaluation: metrics from frozen lists and pooled grades; after random sequences of
+// grades and undos by several raters, the incrementally updated metrics equal a full
+// recomputation exactly; comparisons run on the queries both versions have.
+#include "core/index/NpyFile.h"
+#include "core/project/EmbeddingJob.h"
+#include "core/project/EvaluationEngine.h"
+#include "core/project/JudgmentStore.h"
+#include "core/project/ModelIndex.h"
+#include "core/project/Project.h"
+#include "support/RefData.h"
+#include "support/TestCatalog.h"
+
+#include <QTest>
+
+#include <random>
+
+using namespace lookalike;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A project with two "precomputed" model versions (random vectors) and 8 queries.
+struct Fixture {
+    std::optional<Project> project;
+    std::vector<ModelVersion> versions;
+    std::vector<std::int64_t> queries;
+};
+
+Fixture makeFixture()
+{
+    Fixture f;
+    const auto catalog = testsupport::makeTestCatalog({});
+    f.project.emplace(Project::create((testsupport::scratchDir(QStringLiteral("eval")) + QStringLiteral("/p")).toStdString()));
+    f.project->importCatalog(catalog.manifest.toStdString(), {});
+    QString ids;
+    for (const std::string &id : catalog.ids)
+        ids += QString::fromStdString(id) + QLatin1Char('\n');
+    const QString idsFile = testsupport::writeScratchFile(QStringLiteral("eval-ids.txt"), ids.toUtf8());
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal;
+    for (const char *name : {"model-a", "model-b"}) {
+        FloatMatrix m(static_cast<std::int64_t>(catalog.ids.size()), 8);
+        for (float &v : m.data)
+            v = normal(rng);
+        const fs::path npy = (testsupport::scratchDir(QStringLiteral("npy")) + QStringLiteral("/v.npy")).toStdString();
+        writeNpyMatrix(npy, m);
+        ModelVersion v;
+        v.name = name;
+        v.kind = ModelKind::Precomputed;
+        v.source = npy;
+        v.fingerprint = sha256OfFile(npy);
+        v.dimension = 8;
+        v = registerModelVersion(*f.project, v);
+        importPrecomputedEmbeddings(*f.project, v, npy, idsFile.toStdString());
+        buildNeighbourIndex(*f.project, v, {}, false);
+        f.versions.push_back(v);
+    }
+    for (const char *q : {"red-0", "red-1", "red-2", "green-0", "green-1", "blue-0", "blue-1", "blue-2"})
+        f.queries.push_back(f.project->findItem(q)->id);
+    f.project->addQueries(f.queries, "test");
+    for (const ModelVersion &v : f.versions)
+        freezeResultLists(*f.project, v, 10, false, false);
+    return f;
+}
+
+void verifyEqual(const QueryMetrics &a, const QueryMetrics &b)
+{
+    QCOMPARE(a.ndcg5, b.ndcg5);
+    QCOMPARE(a.precision1, b.precision1);
+    QCOMPARE(a.ndcg10, b.ndcg10);
+    QCOMPARE(a.precision5, b.precision5);
+    QCOMPARE(a.reciprocalRank, b.reciprocalRank);
+    QCOMPARE(a.judged5, b.judged5);
+    QCOMPARE(a.ndcg5Range.low, b.ndcg5Range.low);
+    QCOMPARE(a.ndcg5Range.high, b.ndcg5Range.high);
+    QCOMPARE(a.precision1Range.high, b.precision1Range.high);
+}
+
+} // namespace
+
+class TestEvaluationEngine : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void metricsFollowTheGrades();
+    void incrementalEqualsFullAfterRandomGradesAndUndos();
+    void comparisonUsesQueriesBothHave();
+};
+
+void TestEvaluationEngine::metricsFollowTheGrades()
+{
+    Fixture f = makeFixture();
+    EvaluationEngine engine(*f.project);
+    const ModelVersion &a = f.versions[0];
+    QVERIFY(engine.metrics(a.id).perQuery.empty()); // nothing judged yet: no query enters the mean
+    QCOMPARE(engine.metrics(a.id).queriesWithoutJudgment, 8);
+
+    const std::int64_t q = f.queries[0];
+    const auto list = frozenResultList(*f.project, a, q);
+    JudgmentStore store(*f.project);
+    store.grade(q, list[0].candidateItemId, "ana", 3); // rank 1 near-identical
+    store.grade(q, list[1].candidateItemId, "ana", 0);
+    engine.refreshQuery(q);
+    const QueryMetrics &m = engine.metrics(a.id).perQuery.at(q);
+    QCOMPARE(m.precision1, 1.0);
+    QCOMPARE(m.ndcg5, 1.0);          // the only graded relevant item is at rank 1
+    QCOMPARE(m.judged5, 2.0 / 5.0);
+    QVERIFY(m.ndcg5Range.low < 1.0); // unjudged ranks 3-5 could still hold better items
+    QCOMPARE(engine.metrics(a.id).mean.precision1, 1.0);
+
+    store.undo("ana");
+    store.undo("ana");
+    engine.refreshQuery(q);
+    QVERIFY(engine.metrics(a.id).perQuery.empty());
+}
+
+void TestEvaluationEngine::incrementalEqualsFullAfterRandomGradesAndUndos()
+{
+    Fixture f = makeFixture();
+    JudgmentStore store(*f.project);
+    store.setResolutionRule(ResolutionRule::Majority);
+    EvaluationEngine live(*f.project);
+    std::mt19937 rng(3);
+    const std::vector<std::string> raters{"ana", "ben", "cid"};
+    for (int step = 0; step < 120; ++step) {
+        const std::string rater = raters[rng() % raters.size()];
+        std::optional<JudgmentEvent> event;
+        if (rng() % 5 == 0) {
+            event = rng() % 2 ? store.undo(rater) : store.redo(rater);
+        } else {
+            const std::int64_t q = f.queries[rng() % f.queries.size()];
+            const auto list = frozenResultList(*f.project, f.versions[rng() % 2], q);
+            event = store.grade(q, list[rng() % list.size()].candidateItemId, rater, static_cast<int>(rng() % 4));
+        }
+        if (event)
+            live.refreshQuery(event->queryItemId);
+        if (step % 10 != 9)
+            continue;
+        const EvaluationEngine full(*f.project);
+        for (const ModelVersion &v : f.versions) {
+            const ModelMetrics &a = live.metrics(v.id), &b = full.metrics(v.id);
+            QCOMPARE(a.perQuery.size(), b.perQuery.size());
+            for (const auto &[q, m] : b.perQuery)
+                verifyEqual(a.perQuery.at(q), m);
+            verifyEqual(a.mean, b.mean);
+            QCOMPARE(a.queriesWithoutJudgment, b.queriesWithoutJudgment);
+            QCOMPARE(a.queriesWithoutList, b.queriesWithoutList);
+        }
+    }
+    QVERIFY(!live.metrics(f.versions[0].id).perQuery.empty());
+}
+
+void TestEvaluationEngine::comparisonUsesQueriesBothHave()
+{
+    Fixture f = makeFixture();
+    JudgmentStore store(*f.project);
+    // Grade model-b's top candidate of each query relevant, model-a's top not relevant.
+    for (std::int64_t q : f.queries) {
+        const auto la = frozenResultList(*f.project, f.versions[0], q);
+        const auto lb = frozenResultList(*f.project, f.versions[1], q);
+        if (la[0].candidateItemId != lb[0].candidateItemId) {
+            store.grade(q, la[0].candidateItemId, "ana", 0);
+            store.grade(q, lb[0].candidateItemId, "ana", 3);
+        }
+    }
+    const EvaluationEngine engine(*f.project);
+    const PairedComparison c = engine.compare(f.versions[0].id, f.versions[1].id,
+                                              [](const QueryMetrics &m) { return m.precision1; });
+    QVERIFY(c.n >= std::size_t(6));
+    QCOMPARE(c.meanA, 0.0);
+    QCOMPARE(c.meanB, 1.0);
+    QCOMPARE(c.winsTiesLosses.wins, c.n);
+    QVERIFY(c.randomization.pValue < 0.05);
+}
+
+QTEST_MAIN(TestEvaluationEngine)
+#include "tst_evaluationengine.moc"
