@@ -1,0 +1,498 @@
+// Neighbour search with FAISS (1.7.3): IndexFlatIP (exact), IndexHNSWFlat and IndexIVFPQ,
+// all with the inner-product metric, which is cosine similarity on L2-normalised rows.
+//
+// Decisions worth knowing:
+// - Scores. FAISS computes dot products along different code paths (BLAS for batches of 20
+//   or more queries, a plain loop below that), which differ in the last bits, so the same
+//   query could score differently alone and in a batch, and two identical rows could score
+//   differently. Where the index keeps the vectors (exact, HNSW) every returned score is
+//   recomputed here, in double, the same way for every row; FAISS is asked for a few more
+//   candidates than k so that ties at the k-th place are decided by row, not by rounding.
+//   IVF-PQ keeps only codes: its scores are FAISS's approximations from the PQ codes.
+// - IVF-PQ parameters when left at 0: nlist = round(4 * sqrt(n)), capped at n / 39 so that
+//   k-means sees at least 39 points per list (FAISS's own minimum), at least 1. PQ
+//   subquantizers: the divisor of d nearest to d / 4 (4 dimensions per 8-bit code, ties to
+//   the larger), so 768 -> 192, 1152 -> 288, 64 -> 16: 1/16 of the float32 size. With 8
+//   dimensions per code (d / 8) recall@10 fell from about 0.66 to 0.49 on the test's
+//   clustered data; PQ error, not the probed lists, dominates the misses. The training
+//   sample is at most 256 * nlist rows (FAISS's own cap per centroid), drawn with options.seed.
+// - Small catalogs. 8-bit PQ needs 256 training points (FAISS refuses fewer). Below 256 rows
+//   an IVF-PQ request builds the exact index instead: it is correct, and at that size also
+//   faster. kind() then says Exact.
+// - Determinism. Exact is deterministic. IVF-PQ is deterministic for a given seed and thread
+//   count (k-means sums per thread). HNSW inserts in parallel, so its graph, and with it which
+//   approximate neighbours are found, can differ between builds; a saved index is
+//   searched identically every time.
+// - Threads. FAISS parallelises with OpenMP over queries (and inside BLAS for exact
+//   batches); OpenMP's default is one thread per core (OMP_NUM_THREADS overrides). It is
+//   not changed here because LibTorch shares the same OpenMP runtime in the app. search() is
+//   const and keeps no state of its own, but call it from one thread at a time: two
+//   concurrent calls would each start a full OpenMP team on the same cores.
+#include "core/index/NeighbourIndex.h"
+
+#include "core/Error.h"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/index_io.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <typeinfo>
+#include <unistd.h>
+
+namespace lookalike {
+
+namespace {
+
+using faiss_idx = faiss::Index::idx_t;
+
+constexpr std::int64_t kMinPqPoints = 256; // 2^8 centroids per 8-bit subquantizer
+constexpr int kMinPointsPerList = 39;       // FAISS warns below this many training points per centroid
+constexpr int kMaxPointsPerList = 256;      // and subsamples above this many
+constexpr int kTieMargin = 16;              // extra candidates so ties at rank k are decided by row
+constexpr std::int64_t kQueryBlock = 4096;  // queries per FAISS call: bounds the temporary arrays
+
+[[noreturn]] void invalid(const std::string &problem)
+{
+    throw Error(ErrorCode::InvalidArgument, {}, problem);
+}
+
+// A one-line summary of a FAISS exception ("Error in ... at ...: message" plus a stack on some
+// builds): keep the message part.
+std::string faissMessage(const std::exception &e)
+{
+    std::string s = e.what();
+    const auto colon = s.find("): ");
+    if (s.rfind("Error in ", 0) == 0 && colon != std::string::npos)
+        s = s.substr(colon + 3);
+    const auto nl = s.find('\n');
+    if (nl != std::string::npos)
+        s = s.substr(0, nl);
+    return s;
+}
+
+// splitmix64: a tiny, portable generator (std::shuffle's sequence differs between standard
+// libraries, and the training sample must be the same everywhere for the same seed).
+std::uint64_t splitmix64(std::uint64_t &state)
+{
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// `count` distinct rows of [0, n), chosen with the seed, in ascending order (memory order).
+std::vector<std::int64_t> sampleRows(std::int64_t n, std::int64_t count, std::uint64_t seed)
+{
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i)
+        rows[static_cast<std::size_t>(i)] = i;
+    if (count < n) {
+        std::uint64_t state = seed;
+        for (std::int64_t i = 0; i < count; ++i) { // partial Fisher-Yates
+            const auto j = i + static_cast<std::int64_t>(splitmix64(state) % static_cast<std::uint64_t>(n - i));
+            std::swap(rows[static_cast<std::size_t>(i)], rows[static_cast<std::size_t>(j)]);
+        }
+        rows.resize(static_cast<std::size_t>(count));
+        std::sort(rows.begin(), rows.end());
+    }
+    return rows;
+}
+
+int autoSubquantizers(int d)
+{
+    const double target = d / 4.0;
+    int best = 1;
+    for (int m = 1; m <= d; ++m)
+        if (d % m == 0 && std::abs(m - target) <= std::abs(best - target))
+            best = m;
+    return best;
+}
+
+int autoLists(std::int64_t n)
+{
+    const auto byRoot = static_cast<std::int64_t>(std::llround(4.0 * std::sqrt(static_cast<double>(n))));
+    const std::int64_t byTraining = n / kMinPointsPerList;
+    return static_cast<int>(std::max<std::int64_t>(1, std::min(byRoot, byTraining)));
+}
+
+void checkVectors(const FloatMatrix &m, const char *what)
+{
+    if (m.rows < 0 || m.cols < 0 || m.data.size() != static_cast<std::size_t>(m.rows * m.cols))
+        invalid(std::string(what) + ": the data does not match the shape " + std::to_string(m.rows) + " x "
+                + std::to_string(m.cols));
+}
+
+double dot(const float *a, const float *b, int d)
+{
+    double s = 0;
+    for (int i = 0; i < d; ++i)
+        s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
+    return s;
+}
+
+bool ranksBefore(const Neighbour &a, const Neighbour &b)
+{
+    return a.score > b.score || (a.score == b.score && a.row < b.row);
+}
+
+IndexKind kindOf(const faiss::Index &index)
+{
+    if (typeid(index) == typeid(faiss::IndexFlatIP))
+        return IndexKind::Exact;
+    if (typeid(index) == typeid(faiss::IndexHNSWFlat))
+        return IndexKind::Hnsw;
+    if (typeid(index) == typeid(faiss::IndexIVFPQ))
+        return IndexKind::IvfPq;
+    throw std::invalid_argument(typeid(index).name());
+}
+
+} // namespace
+
+const char *indexKindName(IndexKind kind)
+{
+    switch (kind) {
+    case IndexKind::Exact: return "exact";
+    case IndexKind::Hnsw: return "hnsw";
+    case IndexKind::IvfPq: return "ivfpq";
+    }
+    return "?";
+}
+
+IndexKind parseIndexKind(const std::string &name)
+{
+    for (IndexKind k : {IndexKind::Exact, IndexKind::Hnsw, IndexKind::IvfPq})
+        if (name == indexKindName(k))
+            return k;
+    invalid("unknown index kind '" + name.substr(0, 40) + "' (expected exact, hnsw or ivfpq)");
+}
+
+struct NeighbourIndex::Impl {
+    std::unique_ptr<faiss::Index> index;
+    IndexKind kind = IndexKind::Exact;
+
+    // The full vectors, n x d, where the index keeps them (exact, HNSW); null for IVF-PQ.
+    const float *storedVectors() const
+    {
+        if (const auto *flat = dynamic_cast<const faiss::IndexFlat *>(index.get()))
+            return flat->get_xb();
+        if (const auto *hnsw = dynamic_cast<const faiss::IndexHNSW *>(index.get()))
+            if (const auto *flat = dynamic_cast<const faiss::IndexFlat *>(hnsw->storage))
+                return flat->get_xb();
+        return nullptr;
+    }
+};
+
+NeighbourIndex::NeighbourIndex(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{
+}
+NeighbourIndex::NeighbourIndex(NeighbourIndex &&) noexcept = default;
+NeighbourIndex &NeighbourIndex::operator=(NeighbourIndex &&) noexcept = default;
+NeighbourIndex::~NeighbourIndex() = default;
+
+NeighbourIndex NeighbourIndex::build(const FloatMatrix &vectors, const IndexOptions &options)
+{
+    checkVectors(vectors, "vectors");
+    if (vectors.cols <= 0 || vectors.cols > std::numeric_limits<int>::max())
+        invalid("cannot index vectors of " + std::to_string(vectors.cols) + " dimensions");
+    if (vectors.rows > std::numeric_limits<std::int32_t>::max()) // HNSW stores 32-bit ids
+        invalid("cannot index more than 2^31 - 1 vectors");
+    // FAISS does not check: one NaN would silently poison k-means and every distance.
+    for (std::size_t i = 0; i < vectors.data.size(); ++i)
+        if (!std::isfinite(vectors.data[i]))
+            invalid("row " + std::to_string(static_cast<std::int64_t>(i) / vectors.cols)
+                    + " holds a NaN or infinite value");
+    const int dim = static_cast<int>(vectors.cols);
+    const std::int64_t n = vectors.rows;
+
+    auto impl = std::make_unique<Impl>();
+    impl->kind = options.kind;
+    if (options.kind == IndexKind::IvfPq && n < kMinPqPoints)
+        impl->kind = IndexKind::Exact; // see the top of the file
+
+    try {
+        switch (impl->kind) {
+        case IndexKind::Exact: {
+            impl->index = std::make_unique<faiss::IndexFlatIP>(dim);
+            impl->index->add(n, vectors.data.data());
+            break;
+        }
+        case IndexKind::Hnsw: {
+            if (options.hnswM < 2 || options.hnswEfConstruction < 1 || options.hnswEfSearch < 1)
+                invalid("HNSW needs M >= 2 and efConstruction, efSearch >= 1");
+            auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dim, options.hnswM, faiss::METRIC_INNER_PRODUCT);
+            hnsw->hnsw.efConstruction = options.hnswEfConstruction;
+            hnsw->hnsw.efSearch = options.hnswEfSearch;
+            hnsw->add(n, vectors.data.data());
+            impl->index = std::move(hnsw);
+            break;
+        }
+        case IndexKind::IvfPq: {
+            if (options.ivfLists < 0 || options.pqSubquantizers < 0 || options.ivfProbe < 1)
+                invalid("IVF-PQ needs ivfLists, pqSubquantizers >= 0 and ivfProbe >= 1");
+            const int nlist = options.ivfLists > 0 ? options.ivfLists : autoLists(n);
+            if (nlist > n)
+                invalid("IVF-PQ with " + std::to_string(nlist) + " lists needs at least as many vectors, got "
+                        + std::to_string(n));
+            const int m = options.pqSubquantizers > 0 ? options.pqSubquantizers : autoSubquantizers(dim);
+            if (dim % m != 0)
+                invalid("PQ subquantizers (" + std::to_string(m) + ") must divide the dimension "
+                        + std::to_string(dim));
+            const std::int64_t trainCount = std::min<std::int64_t>(n, std::int64_t(kMaxPointsPerList) * nlist);
+            const auto rows = sampleRows(n, trainCount, options.seed);
+            std::vector<float> sample(static_cast<std::size_t>(trainCount * dim));
+            for (std::size_t i = 0; i < rows.size(); ++i)
+                std::memcpy(sample.data() + i * static_cast<std::size_t>(dim), vectors.row(rows[i]).data(),
+                            sizeof(float) * static_cast<std::size_t>(dim));
+
+            auto quantizer = std::make_unique<faiss::IndexFlatIP>(dim);
+            auto ivf = std::make_unique<faiss::IndexIVFPQ>(quantizer.get(), dim, static_cast<std::size_t>(nlist),
+                                                           static_cast<std::size_t>(m), 8, faiss::METRIC_INNER_PRODUCT);
+            quantizer.release(); // owned by ivf from here on
+            ivf->own_fields = true;
+            ivf->cp.seed = static_cast<int>(options.seed & 0x7FFFFFFF);
+            ivf->pq.cp.seed = static_cast<int>((options.seed + 1) & 0x7FFFFFFF);
+            // Between 256 and 39 * 256 training points FAISS prints a warning for each PQ
+            // k-means; the codes are coarser but valid, and the warning would only be noise.
+            ivf->pq.cp.min_points_per_centroid = 1;
+            ivf->train(trainCount, sample.data());
+            sample = {};
+            ivf->add(n, vectors.data.data());
+            ivf->nprobe = static_cast<std::size_t>(std::min(options.ivfProbe, nlist));
+            impl->index = std::move(ivf);
+            break;
+        }
+        }
+    } catch (const faiss::FaissException &e) {
+        throw Error(ErrorCode::Internal, {}, std::string("FAISS failed to build the ") + indexKindName(impl->kind)
+                                                 + " index: " + faissMessage(e));
+    }
+    return NeighbourIndex(std::move(impl));
+}
+
+NeighbourIndex NeighbourIndex::load(const std::filesystem::path &path)
+{
+    const std::string p = path.string();
+    std::FILE *f = std::fopen(p.c_str(), "rb");
+    if (!f) {
+        const int e = errno;
+        throw Error(e == ENOENT ? ErrorCode::FileNotFound : ErrorCode::FileUnreadable, p, std::strerror(e));
+    }
+    std::unique_ptr<faiss::Index> index;
+    try {
+        index.reset(faiss::read_index(f));
+    } catch (const std::exception &e) { // FaissException, and bad_alloc for absurd sizes
+        std::fclose(f);
+        throw Error(ErrorCode::MalformedHeader, p, "not a readable FAISS index (" + faissMessage(e) + ")");
+    }
+    const bool trailing = std::fgetc(f) != EOF; // a valid index followed by junk is not what we wrote
+    std::fclose(f);
+    if (trailing)
+        throw Error(ErrorCode::SizeMismatch, p, "bytes after the end of the FAISS index");
+
+    auto impl = std::make_unique<Impl>();
+    try {
+        impl->kind = kindOf(*index);
+    } catch (const std::invalid_argument &) {
+        throw Error(ErrorCode::Unsupported, p, "a FAISS index of a kind Lookalike does not build");
+    }
+    if (index->metric_type != faiss::METRIC_INNER_PRODUCT)
+        throw Error(ErrorCode::Unsupported, p, "a FAISS index with an L2 (not inner-product) metric");
+    if (!index->is_trained)
+        throw Error(ErrorCode::Unsupported, p, "a FAISS index that was never trained");
+    impl->index = std::move(index);
+    return NeighbourIndex(std::move(impl));
+}
+
+void NeighbourIndex::save(const std::filesystem::path &path) const
+{
+    static std::atomic<unsigned> counter{0};
+    const std::string p = path.string();
+    const std::string tmp = p + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+    std::FILE *f = std::fopen(tmp.c_str(), "wb");
+    if (!f)
+        throw Error(ErrorCode::FileUnreadable, p, std::string("cannot create file: ") + std::strerror(errno));
+    bool ok = false;
+    std::string why;
+    try {
+        faiss::write_index(d->index.get(), f);
+        ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+        if (!ok)
+            why = std::strerror(errno);
+    } catch (const faiss::FaissException &e) {
+        why = faissMessage(e);
+    }
+    ok = std::fclose(f) == 0 && ok;
+    if (ok && std::rename(tmp.c_str(), p.c_str()) != 0) {
+        ok = false;
+        why = std::strerror(errno);
+    }
+    if (!ok) {
+        std::remove(tmp.c_str());
+        throw Error(ErrorCode::FileUnreadable, p, "cannot write the index: " + why);
+    }
+    const std::string dir = path.has_parent_path() ? path.parent_path().string() : std::string(".");
+    const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirFd >= 0) { // make the rename itself durable
+        ::fsync(dirFd);
+        ::close(dirFd);
+    }
+}
+
+IndexKind NeighbourIndex::kind() const
+{
+    return d->kind;
+}
+
+std::int64_t NeighbourIndex::size() const
+{
+    return d->index->ntotal;
+}
+
+int NeighbourIndex::dimension() const
+{
+    return d->index->d;
+}
+
+std::vector<std::vector<Neighbour>> NeighbourIndex::search(const FloatMatrix &queries, int k) const
+{
+    checkVectors(queries, "queries");
+    if (queries.cols != dimension())
+        invalid("queries have " + std::to_string(queries.cols) + " dimensions, the index "
+                + std::to_string(dimension()));
+    if (k < 0)
+        invalid("cannot search for " + std::to_string(k) + " neighbours");
+    std::vector<std::vector<Neighbour>> out(static_cast<std::size_t>(queries.rows));
+    const std::int64_t n = size();
+    if (k == 0 || n == 0)
+        return out;
+
+    const float *stored = d->storedVectors();
+    const int dim = dimension();
+    const std::int64_t want = std::min<std::int64_t>(n, k + (stored ? kTieMargin : 0));
+    std::vector<float> distances;
+    std::vector<faiss_idx> labels;
+    for (std::int64_t q0 = 0; q0 < queries.rows; q0 += kQueryBlock) {
+        const std::int64_t nq = std::min(kQueryBlock, queries.rows - q0);
+        distances.resize(static_cast<std::size_t>(nq * want));
+        labels.resize(static_cast<std::size_t>(nq * want));
+        try {
+            d->index->search(nq, queries.row(q0).data(), want, distances.data(), labels.data());
+        } catch (const faiss::FaissException &e) {
+            throw Error(ErrorCode::Internal, {}, "FAISS search failed: " + faissMessage(e));
+        }
+        for (std::int64_t i = 0; i < nq; ++i) {
+            auto &list = out[static_cast<std::size_t>(q0 + i)];
+            list.reserve(static_cast<std::size_t>(want));
+            const float *query = queries.row(q0 + i).data();
+            for (std::int64_t j = 0; j < want; ++j) {
+                const auto at = static_cast<std::size_t>(i * want + j);
+                const faiss_idx row = labels[at];
+                if (row < 0) // FAISS pads with -1 when it finds fewer than asked
+                    continue;
+                const float score
+                    = stored ? static_cast<float>(dot(query, stored + row * dim, dim)) : distances[at];
+                list.push_back({row, score});
+            }
+            std::sort(list.begin(), list.end(), ranksBefore);
+            if (list.size() > static_cast<std::size_t>(k))
+                list.resize(static_cast<std::size_t>(k));
+        }
+    }
+    return out;
+}
+
+std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &index, const FloatMatrix &vectors,
+                                                        std::span<const std::int64_t> queryRows, int k,
+                                                        bool excludeDuplicates)
+{
+    checkVectors(vectors, "vectors");
+    const std::int64_t n = index.size();
+    if (vectors.rows != n || vectors.cols != index.dimension())
+        invalid("the vectors (" + std::to_string(vectors.rows) + " x " + std::to_string(vectors.cols)
+                + ") are not the ones the index was built from (" + std::to_string(n) + " x "
+                + std::to_string(index.dimension()) + ")");
+    if (k < 0)
+        invalid("cannot search for " + std::to_string(k) + " neighbours");
+    for (const std::int64_t r : queryRows)
+        if (r < 0 || r >= n)
+            invalid("query row " + std::to_string(r) + " is outside the " + std::to_string(n) + " indexed rows");
+
+    const auto rowBytes = static_cast<std::size_t>(vectors.cols) * sizeof(float);
+    std::vector<std::vector<Neighbour>> out(queryRows.size());
+    std::vector<std::size_t> pending;
+    if (k > 0)
+        for (std::size_t i = 0; i < queryRows.size(); ++i)
+            pending.push_back(i);
+    // The query itself (and its duplicates) usually take the first places: ask for a few more,
+    // then twice as many each round for the queries that still lack k neighbours.
+    std::int64_t depth = std::int64_t(k) + 1 + (excludeDuplicates ? 8 : 0);
+    while (!pending.empty()) {
+        depth = std::min(depth, n);
+        FloatMatrix queries(static_cast<std::int64_t>(pending.size()), vectors.cols);
+        for (std::size_t i = 0; i < pending.size(); ++i)
+            std::memcpy(queries.row(static_cast<std::int64_t>(i)).data(), vectors.row(queryRows[pending[i]]).data(),
+                        rowBytes);
+        const auto found
+            = index.search(queries, static_cast<int>(std::min<std::int64_t>(depth, std::numeric_limits<int>::max())));
+        std::vector<std::size_t> stillPending;
+        for (std::size_t i = 0; i < pending.size(); ++i) {
+            const std::int64_t self = queryRows[pending[i]];
+            const float *selfVector = vectors.row(self).data();
+            std::vector<Neighbour> kept;
+            for (const Neighbour &nb : found[i]) {
+                if (nb.row == self)
+                    continue;
+                if (excludeDuplicates && std::memcmp(vectors.row(nb.row).data(), selfVector, rowBytes) == 0)
+                    continue;
+                kept.push_back(nb);
+                if (kept.size() == static_cast<std::size_t>(k))
+                    break;
+            }
+            const bool exhausted = static_cast<std::int64_t>(found[i].size()) < depth || depth >= n;
+            if (kept.size() < static_cast<std::size_t>(k) && !exhausted)
+                stillPending.push_back(pending[i]);
+            else
+                out[pending[i]] = std::move(kept);
+        }
+        pending = std::move(stillPending);
+        depth *= 2;
+    }
+    return out;
+}
+
+double recallAtK(const NeighbourIndex &approximate, const NeighbourIndex &exact, const FloatMatrix &queries, int k)
+{
+    if (k <= 0)
+        invalid("recall@k needs k >= 1");
+    const auto truth = exact.search(queries, k);
+    const auto found = approximate.search(queries, k);
+    double sum = 0;
+    std::int64_t counted = 0;
+    for (std::size_t q = 0; q < truth.size(); ++q) {
+        if (truth[q].empty())
+            continue; // nothing to find: neither a hit nor a miss
+        std::vector<std::int64_t> want;
+        for (const auto &nb : truth[q])
+            want.push_back(nb.row);
+        std::sort(want.begin(), want.end());
+        std::size_t hits = 0;
+        for (const auto &nb : found[q])
+            hits += std::binary_search(want.begin(), want.end(), nb.row) ? 1 : 0;
+        sum += static_cast<double>(hits) / static_cast<double>(want.size());
+        ++counted;
+    }
+    return counted ? sum / static_cast<double>(counted) : 1.0;
+}
+
+} // namespace lookalike
