@@ -71,11 +71,7 @@ int judgeCommand(const QStringList &args)
             }
         } else {
             auto itemId = [&](const QCommandLineOption &opt) {
-                const std::string key = parser.value(opt).toStdString();
-                const auto item = project.findItem(key);
-                if (!item)
-                    throw Error(ErrorCode::NotFound, project.databaseFile().string(), "no catalog item with id '" + key + "'");
-                return item->id;
+                return project.requireItem(parser.value(opt).toStdString()).id;
             };
             event = store.grade(itemId(queryOpt), itemId(candidateOpt), rater,
                                 grade ? std::optional<int>(static_cast<int>(*grade)) : std::nullopt,

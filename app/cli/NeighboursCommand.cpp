@@ -60,17 +60,15 @@ int neighboursCommand(const QStringList &args)
         QString heading;
         if (parser.isSet(queryOpt)) {
             const std::string key = parser.value(queryOpt).toStdString();
-            const auto item = project.findItem(key);
-            if (!item)
-                throw Error(ErrorCode::NotFound, project.databaseFile().string(), "no catalog item with id '" + key + "'");
-            const auto found = index.neighboursOfItems({item->id}, static_cast<int>(*k), parser.isSet(dupOpt));
+            const Item item = project.requireItem(key);
+            const auto found = index.neighboursOfItems({item.id}, static_cast<int>(*k), parser.isSet(dupOpt));
             if (found.empty())
-                throw Error(ErrorCode::NotFound, item->image.string(),
+                throw Error(ErrorCode::NotFound, item.image.string(),
                             "item '" + key + "' has no embedding under '" + version.name + "' (its image failed?)");
             hits = found.begin()->second;
-            queryJson = itemJson(*item);
+            queryJson = itemJson(item);
             heading = QStringLiteral("Neighbours of %1 \"%2\" under %3\n")
-                          .arg(QString::fromStdString(key), QString::fromStdString(item->title), QString::fromStdString(version.name));
+                          .arg(QString::fromStdString(key), QString::fromStdString(item.title), QString::fromStdString(version.name));
         } else {
             if (version.kind != ModelKind::Siglip)
                 throw Error(ErrorCode::Unsupported, version.source.string(),

@@ -240,6 +240,13 @@ std::optional<Item> Project::findItem(const std::string &key) const
     return itemFromRow(q);
 }
 
+Item Project::requireItem(const std::string &key) const
+{
+    if (auto found = findItem(key))
+        return *found;
+    throw Error(ErrorCode::NotFound, d->file, "no catalog item with id '" + key + "'");
+}
+
 Item Project::item(std::int64_t id) const
 {
     auto found = items({id});

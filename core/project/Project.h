@@ -63,6 +63,7 @@ public:
 
     std::int64_t itemCount() const;
     std::optional<Item> findItem(const std::string &key) const;
+    Item requireItem(const std::string &key) const; // throws NotFound naming the catalog id
     Item item(std::int64_t id) const; // throws NotFound
     std::vector<Item> items(const std::vector<std::int64_t> &ids) const; // in the order given
 
