@@ -1,66 +1,25 @@
 // Live evaluation: metrics from frozen lists and pooled grades; after random sequences of
 // grades and undos by several raters, the incrementally updated metrics equal a full
 // recomputation exactly; comparisons run on the queries both versions have.
-#include "core/index/NpyFile.h"
-#include "core/project/EmbeddingJob.h"
 #include "core/project/EvaluationEngine.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/Project.h"
-#include "support/RefData.h"
-#include "support/TestCatalog.h"
+#include "support/TwoModelProject.h"
 
 #include <QTest>
 
 #include <random>
 
 using namespace lookalike;
-namespace fs = std::filesystem;
 
 namespace {
 
-// A project with two "precomputed" model versions (random vectors) and 8 queries.
-struct Fixture {
-    std::optional<Project> project;
-    std::vector<ModelVersion> versions;
-    std::vector<std::int64_t> queries;
-};
+using Fixture = testsupport::TwoModelProject;
 
 Fixture makeFixture()
 {
-    Fixture f;
-    const auto catalog = testsupport::makeTestCatalog({});
-    f.project.emplace(Project::create((testsupport::scratchDir(QStringLiteral("eval")) + QStringLiteral("/p")).toStdString()));
-    f.project->importCatalog(catalog.manifest.toStdString(), {});
-    QString ids;
-    for (const std::string &id : catalog.ids)
-        ids += QString::fromStdString(id) + QLatin1Char('\n');
-    const QString idsFile = testsupport::writeScratchFile(QStringLiteral("eval-ids.txt"), ids.toUtf8());
-    std::mt19937 rng(11);
-    std::normal_distribution<float> normal;
-    for (const char *name : {"model-a", "model-b"}) {
-        FloatMatrix m(static_cast<std::int64_t>(catalog.ids.size()), 8);
-        for (float &v : m.data)
-            v = normal(rng);
-        const fs::path npy = (testsupport::scratchDir(QStringLiteral("npy")) + QStringLiteral("/v.npy")).toStdString();
-        writeNpyMatrix(npy, m);
-        ModelVersion v;
-        v.name = name;
-        v.kind = ModelKind::Precomputed;
-        v.source = npy;
-        v.fingerprint = sha256OfFile(npy);
-        v.dimension = 8;
-        v = registerModelVersion(*f.project, v);
-        importPrecomputedEmbeddings(*f.project, v, npy, idsFile.toStdString());
-        buildNeighbourIndex(*f.project, v, {}, false);
-        f.versions.push_back(v);
-    }
-    for (const char *q : {"red-0", "red-1", "red-2", "green-0", "green-1", "blue-0", "blue-1", "blue-2"})
-        f.queries.push_back(f.project->findItem(q)->id);
-    f.project->addQueries(f.queries, "test");
-    for (const ModelVersion &v : f.versions)
-        freezeResultLists(*f.project, v, 10, false, false);
-    return f;
+    return testsupport::makeTwoModelProject();
 }
 
 void verifyEqual(const QueryMetrics &a, const QueryMetrics &b)

@@ -20,6 +20,32 @@ MetricSettings metricSettingsFor(const GradeScale &scale, GainKind gain)
     return s;
 }
 
+std::map<std::int64_t, std::string> queryGroups(Project &project, const std::string &field)
+{
+    std::map<std::int64_t, std::string> out;
+    bool seen = field == "category" || field == "title" || field == "url";
+    for (const Item &item : project.items(project.queryItemIds())) {
+        std::string value;
+        if (field == "category")
+            value = item.category;
+        else if (field == "title")
+            value = item.title;
+        else if (field == "url")
+            value = item.url;
+        else
+            for (const auto &[name, v] : item.attributes)
+                if (name == field) {
+                    value = v;
+                    seen = true;
+                }
+        out.emplace(item.id, std::move(value));
+    }
+    if (!seen && !out.empty())
+        throw Error(ErrorCode::InvalidArgument, project.databaseFile().string(),
+                    "no query item has an attribute '" + field + "' (category, title, url or a manifest column)");
+    return out;
+}
+
 EvaluationEngine::EvaluationEngine(Project &project, GainKind gain)
     : m_project(project)
     , m_gain(gain)

@@ -21,6 +21,11 @@ struct GradeScale;
 // The metric settings a project's grade scale implies (threshold, lowest and highest grade).
 MetricSettings metricSettingsFor(const GradeScale &scale, GainKind gain = GainKind::Linear);
 
+// The value of `field` for every query of the set, for breakdowns: "category", "title", "url"
+// or the name of a catalog attribute (a manifest column such as "brand"). Items without the
+// attribute get "". Throws Error(InvalidArgument) when no query item has such an attribute.
+std::map<std::int64_t, std::string> queryGroups(Project &project, const std::string &field);
+
 class EvaluationEngine {
 public:
     // Loads every model version's frozen lists and all resolved grades.

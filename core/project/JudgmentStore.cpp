@@ -180,6 +180,12 @@ GradeScale JudgmentStore::gradeScale() const
 void JudgmentStore::setGradeScale(const GradeScale &scale)
 {
     GradeScale::fromJson(scale.toJson(), "grade scale"); // validates
+    // A scale that would strand grades already given would silently change the metrics.
+    for (const Judgment &j : judgments())
+        if (!scale.contains(j.grade))
+            throw Error(ErrorCode::InvalidArgument, m_project.databaseFile().string(),
+                        "the new grade scale has no grade " + std::to_string(j.grade) + ", which " + j.rater
+                            + " has given; change or clear those grades first");
     m_project.setSetting(kScaleKey, scale.toJson());
 }
 
@@ -264,6 +270,39 @@ JudgmentEvent JudgmentStore::grade(std::int64_t query, std::int64_t candidate, c
             throw Error(ErrorCode::InvalidArgument, m_project.databaseFile().string(),
                         "no catalog item with internal id " + std::to_string(query) + " or " + std::to_string(candidate));
         return append(query, candidate, raterId(rater), rater, grade, note, "grade", std::nullopt);
+    });
+}
+
+std::size_t JudgmentStore::importGrades(const std::vector<GradeToImport> &grades, const std::string &rater,
+                                       const std::string &note)
+{
+    const GradeScale scale = gradeScale();
+    const std::string file = m_project.databaseFile().string();
+    for (const GradeToImport &g : grades)
+        if (!scale.contains(g.grade))
+            throw Error(ErrorCode::InvalidArgument, file,
+                        "grade " + std::to_string(g.grade) + " is not on the project's scale ("
+                            + std::to_string(scale.lowest()) + " to " + std::to_string(scale.highest()) + ")");
+    return m_project.inTransaction([&] {
+        const std::int64_t id = raterId(rater);
+        Sql item(m_project.database(), file, QStringLiteral("SELECT 1 FROM items WHERE id = ?"));
+        Sql current(m_project.database(), file,
+                    QStringLiteral("SELECT new_grade FROM judgment_events WHERE query_item_id = ? AND "
+                                   "candidate_item_id = ? AND rater_id = ? ORDER BY id DESC LIMIT 1"));
+        std::size_t changed = 0;
+        for (const GradeToImport &g : grades) {
+            for (std::int64_t itemId : {g.queryItemId, g.candidateItemId}) {
+                item.bind(itemId).exec();
+                if (!item.next())
+                    throw Error(ErrorCode::InvalidArgument, file, "no catalog item with internal id " + std::to_string(itemId));
+            }
+            current.bind(g.queryItemId).bind(g.candidateItemId).bind(id).exec();
+            if (current.next() && !current.value(0).isNull() && current.value(0).toInt() == g.grade)
+                continue;
+            append(g.queryItemId, g.candidateItemId, id, rater, g.grade, note, "import", std::nullopt);
+            ++changed;
+        }
+        return changed;
     });
 }
 

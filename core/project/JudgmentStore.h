@@ -61,6 +61,12 @@ struct JudgmentEvent {
     std::string at;   // ISO 8601 UTC
 };
 
+struct GradeToImport {
+    std::int64_t queryItemId = 0;
+    std::int64_t candidateItemId = 0;
+    int grade = 0;
+};
+
 struct Judgment {
     std::int64_t queryItemId = 0;
     std::int64_t candidateItemId = 0;
@@ -85,6 +91,11 @@ public:
     // process holds the database for longer than the busy timeout (nothing is written then).
     JudgmentEvent grade(std::int64_t queryItemId, std::int64_t candidateItemId, const std::string &rater,
                         std::optional<int> grade, const std::string &note = {});
+    // Records many grades of one rater (events of kind "import") in one transaction: all of
+    // them or, if any is refused (grade off the scale, unknown item), none. A grade equal to
+    // the rater's current grade of the pair is skipped. Returns how many grades changed.
+    std::size_t importGrades(const std::vector<GradeToImport> &grades, const std::string &rater,
+                             const std::string &note = {});
     // Reverts the rater's latest action / re-applies their latest undone one. Nothing if none.
     std::optional<JudgmentEvent> undo(const std::string &rater);
     std::optional<JudgmentEvent> redo(const std::string &rater);

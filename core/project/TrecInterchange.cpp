@@ -1,0 +1,100 @@
+// Projects <-> TREC qrels and run files.
+#include "core/project/TrecInterchange.h"
+
+#include "core/Error.h"
+#include "core/project/JudgmentStore.h"
+#include "core/project/ModelVersion.h"
+#include "core/project/Project.h"
+#include "core/project/Sql.h"
+
+#include <QSqlDatabase>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace lookalike {
+
+namespace {
+
+std::map<std::int64_t, std::string> catalogIds(Project &project)
+{
+    Sql q(project.database(), project.databaseFile().string(), QStringLiteral("SELECT id, item_key FROM items"));
+    std::map<std::int64_t, std::string> out;
+    for (q.exec(); q.next();)
+        out.emplace(q.int64(0), q.text(1));
+    return out;
+}
+
+} // namespace
+
+TrecQrels exportQrels(Project &project)
+{
+    const auto keys = catalogIds(project);
+    TrecQrels qrels;
+    for (const auto &[pair, grade] : JudgmentStore(project).resolvedGrades())
+        qrels[keys.at(pair.first)][keys.at(pair.second)] = grade;
+    return qrels;
+}
+
+TrecRun exportRun(Project &project, const ModelVersion &version)
+{
+    const auto keys = catalogIds(project);
+    TrecRun run;
+    run.tag = version.name;
+    Sql q(project.database(), project.databaseFile().string(),
+        QStringLiteral("SELECT query_item_id, candidate_item_id FROM result_entries WHERE model_id = ? "
+                       "AND query_item_id IN (SELECT item_id FROM queries) ORDER BY query_item_id, rank"));
+    for (q.bind(version.id).exec(); q.next();)
+        run.rankings[keys.at(q.int64(0))].push_back(keys.at(q.int64(1)));
+    return run;
+}
+
+QrelsImportReport importQrels(
+    Project &project, const TrecQrels &qrels, const std::string &rater, const std::string &fileForErrors, bool strict)
+{
+    JudgmentStore store(project);
+    const GradeScale scale = store.gradeScale();
+    QrelsImportReport report;
+    std::set<std::string> unknownQueries, unknownCandidates;
+    std::set<int> offScale;
+    std::vector<GradeToImport> grades;
+    for (const auto &[qid, judged] : qrels) {
+        const auto query = project.findItem(qid);
+        if (!query)
+            unknownQueries.insert(qid);
+        for (const auto &[docid, grade] : judged) {
+            ++report.lines;
+            const auto candidate = project.findItem(docid);
+            if (!candidate)
+                unknownCandidates.insert(docid);
+            if (!scale.contains(grade))
+                offScale.insert(grade);
+            if (!query || !candidate || !scale.contains(grade)) {
+                ++report.skipped;
+                continue;
+            }
+            grades.push_back({query->id, candidate->id, grade});
+        }
+    }
+    report.unknownQueryIds.assign(unknownQueries.begin(), unknownQueries.end());
+    report.unknownCandidateIds.assign(unknownCandidates.begin(), unknownCandidates.end());
+    report.offScaleGrades.assign(offScale.begin(), offScale.end());
+    if (strict && report.skipped > 0) {
+        std::string why;
+        if (!report.unknownQueryIds.empty())
+            why = "query id '" + report.unknownQueryIds.front() + "' is not in the catalog";
+        else if (!report.unknownCandidateIds.empty())
+            why = "document id '" + report.unknownCandidateIds.front() + "' is not in the catalog";
+        else
+            why = "grade " + std::to_string(report.offScaleGrades.front()) + " is not on the project's scale";
+        throw Error(ErrorCode::InvalidArgument, fileForErrors,
+            why + " (" + std::to_string(report.skipped) + " of " + std::to_string(report.lines)
+                + " lines cannot be imported; nothing was imported)");
+    }
+    report.imported = store.importGrades(grades, rater, "imported from " + fileForErrors);
+    report.unchanged = grades.size() - report.imported;
+    return report;
+}
+
+} // namespace lookalike

@@ -1,0 +1,45 @@
+// A project's judgments and frozen result lists as TREC files, and judgments from other tools
+// back in. The formats and trec_eval's rules are in core/metrics/TrecFiles.h; this file only
+// maps between the project (internal item ids) and the files (catalog ids).
+//
+//   exportQrels:  the resolved grade of every judged pair (the grade the metrics use)
+//   exportRun:    one model version's frozen lists of the query set, in Lookalike's rank order
+//   importQrels:  qrels written elsewhere, recorded as one rater's grades (so the project's
+//                 resolution rule merges them with the other raters'), in one transaction
+//
+// `trec_eval -m ndcg_cut.5 -m P.1 qrels run` on the exported files gives exactly what
+// `lookalike eval` reports (tests/tst_cli_eval.cpp checks this with a trec_eval oracle).
+#pragma once
+
+#include "core/metrics/TrecFiles.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace lookalike {
+
+class Project;
+struct ModelVersion;
+
+TrecQrels exportQrels(Project &project);
+TrecRun exportRun(Project &project, const ModelVersion &version);
+
+struct QrelsImportReport {
+    std::size_t lines = 0; // qrels lines read (judged pairs in the file)
+    std::size_t imported = 0; // grades recorded (new or changed)
+    std::size_t unchanged = 0; // the rater already had that grade
+    std::size_t skipped = 0; // lines not imported: an id not in the catalog or a grade off the scale
+    std::vector<std::string> unknownQueryIds; // sorted, each once
+    std::vector<std::string> unknownCandidateIds; // sorted, each once
+    std::vector<int> offScaleGrades; // sorted, each once
+};
+
+// Records `qrels` as `rater`'s grades. Pairs whose ids are not in the catalog or whose grade
+// is not on the project's scale are skipped and reported, unless `strict`, when any of them
+// makes the import fail (Error(InvalidArgument) naming `fileForErrors`) and nothing is
+// recorded. The grades that are recorded go in one transaction: all or nothing.
+QrelsImportReport importQrels(
+    Project &project, const TrecQrels &qrels, const std::string &rater, const std::string &fileForErrors, bool strict);
+
+} // namespace lookalike
