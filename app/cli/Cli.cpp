@@ -29,6 +29,11 @@ constexpr std::array kCommands{
     Command{"neighbours", "Nearest catalog items to an item or a text under a model version", &neighboursCommand},
     Command{"models", "List the model versions of a project", &modelsCommand},
     Command{"judge", "Grade a (query, candidate) pair as a rater; undo or redo", &judgeCommand},
+    Command{"eval", "Metrics per model version (nDCG@5, P@1, ...) and their comparison, by category, per query", &evalCommand},
+    Command{"export", "Write TREC qrels and run files (checkable with trec_eval)", &exportCommand},
+    Command{"import-qrels", "Import TREC qrels from another tool as one rater's grades", &importQrelsCommand},
+    Command{"agreement", "Agreement between raters: weighted kappa, Krippendorff's alpha, disagreements", &agreementCommand},
+    Command{"settings", "Show or change the grade scale, relevance threshold and resolution rule", &settingsCommand},
     Command{"embed", "Embed images and texts with a SigLIP checkpoint; print embeddings and logits", &embedCommand},
 };
 
@@ -39,7 +44,7 @@ QString usage()
         "       lookalike <command> [options]  run a command (lookalike <command> --help for its options)\n"
         "\nCommands:\n");
     for (const Command &c : kCommands)
-        text += QStringLiteral("  %1  %2\n").arg(QString::fromLatin1(c.name).leftJustified(10), QString::fromLatin1(c.summary));
+        text += QStringLiteral("  %1  %2\n").arg(QString::fromLatin1(c.name).leftJustified(12), QString::fromLatin1(c.summary));
     text += QStringLiteral("\nOptions:\n  -h, --help     show this help\n  -v, --version  show the version\n");
     return text;
 }

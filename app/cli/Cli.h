@@ -21,5 +21,10 @@ int queriesCommand(const QStringList &args);
 int neighboursCommand(const QStringList &args);
 int modelsCommand(const QStringList &args);
 int judgeCommand(const QStringList &args);
+int evalCommand(const QStringList &args);
+int exportCommand(const QStringList &args);
+int importQrelsCommand(const QStringList &args);
+int agreementCommand(const QStringList &args);
+int settingsCommand(const QStringList &args);
 
 } // namespace lookalike::cli

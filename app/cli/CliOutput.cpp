@@ -3,6 +3,7 @@
 
 #include <QCommandLineParser>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace lookalike::cli {
@@ -57,6 +58,30 @@ std::optional<long long> intOption(const QCommandLineParser &parser, const QStri
         return std::nullopt;
     }
     return value;
+}
+
+QString TextTable::render(const QString &indent) const
+{
+    QList<qsizetype> widths;
+    for (const QStringList &row : m_rows)
+        for (qsizetype c = 0; c < row.size(); ++c) {
+            if (widths.size() <= c)
+                widths.append(0);
+            widths[c] = std::max(widths[c], row[c].size());
+        }
+    QString out;
+    for (const QStringList &row : m_rows) {
+        QString line = indent;
+        for (qsizetype c = 0; c < row.size(); ++c) {
+            if (c > 0)
+                line += QStringLiteral("  ");
+            line += c == 0 ? row[c].leftJustified(widths[c]) : row[c].rightJustified(widths[c]);
+        }
+        while (line.endsWith(QLatin1Char(' ')))
+            line.chop(1);
+        out += line + QLatin1Char('\n');
+    }
+    return out;
 }
 
 } // namespace lookalike::cli

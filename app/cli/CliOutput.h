@@ -22,6 +22,18 @@ std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringLis
 // Reads an integer option; prints a usage error and returns nothing if it is not one >= minimum.
 std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum);
 
+// A plain-text table: columns padded to their widest cell, the first column left-aligned and
+// the others right-aligned (numbers), two spaces between columns.
+class TextTable {
+public:
+    explicit TextTable(QStringList header) { m_rows.push_back(std::move(header)); }
+    void addRow(QStringList row) { m_rows.push_back(std::move(row)); }
+    QString render(const QString &indent = QString()) const;
+
+private:
+    QList<QStringList> m_rows;
+};
+
 // Runs `body`, turning any exception into a one-line error and exit status 1.
 template<typename Body>
 int guarded(Body &&body)
