@@ -66,6 +66,7 @@ private Q_SLOTS:
     void bootstrapNarrowsWithN();
     void bootstrapLevelWidens();
     void invalidOptionsThrow();
+    void normalIntervalByHand();
 };
 
 void TestComparison::handComputedSummary()
@@ -396,6 +397,22 @@ void TestComparison::invalidOptionsThrow()
     RandomizationOptions iterations;
     iterations.iterations = 0;
     QVERIFY_THROWS_EXCEPTION(Error, randomizationTest({0.1}, iterations));
+}
+
+void TestComparison::normalIntervalByHand()
+{
+    // 1, 2, 3, 4, 5: mean 3, sample sd sqrt(2.5), half width 1.959964 * sqrt(2.5) / sqrt(5).
+    const ConfidenceInterval ci = normalMeanCI({1, 2, 3, 4, 5});
+    const double half = 1.959963984540054 * std::sqrt(2.5) / std::sqrt(5.0);
+    QVERIFY(std::abs(ci.lower - (3 - half)) < 1e-12);
+    QVERIFY(std::abs(ci.upper - (3 + half)) < 1e-12);
+    QCOMPARE(ci.level, 0.95);
+    // 99 %: z = 2.575829.
+    const ConfidenceInterval wide = normalMeanCI({1, 2, 3, 4, 5}, 0.99);
+    QVERIFY(std::abs(wide.upper - (3 + 2.5758293035489 * std::sqrt(2.5) / std::sqrt(5.0))) < 1e-9);
+    QCOMPARE(normalMeanCI({0.7}).lower, 0.7);
+    QVERIFY(std::isnan(normalMeanCI({}).upper));
+    QVERIFY_THROWS_EXCEPTION(Error, normalMeanCI({1, 2}, 1.0));
 }
 
 QTEST_MAIN(TestComparison)

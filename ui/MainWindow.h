@@ -1,23 +1,75 @@
-// The Lookalike main window. For now: menus, an empty review area and the status bar;
-// the review, compare and inspect views arrive with the GUI issue.
+// The Lookalike main window: the Review tab (queries, the query, its neighbours; compare mode
+// side by side, blind if wanted), the Inspect tab (failure cases, per-category breakdown), the
+// metrics panel docked beside them and always visible, and the menus with every shortcut.
+// Without a project it shows how to open one and the recent projects.
 #pragma once
 
 #include <QMainWindow>
 
+#include <memory>
+
+class QDockWidget;
 class QLabel;
+class QListWidget;
+class QMenu;
+class QTabWidget;
 
 namespace lookalike::ui {
+
+class FailureView;
+class MetricsPanel;
+class ReviewSession;
+class ReviewView;
+class ThumbnailCache;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a project folder as `rater` (empty: the remembered name, asked for on first use).
+    // Returns false, with the reason shown, if it cannot be opened.
+    bool openProject(const QString &folder, const QString &rater = {});
+
+    ReviewSession *session() const { return m_session.get(); }
+    ReviewView *reviewView() const { return m_review; }
+    FailureView *failureView() const { return m_failures; }
+    MetricsPanel *metricsPanel() const { return m_metrics; }
+    ThumbnailCache *thumbnails() const { return m_thumbnails.get(); }
+    QString lastError() const { return m_lastError; }
+
+    // Exports (also in the File menu, which asks for the file).
+    bool exportMetricsCsv(const QString &file);
+    bool exportChartPng(const QString &file);
+    bool exportTrecFiles(const QString &folder);
+
+    static QString settingsRaterKey() { return QStringLiteral("rater"); }
 
 private:
     void createActions();
+    void showWelcome();
+    void showError(const QString &message);
+    void showShortcuts();
     void showAbout();
+    void chooseProject();
+    void updateRecentMenu();
+    void undoOrRedo(bool undo);
+    void setProjectActionsEnabled(bool enabled);
 
-    QLabel *m_placeholder = nullptr;
+    std::unique_ptr<ThumbnailCache> m_thumbnails;
+    std::unique_ptr<ReviewSession> m_session;
+    QTabWidget *m_tabs = nullptr;
+    ReviewView *m_review = nullptr;
+    FailureView *m_failures = nullptr;
+    MetricsPanel *m_metrics = nullptr;
+    QDockWidget *m_metricsDock = nullptr;
+    QLabel *m_errorLabel = nullptr;
+    QListWidget *m_recentList = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QList<QAction *> m_projectActions;
+    QString m_lastError;
+    qint64 m_lastChangedQuery = 0;
 };
 
 } // namespace lookalike::ui

@@ -34,16 +34,6 @@ QJsonValue number(double v)
     return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null);
 }
 
-// A model name as a file name: anything but letters, digits, '.', '-' and '_' becomes '_'.
-QString fileSafe(const std::string &name)
-{
-    QString out = QString::fromStdString(name);
-    for (QChar &c : out)
-        if (!c.isLetterOrNumber() && c != QLatin1Char('.') && c != QLatin1Char('-') && c != QLatin1Char('_'))
-            c = QLatin1Char('_');
-    return out;
-}
-
 QString listSome(const std::vector<std::string> &ids, std::size_t shown = 10)
 {
     QStringList out;
@@ -104,7 +94,7 @@ int exportCommand(const QStringList &args)
             = QStringLiteral("%1: %2 judged pairs of %3 queries\n").arg(qrelsFile).arg(pairs).arg(qrels.size());
         for (const ModelVersion &v : versions) {
             const TrecRun run = exportRun(project, v);
-            const QString runFile = QDir(out).filePath(QStringLiteral("run-%1.txt").arg(fileSafe(v.name)));
+            const QString runFile = QDir(out).filePath(QString::fromStdString(runFileName(v.name)));
             writeRunFile(runFile.toStdString(), run);
             report += QStringLiteral("%1: %2 result lists of %3\n")
                           .arg(runFile)

@@ -99,6 +99,30 @@ WinsTiesLosses winsTiesLosses(const std::vector<double> &a, const std::vector<do
     return result;
 }
 
+ConfidenceInterval normalMeanCI(const std::vector<double> &values, double level)
+{
+    if (!(level > 0.0 && level < 1.0))
+        throw Error(ErrorCode::InvalidArgument, {}, "confidence level", "must be in (0, 1), got " + std::to_string(level));
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    if (values.empty())
+        return {nan, nan, level};
+    const double m = mean(values);
+    if (values.size() == 1)
+        return {m, m, level};
+    double squares = 0.0;
+    for (double v : values)
+        squares += (v - m) * (v - m);
+    const double sd = std::sqrt(squares / static_cast<double>(values.size() - 1));
+    // z with P(|Z| <= z) = level: bisection on erf(z / sqrt 2) = level, exact to the last bits.
+    double lo = 0.0, hi = 40.0;
+    for (int i = 0; i < 200; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (std::erf(mid / std::sqrt(2.0)) < level ? lo : hi) = mid;
+    }
+    const double half = 0.5 * (lo + hi) * sd / std::sqrt(static_cast<double>(values.size()));
+    return {m - half, m + half, level};
+}
+
 ConfidenceInterval bootstrapMeanCI(const std::vector<double> &deltas, const BootstrapOptions &options)
 {
     if (!(options.level > 0.0 && options.level < 1.0))

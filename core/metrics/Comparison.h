@@ -48,6 +48,13 @@ struct ConfidenceInterval {
     double level = 0.95; // e.g. 0.95 for a 95 % interval
 };
 
+// The normal-approximation interval of the mean, mean +- z s / sqrt(n), with s the sample
+// standard deviation (divisor n - 1) and z the standard normal quantile of (1 + level) / 2
+// (1.959964 for 95 %). O(n), so cheap enough to redo on every grade (the GUI's live panel);
+// reports use the bootstrap below. n = 0 gives [NaN, NaN], n = 1 gives [x, x]. Throws
+// Error(InvalidArgument) for a level outside (0, 1).
+ConfidenceInterval normalMeanCI(const std::vector<double> &values, double level = 0.95);
+
 struct BootstrapOptions {
     double level = 0.95; // in (0, 1)
     int resamples = 10000; // > 0

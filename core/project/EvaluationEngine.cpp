@@ -129,6 +129,23 @@ const ModelMetrics &EvaluationEngine::metrics(std::int64_t modelId) const
     return it->second;
 }
 
+const RankedList &EvaluationEngine::list(std::int64_t modelId, std::int64_t queryItemId) const
+{
+    static const RankedList none;
+    const auto model = m_lists.find(modelId);
+    if (model == m_lists.end())
+        return none;
+    const auto it = model->second.find(queryItemId);
+    return it == model->second.end() ? none : it->second;
+}
+
+const QueryJudgments &EvaluationEngine::judgments(std::int64_t queryItemId) const
+{
+    static const QueryJudgments none;
+    const auto it = m_judgments.find(queryItemId);
+    return it == m_judgments.end() ? none : it->second;
+}
+
 PairedComparison EvaluationEngine::compare(std::int64_t modelA, std::int64_t modelB,
                                            const std::function<double(const QueryMetrics &)> &metric,
                                            const ComparisonOptions &options) const

@@ -35,6 +35,11 @@ public:
     const MetricSettings &settings() const { return m_settings; }
     const ModelMetrics &metrics(std::int64_t modelId) const; // throws NotFound
 
+    // The frozen list of a version for a query (empty if none), and the pooled, resolved grades
+    // of a query (empty if none), as the metrics see them.
+    const RankedList &list(std::int64_t modelId, std::int64_t queryItemId) const;
+    const QueryJudgments &judgments(std::int64_t queryItemId) const;
+
     // A judgment of `queryItemId` changed: reload its grades and recompute it for every model.
     void refreshQuery(std::int64_t queryItemId);
     // Reload everything (after an import, a re-freeze, a new rule or scale).

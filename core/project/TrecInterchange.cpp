@@ -37,6 +37,18 @@ TrecQrels exportQrels(Project &project)
     return qrels;
 }
 
+std::string runFileName(const std::string &modelName)
+{
+    std::string safe = modelName;
+    for (char &c : safe) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-'
+            || c == '_';
+        if (!ok)
+            c = '_';
+    }
+    return "run-" + safe + ".txt";
+}
+
 TrecRun exportRun(Project &project, const ModelVersion &version)
 {
     const auto keys = catalogIds(project);

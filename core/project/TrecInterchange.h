@@ -23,6 +23,9 @@ class Project;
 struct ModelVersion;
 
 TrecQrels exportQrels(Project &project);
+// "run-<name>.txt", with every byte of the model name other than ASCII letters, digits, '.',
+// '-' and '_' replaced by '_' so that any name makes a portable file name.
+std::string runFileName(const std::string &modelName);
 TrecRun exportRun(Project &project, const ModelVersion &version);
 
 struct QrelsImportReport {

@@ -1,0 +1,234 @@
+// The GUI's view of an open project.
+#include "ui/ReviewSession.h"
+
+#include "core/Error.h"
+#include "core/project/ModelIndex.h"
+#include "core/project/TrecInterchange.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <set>
+
+namespace lookalike::ui {
+
+namespace {
+
+// Catalog columns that identify a seller or a listing: a candidate sharing one with its query
+// is flagged, since recommending the same seller's copy of the same item is rarely useful.
+const char *const kSellerColumns[] = {"seller", "seller_id", "shop", "shop_id", "store", "listing", "listing_id", "brand_seller"};
+
+bool sameBytes(const QString &a, const QString &b)
+{
+    const QFileInfo fa(a), fb(b);
+    if (!fa.exists() || !fb.exists() || fa.size() != fb.size())
+        return false;
+    QFile x(a), y(b);
+    if (!x.open(QIODevice::ReadOnly) || !y.open(QIODevice::ReadOnly))
+        return false;
+    while (!x.atEnd()) {
+        if (x.read(1 << 16) != y.read(1 << 16))
+            return false;
+    }
+    return true;
+}
+
+QString attribute(const Item &item, const char *name)
+{
+    for (const auto &[k, v] : item.attributes)
+        if (k == name)
+            return QString::fromStdString(v);
+    return {};
+}
+
+} // namespace
+
+ReviewSession::ReviewSession(const QString &folder, const QString &rater, QObject *parent)
+    : QObject(parent)
+    , m_folder(QDir(folder).absolutePath())
+    , m_rater(rater)
+{
+    m_project = std::make_unique<Project>(Project::open(m_folder.toStdString()));
+    m_store = std::make_unique<JudgmentStore>(*m_project);
+    m_scale = m_store->gradeScale();
+    m_engine = std::make_unique<EvaluationEngine>(*m_project);
+    m_queries = m_project->items(m_project->queryItemIds());
+    for (std::size_t i = 0; i < m_queries.size(); ++i)
+        m_rowOf[m_queries[i].id] = static_cast<int>(i);
+    recordMean();
+}
+
+ReviewSession::~ReviewSession() = default;
+
+const ModelVersion *ReviewSession::model(std::int64_t id) const
+{
+    for (const ModelVersion &v : models())
+        if (v.id == id)
+            return &v;
+    return nullptr;
+}
+
+int ReviewSession::queryRow(std::int64_t queryItemId) const
+{
+    const auto it = m_rowOf.find(queryItemId);
+    return it == m_rowOf.end() ? -1 : it->second;
+}
+
+QStringList ReviewSession::categories() const
+{
+    std::set<QString> all;
+    for (const Item &q : m_queries)
+        all.insert(QString::fromStdString(q.category));
+    return QStringList(all.begin(), all.end());
+}
+
+std::vector<Candidate> ReviewSession::candidates(std::int64_t queryItemId, std::int64_t modelId) const
+{
+    const ModelVersion *version = model(modelId);
+    const int row = queryRow(queryItemId);
+    if (!version || row < 0)
+        return {};
+    try {
+        const std::vector<ResultEntry> entries = frozenResultList(*m_project, *version, queryItemId);
+        std::vector<std::int64_t> ids;
+        for (const ResultEntry &e : entries)
+            ids.push_back(e.candidateItemId);
+        const std::vector<Item> items = m_project->items(ids);
+        const QueryJudgments &resolved = m_engine->judgments(queryItemId);
+        std::map<std::int64_t, int> own;
+        for (const Judgment &j : m_store->judgments(queryItemId, m_rater.toStdString()))
+            own[j.candidateItemId] = j.grade;
+        const Item &query = m_queries[static_cast<std::size_t>(row)];
+        const QString queryImage = QString::fromStdString(query.image.string());
+        std::vector<Candidate> out;
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            const Item &item = items[i];
+            Candidate c;
+            c.rank = entries[i].rank;
+            c.itemId = item.id;
+            c.score = entries[i].score;
+            c.key = QString::fromStdString(item.key);
+            c.title = QString::fromStdString(item.title);
+            c.category = QString::fromStdString(item.category);
+            c.image = QString::fromStdString(item.image.string());
+            if (const auto g = resolved.find(item.id); g != resolved.end())
+                c.grade = g->second;
+            if (const auto g = own.find(item.id); g != own.end())
+                c.ownGrade = g->second;
+            c.sameImage = c.image == queryImage || sameBytes(c.image, queryImage);
+            c.nearIdentical = c.score >= kNearIdenticalCosine;
+            for (const char *column : kSellerColumns) {
+                const QString a = attribute(query, column);
+                if (!a.isEmpty() && a == attribute(item, column)) {
+                    c.sameSeller = QStringLiteral("%1 %2").arg(QLatin1String(column), a);
+                    break;
+                }
+            }
+            out.push_back(std::move(c));
+        }
+        return out;
+    } catch (const std::exception &e) {
+        const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        return {};
+    }
+}
+
+std::pair<int, int> ReviewSession::judgedCount(std::int64_t queryItemId, std::int64_t modelId, int k) const
+{
+    const RankedList &list = m_engine->list(modelId, queryItemId);
+    const QueryJudgments &grades = m_engine->judgments(queryItemId);
+    const int n = std::min(k, static_cast<int>(list.size()));
+    int judged = 0;
+    for (int i = 0; i < n; ++i)
+        judged += grades.count(list[static_cast<std::size_t>(i)]) ? 1 : 0;
+    return {judged, n};
+}
+
+const QueryMetrics *ReviewSession::queryMetrics(std::int64_t queryItemId, std::int64_t modelId) const
+{
+    try {
+        const ModelMetrics &m = m_engine->metrics(modelId);
+        const auto it = m.perQuery.find(queryItemId);
+        return it == m.perQuery.end() ? nullptr : &it->second;
+    } catch (const std::exception &) {
+        return nullptr;
+    }
+}
+
+bool ReviewSession::grade(std::int64_t queryItemId, std::int64_t candidateItemId, std::optional<int> value)
+{
+    try {
+        return afterChange(m_store->grade(queryItemId, candidateItemId, m_rater.toStdString(), value));
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+bool ReviewSession::undo()
+{
+    try {
+        return afterChange(m_store->undo(m_rater.toStdString()));
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+bool ReviewSession::redo()
+{
+    try {
+        return afterChange(m_store->redo(m_rater.toStdString()));
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+bool ReviewSession::afterChange(const std::optional<JudgmentEvent> &event)
+{
+    if (!event)
+        return false;
+    m_engine->refreshQuery(event->queryItemId);
+    ++m_grades;
+    recordMean();
+    Q_EMIT judgmentChanged(event->queryItemId, event->candidateItemId);
+    return true;
+}
+
+void ReviewSession::recordMean()
+{
+    MeanPoint p;
+    p.grades = m_grades;
+    for (const ModelVersion &v : models()) {
+        const ModelMetrics &m = m_engine->metrics(v.id);
+        if (!m.perQuery.empty())
+            p.ndcg5[v.id] = m.mean.ndcg5;
+    }
+    m_running.push_back(std::move(p));
+}
+
+bool ReviewSession::exportTrecFiles(const QString &folder, QString *summary)
+{
+    try {
+        if (!QDir().mkpath(folder))
+            throw Error(ErrorCode::FileUnreadable, folder.toStdString(), "cannot create the folder");
+        writeQrelsFile(QDir(folder).filePath(QStringLiteral("qrels.txt")).toStdString(), exportQrels(*m_project));
+        QStringList files{QStringLiteral("qrels.txt")};
+        for (const ModelVersion &v : models()) {
+            const QString file = QString::fromStdString(runFileName(v.name));
+            writeRunFile(QDir(folder).filePath(file).toStdString(), exportRun(*m_project, v));
+            files << file;
+        }
+        if (summary)
+            *summary = files.join(QStringLiteral(", "));
+        return true;
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+} // namespace lookalike::ui

@@ -1,0 +1,105 @@
+// One open project as the GUI sees it: the query set, each version's frozen lists with the
+// catalog items behind them, the rater's grading (saved before anything on screen changes),
+// undo/redo, and the live metrics. The widgets and item models talk to this object only; it
+// talks to the engine (core/project), and no exception leaves it: failures become
+// errorOccurred() with a one-line message, and the call reports false.
+#pragma once
+
+#include "core/metrics/Comparison.h"
+#include "core/metrics/MetricKind.h"
+#include "core/project/EvaluationEngine.h"
+#include "core/project/JudgmentStore.h"
+#include "core/project/ModelVersion.h"
+#include "core/project/Project.h"
+
+#include <QObject>
+#include <QString>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace lookalike::ui {
+
+// One card of a result list.
+struct Candidate {
+    int rank = 0;
+    std::int64_t itemId = 0;
+    float score = 0;
+    QString key;
+    QString title;
+    QString category;
+    QString image;
+    std::optional<int> grade;    // the grade the metrics use (any rater, by the project's rule)
+    std::optional<int> ownGrade; // this rater's grade
+    bool sameImage = false;      // the same image file, or the same bytes, as the query's
+    bool nearIdentical = false;  // cosine >= kNearIdenticalCosine
+    QString sameSeller;          // the attribute (seller, shop, listing...) it shares with the query, if any
+};
+
+// Cosine from which a candidate is flagged as a near-duplicate of its query.
+inline constexpr float kNearIdenticalCosine = 0.995f;
+
+// The running mean of nDCG@5 per version after each grade of this session.
+struct MeanPoint {
+    int grades = 0; // grades given in this session so far
+    std::map<std::int64_t, double> ndcg5; // model id -> mean nDCG@5 (models with a mean)
+};
+
+class ReviewSession : public QObject {
+    Q_OBJECT
+public:
+    // Opens the project folder (throws lookalike::Error naming the folder if it cannot).
+    ReviewSession(const QString &folder, const QString &rater, QObject *parent = nullptr);
+    ~ReviewSession() override;
+
+    QString folder() const { return m_folder; }
+    QString rater() const { return m_rater; }
+    const GradeScale &scale() const { return m_scale; }
+    const std::vector<ModelVersion> &models() const { return m_engine->models(); }
+    const ModelVersion *model(std::int64_t id) const;
+    const std::vector<Item> &queries() const { return m_queries; } // by item id
+    int queryRow(std::int64_t queryItemId) const;                   // -1 if not a query
+    QStringList categories() const;                                 // of the queries, sorted
+
+    // The version's frozen list for the query, with items and grades (empty if none).
+    std::vector<Candidate> candidates(std::int64_t queryItemId, std::int64_t modelId) const;
+    // How many of the top k of the version's list have a grade, and the list's length up to k.
+    std::pair<int, int> judgedCount(std::int64_t queryItemId, std::int64_t modelId, int k = 5) const;
+    // Per-query metrics, if the query enters the version's mean.
+    const QueryMetrics *queryMetrics(std::int64_t queryItemId, std::int64_t modelId) const;
+    const ModelMetrics &metrics(std::int64_t modelId) const { return m_engine->metrics(modelId); }
+    const std::vector<MeanPoint> &runningMean() const { return m_running; }
+
+    // Grading as this rater. Each returns after the change is committed to the database (or
+    // false after errorOccurred()). Undo and redo revert / re-apply this rater's latest change.
+    bool grade(std::int64_t queryItemId, std::int64_t candidateItemId, std::optional<int> grade);
+    bool undo();
+    bool redo();
+
+    // Exports (false after errorOccurred()).
+    bool exportTrecFiles(const QString &folder, QString *summary = nullptr);
+
+Q_SIGNALS:
+    // A grade of (query, candidate) changed; metrics of `query` are already recomputed.
+    void judgmentChanged(qint64 queryItemId, qint64 candidateItemId);
+    void errorOccurred(const QString &message);
+
+private:
+    bool afterChange(const std::optional<JudgmentEvent> &event);
+    void recordMean();
+
+    QString m_folder;
+    QString m_rater;
+    std::unique_ptr<Project> m_project;
+    std::unique_ptr<JudgmentStore> m_store;
+    std::unique_ptr<EvaluationEngine> m_engine;
+    GradeScale m_scale;
+    std::vector<Item> m_queries;
+    std::map<std::int64_t, int> m_rowOf;
+    std::vector<MeanPoint> m_running;
+    int m_grades = 0;
+};
+
+} // namespace lookalike::ui

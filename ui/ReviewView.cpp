@@ -1,0 +1,435 @@
+// The review view.
+#include "ui/ReviewView.h"
+
+#include "core/util/SeededRandom.h"
+#include "ui/NeighbourGrid.h"
+#include "ui/NeighbourModel.h"
+#include "ui/QueryListModel.h"
+#include "ui/ReviewSession.h"
+#include "ui/ThumbnailCache.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QShortcut>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace lookalike::ui {
+
+namespace {
+
+std::vector<GradeBadge> badgesOf(const GradeScale &scale)
+{
+    std::vector<GradeBadge> out;
+    for (const GradeLevel &l : scale.levels)
+        out.push_back({l.grade, QString::fromStdString(l.label)});
+    return out;
+}
+
+void fillModels(QComboBox *box, const ReviewSession *session)
+{
+    for (const ModelVersion &v : session->models())
+        box->addItem(QString::fromStdString(v.name), QVariant::fromValue<qint64>(v.id));
+}
+
+} // namespace
+
+ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_thumbnails(thumbnails)
+    , m_queries(new QueryListModel(session, thumbnails, this))
+    , m_filter(new QueryFilterModel(this))
+    , m_left(new NeighbourModel(session, thumbnails, this))
+    , m_right(new NeighbourModel(session, thumbnails, this))
+{
+    setObjectName(QStringLiteral("reviewView"));
+    m_filter->setSourceModel(m_queries);
+
+    // Left: the query list.
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    m_filterEdit = new QLineEdit(left);
+    m_filterEdit->setObjectName(QStringLiteral("queryFilter"));
+    m_filterEdit->setPlaceholderText(tr("Filter queries (title or id)"));
+    m_filterEdit->setClearButtonEnabled(true);
+    m_categoryBox = new QComboBox(left);
+    m_categoryBox->setObjectName(QStringLiteral("queryCategory"));
+    m_categoryBox->addItem(tr("All categories"), QString());
+    for (const QString &c : m_session->categories())
+        m_categoryBox->addItem(c.isEmpty() ? tr("(none)") : c, c);
+    m_queryTable = new QTableView(left);
+    m_queryTable->setObjectName(QStringLiteral("queryTable"));
+    m_queryTable->setModel(m_filter);
+    m_queryTable->setSortingEnabled(true);
+    m_queryTable->sortByColumn(-1, Qt::AscendingOrder); // session order until the user sorts
+    m_queryTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_queryTable->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_queryTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_queryTable->verticalHeader()->hide();
+    m_queryTable->verticalHeader()->setDefaultSectionSize(44);
+    m_queryTable->setIconSize(QSize(40, 40));
+    // Fixed widths: ResizeToContents would measure every row, which freezes on big query sets.
+    m_queryTable->horizontalHeader()->setSectionResizeMode(QueryListModel::TitleColumn, QHeaderView::Stretch);
+    m_queryTable->horizontalHeader()->resizeSection(QueryListModel::JudgedColumn, 58);
+    m_queryTable->horizontalHeader()->resizeSection(QueryListModel::NdcgColumn, 66);
+    m_queryTable->setColumnHidden(QueryListModel::CategoryColumn, true);
+    m_queryTable->setColumnHidden(QueryListModel::IdColumn, true); // in the tooltip and the query pane
+    m_queryTable->setWordWrap(false);
+    leftLayout->addWidget(m_filterEdit);
+    leftLayout->addWidget(m_categoryBox);
+    leftLayout->addWidget(m_queryTable);
+    left->setMinimumWidth(280);
+
+    // Centre: the query.
+    auto *centre = new QWidget(this);
+    auto *centreLayout = new QVBoxLayout(centre);
+    m_queryImage = new QLabel(centre);
+    m_queryImage->setObjectName(QStringLiteral("queryImage"));
+    m_queryImage->setAlignment(Qt::AlignCenter);
+    m_queryImage->setMinimumSize(240, 240);
+    m_queryImage->setWordWrap(true);
+    m_queryInfo = new QLabel(centre);
+    m_queryInfo->setObjectName(QStringLiteral("queryInfo"));
+    m_queryInfo->setWordWrap(true);
+    m_queryInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_queryInfo->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    centreLayout->addWidget(m_queryImage);
+    centreLayout->addWidget(m_queryInfo, 1);
+
+    // Right: the neighbours, one or two lists.
+    auto *right = new QWidget(this);
+    auto *rightLayout = new QVBoxLayout(right);
+    auto *bar = new QHBoxLayout;
+    m_modelA = new QComboBox(right);
+    m_modelA->setObjectName(QStringLiteral("modelA"));
+    m_modelB = new QComboBox(right);
+    m_modelB->setObjectName(QStringLiteral("modelB"));
+    fillModels(m_modelA, m_session);
+    fillModels(m_modelB, m_session);
+    if (m_modelB->count() > 1)
+        m_modelB->setCurrentIndex(1);
+    m_compareBox = new QCheckBox(tr("&Compare"), right);
+    m_compareBox->setObjectName(QStringLiteral("compareToggle"));
+    m_blindBox = new QCheckBox(tr("&Blind"), right);
+    m_blindBox->setObjectName(QStringLiteral("blindToggle"));
+    m_revealButton = new QPushButton(tr("&Reveal"), right);
+    m_revealButton->setObjectName(QStringLiteral("revealButton"));
+    m_depth = new QSpinBox(right);
+    m_depth->setObjectName(QStringLiteral("depthSpin"));
+    m_depth->setRange(1, 10);
+    m_depth->setValue(5);
+    m_depth->setPrefix(tr("k = "));
+    bar->addWidget(new QLabel(tr("Version:"), right));
+    bar->addWidget(m_modelA);
+    bar->addWidget(m_compareBox);
+    bar->addWidget(m_modelB);
+    bar->addWidget(m_blindBox);
+    bar->addWidget(m_revealButton);
+    bar->addStretch();
+    bar->addWidget(m_depth);
+    rightLayout->addLayout(bar);
+    auto *lists = new QHBoxLayout;
+    auto makeColumn = [&](QLabel *&label, NeighbourGrid *&grid, NeighbourModel *model, const QString &name) {
+        auto *column = new QWidget(right);
+        auto *layout = new QVBoxLayout(column);
+        layout->setContentsMargins(0, 0, 0, 0);
+        label = new QLabel(column);
+        label->setObjectName(name + QStringLiteral("Label"));
+        QFont f = label->font();
+        f.setBold(true);
+        label->setFont(f);
+        grid = new NeighbourGrid(column);
+        grid->setObjectName(name + QStringLiteral("Grid"));
+        grid->setModel(model);
+        auto *delegate = new NeighbourCardDelegate(badgesOf(m_session->scale()), grid);
+        grid->setItemDelegate(delegate);
+        layout->addWidget(label);
+        layout->addWidget(grid);
+        lists->addWidget(column);
+        connect(grid, &NeighbourGrid::gradeRequested, this,
+                [this, grid, model](const QModelIndex &index, int g) { grade(grid, model, index, g); });
+        connect(delegate, &NeighbourCardDelegate::gradeClicked, this,
+                [this, grid, model](const QModelIndex &index, int g) { grade(grid, model, index, g); });
+        connect(grid, &NeighbourGrid::fullImageRequested, this, [this](const QModelIndex &index) {
+            showFullImage(index.data(NeighbourModel::ImagePathRole).toString(), index.data(NeighbourModel::TitleRole).toString());
+        });
+        return column;
+    };
+    makeColumn(m_leftLabel, m_leftGrid, m_left, QStringLiteral("left"));
+    m_rightColumn = makeColumn(m_rightLabel, m_rightGrid, m_right, QStringLiteral("right"));
+    rightLayout->addLayout(lists, 1);
+
+    auto *splitter = new QSplitter(this);
+    splitter->addWidget(left);
+    splitter->addWidget(centre);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(2, 6);
+    splitter->setSizes({340, 260, 900});
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(splitter);
+
+    connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &QueryFilterModel::setText);
+    connect(m_categoryBox, &QComboBox::currentIndexChanged, this,
+            [this] { m_filter->setCategory(m_categoryBox->currentData().toString()); });
+    connect(m_queryTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+        if (current.isValid())
+            showQuery(current.data(QueryListModel::QueryIdRole).toLongLong());
+    });
+    auto modelsChangedNow = [this] {
+        m_queries->setModelId(modelA());
+        refreshNeighbours();
+        Q_EMIT modelsChanged(modelA(), m_compare ? modelB() : 0);
+    };
+    connect(m_modelA, &QComboBox::currentIndexChanged, this, modelsChangedNow);
+    connect(m_modelB, &QComboBox::currentIndexChanged, this, modelsChangedNow);
+    connect(m_compareBox, &QCheckBox::toggled, this, &ReviewView::setCompareMode);
+    connect(m_blindBox, &QCheckBox::toggled, this, &ReviewView::setBlind);
+    connect(m_revealButton, &QPushButton::clicked, this, &ReviewView::reveal);
+    connect(m_depth, &QSpinBox::valueChanged, this, &ReviewView::refreshNeighbours);
+    connect(m_session, &ReviewSession::judgmentChanged, this, [this](qint64 query) {
+        if (query == m_query) {
+            const auto [judged, shown] = m_session->judgedCount(m_query, modelA(), m_depth->value());
+            Q_EMIT statusMessage(tr("Saved. %1 of %2 judged for this query.").arg(judged).arg(shown));
+        }
+    });
+
+    setCompareMode(false);
+    if (m_filter->rowCount() > 0)
+        m_queryTable->setCurrentIndex(m_filter->index(0, 0));
+}
+
+qint64 ReviewView::modelA() const
+{
+    return m_modelA->currentData().toLongLong();
+}
+
+qint64 ReviewView::modelB() const
+{
+    return m_modelB->currentData().toLongLong();
+}
+
+qint64 ReviewView::leftModel() const
+{
+    return m_compare && m_swapped ? modelB() : modelA();
+}
+
+qint64 ReviewView::rightModel() const
+{
+    return m_compare && m_swapped ? modelA() : modelB();
+}
+
+void ReviewView::showQuery(qint64 queryItemId)
+{
+    const int row = m_session->queryRow(queryItemId);
+    if (row < 0)
+        return;
+    m_query = queryItemId;
+    m_revealed = false;
+    // Blind sides: a fixed coin per query, so the same query always shows the same sides.
+    m_swapped = (SeededRandom(kBlindSeed ^ static_cast<quint64>(queryItemId)).next() & 1) != 0;
+    const Item &item = m_session->queries()[static_cast<std::size_t>(row)];
+    const QModelIndex source = m_queries->index(row, 0);
+    const QModelIndex proxy = m_filter->mapFromSource(source);
+    if (proxy.isValid() && m_queryTable->currentIndex().row() != proxy.row()) {
+        QSignalBlocker block(m_queryTable->selectionModel());
+        m_queryTable->setCurrentIndex(proxy);
+        m_queryTable->scrollTo(proxy);
+    }
+    // The query image at full resolution, scaled to the label (decoded here: one image).
+    const QString path = QString::fromStdString(item.image.string());
+    QString error;
+    const QImage image = ThumbnailCache::loadFull(path, &error);
+    if (image.isNull()) {
+        m_queryImage->setPixmap({});
+        m_queryImage->setText(tr("Cannot show the query image:\n%1").arg(error));
+    } else {
+        m_queryImage->setPixmap(QPixmap::fromImage(image.scaled(360, 360, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+    }
+    QString info = QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3</p>")
+                       .arg(QString::fromStdString(item.title).toHtmlEscaped(), QString::fromStdString(item.key).toHtmlEscaped(),
+                            QString::fromStdString(item.category).toHtmlEscaped());
+    for (const auto &[k, v] : item.attributes)
+        info += QStringLiteral("%1: %2<br>").arg(QString::fromStdString(k).toHtmlEscaped(), QString::fromStdString(v).toHtmlEscaped());
+    if (!item.url.empty())
+        info += QStringLiteral("<a href=\"%1\">%1</a>").arg(QString::fromStdString(item.url).toHtmlEscaped());
+    m_queryInfo->setText(info);
+    refreshNeighbours();
+}
+
+void ReviewView::refreshNeighbours()
+{
+    if (!m_query)
+        return;
+    m_left->show(m_query, leftModel(), m_depth->value());
+    if (m_compare) {
+        m_right->show(m_query, rightModel(), m_depth->value());
+        m_left->setOtherItems(m_right->itemIds());
+        m_right->setOtherItems(m_left->itemIds());
+    } else {
+        m_left->setOtherItems({});
+    }
+    updateSideLabels();
+    focusNextUngraded(m_leftGrid, m_left, 0);
+}
+
+void ReviewView::updateSideLabels()
+{
+    auto name = [this](qint64 id) {
+        const ModelVersion *v = m_session->model(id);
+        return v ? QString::fromStdString(v->name) : tr("(no version)");
+    };
+    const bool hidden = m_compare && m_blind && !m_revealed;
+    m_leftLabel->setText(hidden ? tr("List 1") : name(leftModel()));
+    m_rightLabel->setText(hidden ? tr("List 2") : name(rightModel()));
+    m_modelA->setVisible(!(m_blind && m_compare));
+    m_modelB->setVisible(m_compare && !m_blind);
+    m_revealButton->setVisible(m_compare && m_blind);
+    m_revealButton->setEnabled(!m_revealed);
+}
+
+void ReviewView::setCompareMode(bool on)
+{
+    m_compare = on;
+    if (m_compareBox->isChecked() != on)
+        m_compareBox->setChecked(on);
+    m_rightColumn->setVisible(on);
+    m_blindBox->setVisible(on);
+    refreshNeighbours();
+    updateSideLabels();
+    Q_EMIT modelsChanged(modelA(), m_compare ? modelB() : 0);
+}
+
+void ReviewView::setBlind(bool on)
+{
+    m_blind = on;
+    if (m_blindBox->isChecked() != on)
+        m_blindBox->setChecked(on);
+    m_revealed = false;
+    m_queries->setBlind(on && m_compare);
+    updateSideLabels();
+    Q_EMIT blindChanged(on && m_compare);
+}
+
+void ReviewView::reveal()
+{
+    m_revealed = true;
+    updateSideLabels();
+    Q_EMIT statusMessage(tr("List 1 is %1, list 2 is %2.").arg(m_leftLabel->text(), m_rightLabel->text()));
+}
+
+void ReviewView::grade(NeighbourGrid *grid, NeighbourModel *model, const QModelIndex &index, int value)
+{
+    const Candidate *c = model->candidate(index.row());
+    if (!c)
+        return;
+    if (!m_session->scale().contains(value)) {
+        Q_EMIT statusMessage(tr("%1 is not a grade on this project's scale (%2 to %3).")
+                                 .arg(value)
+                                 .arg(m_session->scale().lowest())
+                                 .arg(m_session->scale().highest()));
+        return;
+    }
+    if (!m_session->grade(m_query, c->itemId, value))
+        return; // the session reported the error; nothing changed on screen
+    const int row = index.row();
+    // Next ungraded card: in this list after this one, then the other list, else stay.
+    const int next = model->nextUngraded(row + 1);
+    if (next >= 0) {
+        focusNextUngraded(grid, model, row + 1);
+    } else if (m_compare) {
+        NeighbourGrid *other = grid == m_leftGrid ? m_rightGrid : m_leftGrid;
+        NeighbourModel *otherModel = grid == m_leftGrid ? m_right : m_left;
+        if (otherModel->nextUngraded(0) >= 0)
+            focusNextUngraded(other, otherModel, 0);
+        else
+            Q_EMIT statusMessage(tr("Every card of this query is graded. Press n for the next query."));
+    } else {
+        Q_EMIT statusMessage(tr("Every card of this query is graded. Press n for the next query."));
+    }
+}
+
+void ReviewView::focusNextUngraded(NeighbourGrid *grid, NeighbourModel *model, int fromRow)
+{
+    if (model->rowCount() == 0)
+        return;
+    int row = model->nextUngraded(fromRow % model->rowCount());
+    if (row < 0)
+        row = 0;
+    grid->setCurrentIndex(model->index(row));
+    grid->setFocus(Qt::OtherFocusReason);
+}
+
+void ReviewView::moveInList(int step, bool unfinishedOnly)
+{
+    const int rows = m_filter->rowCount();
+    if (rows == 0)
+        return;
+    int row = m_queryTable->currentIndex().isValid() ? m_queryTable->currentIndex().row() : -step;
+    for (int i = 0; i < rows; ++i) {
+        row += step;
+        if (row < 0 || row >= rows) {
+            Q_EMIT statusMessage(unfinishedOnly ? tr("No unfinished query after this one.") : tr("No more queries."));
+            return;
+        }
+        const QModelIndex index = m_filter->index(row, 0);
+        if (unfinishedOnly && index.data(QueryListModel::FinishedRole).toBool())
+            continue;
+        m_queryTable->setCurrentIndex(index);
+        return;
+    }
+}
+
+void ReviewView::nextQuery()
+{
+    moveInList(1, false);
+}
+
+void ReviewView::previousQuery()
+{
+    moveInList(-1, false);
+}
+
+void ReviewView::nextUnfinishedQuery()
+{
+    moveInList(1, true);
+}
+
+void ReviewView::showFullImage(const QString &path, const QString &title)
+{
+    QString error;
+    const QImage image = ThumbnailCache::loadFull(path, &error);
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("fullImageDialog"));
+    dialog.setWindowTitle(title);
+    auto *layout = new QVBoxLayout(&dialog);
+    auto *scroll = new QScrollArea(&dialog);
+    auto *label = new QLabel;
+    label->setAlignment(Qt::AlignCenter);
+    if (image.isNull())
+        label->setText(tr("Cannot show the image:\n%1").arg(error));
+    else
+        label->setPixmap(QPixmap::fromImage(image));
+    scroll->setWidget(label);
+    scroll->setWidgetResizable(true);
+    layout->addWidget(scroll);
+    dialog.resize(std::min(image.width() + 40, 1400), std::min(image.height() + 40, 1000));
+    auto *close = new QShortcut(QKeySequence(Qt::Key_Space), &dialog);
+    connect(close, &QShortcut::activated, &dialog, &QDialog::accept);
+    dialog.exec();
+}
+
+} // namespace lookalike::ui
