@@ -1,45 +1,459 @@
-// The main window opens (offscreen), has its menus and actions, and Quit closes it.
+// The reviewer GUI driven as a user drives it (offscreen): keys grade the focused card and the
+// grade is in the database and in the metrics panel; undo restores the previous grade; n / p /
+// Shift+N move between queries; compare and blind mode hide the names and shuffle the sides;
+// the failure view orders queries and opens one in review; broken images show placeholders
+// with the reason; a database locked by another rater shows an error and changes nothing;
+// exports write files; every item model passes QAbstractItemModelTester.
+#include "core/project/JudgmentStore.h"
+#include "core/project/ModelIndex.h"
+#include "support/RefData.h"
+#include "support/TwoModelProject.h"
+#include "ui/FailureView.h"
 #include "ui/MainWindow.h"
+#include "ui/MetricsPanel.h"
+#include "ui/NeighbourGrid.h"
+#include "ui/NeighbourModel.h"
+#include "ui/QueryListModel.h"
+#include "ui/ReviewSession.h"
+#include "ui/ReviewView.h"
+#include "ui/ThumbnailCache.h"
 
+#include <QAbstractItemModelTester>
 #include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTableView>
+#include <QTableWidget>
 #include <QTest>
+
+using namespace lookalike;
+using namespace lookalike::ui;
+
+namespace {
+
+// A project and a window open on it as rater "ana", shown and active.
+struct Opened {
+    testsupport::TwoModelProject project;
+    std::unique_ptr<MainWindow> window;
+};
+
+std::unique_ptr<Opened> openWindow(const std::function<void(testsupport::TwoModelProject &)> &prepare = {})
+{
+    auto o = std::make_unique<Opened>();
+    o->project = testsupport::makeTwoModelProject();
+    if (prepare)
+        prepare(o->project);
+    const QString folder = o->project.folder;
+    o->project.project.reset(); // the window opens its own connection
+    o->window = std::make_unique<MainWindow>();
+    o->window->show();
+    if (!o->window->openProject(folder, QStringLiteral("ana")))
+        qWarning("cannot open: %s", qPrintable(o->window->lastError()));
+    o->window->activateWindow();
+    return o;
+}
+
+// The grade "ana" has in the database for (query, candidate), read through a separate connection.
+std::optional<int> storedGrade(const QString &folder, qint64 query, qint64 candidate)
+{
+    Project p = Project::open(folder.toStdString());
+    for (const Judgment &j : JudgmentStore(p).judgments(query, "ana"))
+        if (j.candidateItemId == candidate)
+            return j.grade;
+    return std::nullopt;
+}
+
+QString metricsCell(MainWindow &w, int row, int column)
+{
+    auto *table = w.findChild<QTableWidget *>(QStringLiteral("metricsTable"));
+    return table && table->item(row, column) ? table->item(row, column)->text() : QString();
+}
+
+} // namespace
 
 class TestMainWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void opensWithMenusAndPlaceholder();
-    void quitClosesTheWindow();
+    void initTestCase();
+    void welcomeWithoutProjectAndQuit();
+    void gradingFromTheKeyboardSavesAndUpdatesMetrics();
+    void mouseGradeButtonsWork();
+    void undoRestoresThePreviousGrade();
+    void queryNavigationKeys();
+    void blindModeHidesNamesAndShufflesSides();
+    void failureViewOrdersQueriesAndOpensOne();
+    void brokenImagesShowPlaceholders();
+    void lockedDatabaseShowsErrorAndKeepsBadge();
+    void exportsWriteFiles();
+    void shortcutsDialogOnQuestionMark();
+    void itemModelsPassTheTester();
 };
 
-void TestMainWindow::opensWithMenusAndPlaceholder()
+void TestMainWindow::initTestCase()
 {
-    lookalike::ui::MainWindow w;
+    // Keep the test's settings (recent projects, rater) away from the user's.
+    QCoreApplication::setOrganizationName(QStringLiteral("LookalikeTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    QSettings().clear();
+}
+
+void TestMainWindow::welcomeWithoutProjectAndQuit()
+{
+    MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QCOMPARE(w.windowTitle(), QStringLiteral("Lookalike"));
     QStringList menus;
     for (QAction *a : w.menuBar()->actions())
         menus << a->text();
-    QCOMPARE(menus, (QStringList{QStringLiteral("&File"), QStringLiteral("&Help")}));
-    QVERIFY(w.findChild<QAction *>(QStringLiteral("actionAbout")));
+    QCOMPARE(menus,
+        (QStringList{QStringLiteral("&File"), QStringLiteral("&Edit"), QStringLiteral("&View"), QStringLiteral("&Go"),
+            QStringLiteral("&Help")}));
     auto *placeholder = w.findChild<QLabel *>(QStringLiteral("placeholder"));
     QVERIFY(placeholder);
     QVERIFY(placeholder->text().contains(QStringLiteral("No project open")));
+    QVERIFY(!w.findChild<QAction *>(QStringLiteral("actionUndo"))->isEnabled()); // nothing to undo without a project
     QVERIFY(!w.windowIcon().isNull());
-}
-
-void TestMainWindow::quitClosesTheWindow()
-{
-    lookalike::ui::MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    // A folder that is not a project: a clear error, the welcome page stays.
+    QVERIFY(!w.openProject(testsupport::scratchDir(QStringLiteral("not-a-project")), QStringLiteral("ana")));
+    QVERIFY2(w.lastError().contains(QStringLiteral("not-a-project")), qPrintable(w.lastError()));
+    QVERIFY(w.findChild<QLabel *>(QStringLiteral("placeholder")));
     auto *quit = w.findChild<QAction *>(QStringLiteral("actionQuit"));
-    QVERIFY(quit);
     QCOMPARE(quit->shortcut(), QKeySequence(QKeySequence::Quit));
     quit->trigger();
     QVERIFY(!w.isVisible());
+}
+
+void TestMainWindow::gradingFromTheKeyboardSavesAndUpdatesMetrics()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ReviewView *review = w.reviewView();
+    const qint64 query = review->currentQuery();
+    QCOMPARE(query, o->project.queries.front()); // the first query is shown on open
+    QCOMPARE(metricsCell(w, 0, 4), QStringLiteral("0")); // nothing judged: no query in the mean
+
+    NeighbourGrid *grid = review->leftGrid();
+    QVERIFY(grid->hasFocus());
+    QCOMPARE(grid->currentIndex().row(), 0);
+    const qint64 first = grid->currentIndex().data(NeighbourModel::ItemIdRole).toLongLong();
+    QTest::keyClick(grid, '3');
+    QCOMPARE(storedGrade(o->project.folder, query, first), std::optional<int>(3));
+    QCOMPARE(grid->model()->index(0, 0).data(NeighbourModel::GradeRole).toInt(), 3);
+    QCOMPARE(grid->currentIndex().row(), 1); // on to the next ungraded card
+    QCOMPARE(metricsCell(w, 0, 4), QStringLiteral("1")); // the query entered the mean
+    QVERIFY2(metricsCell(w, 0, 2).startsWith(QStringLiteral("1.000")), qPrintable(metricsCell(w, 0, 2))); // P@1
+
+    const qint64 second = grid->currentIndex().data(NeighbourModel::ItemIdRole).toLongLong();
+    QTest::keyClick(grid, '0');
+    QCOMPARE(storedGrade(o->project.folder, query, second), std::optional<int>(0));
+    QCOMPARE(metricsCell(w, 0, 3), QStringLiteral("0.40")); // judged@5: 2 of 5
+    // A digit off the scale changes nothing.
+    QTest::keyClick(grid, '7');
+    QVERIFY(!storedGrade(o->project.folder, query, grid->currentIndex().data(NeighbourModel::ItemIdRole).toLongLong()));
+    // The query list shows the progress.
+    QueryListModel *list = review->queryModel();
+    QCOMPARE(list->index(0, QueryListModel::JudgedColumn).data().toString(), QStringLiteral("2/5"));
+}
+
+void TestMainWindow::mouseGradeButtonsWork()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    NeighbourGrid *grid = w.reviewView()->leftGrid();
+    const QModelIndex card = grid->model()->index(1, 0);
+    auto *delegate = qobject_cast<NeighbourCardDelegate *>(grid->itemDelegate());
+    QVERIFY(delegate);
+    const QRect rect = grid->visualRect(card).adjusted(3, 3, -3, -3);
+    const QPoint button = delegate->buttonRect(rect, 2).center(); // grade 2
+    QTest::mouseClick(grid->viewport(), Qt::LeftButton, {}, button);
+    QCOMPARE(storedGrade(
+                 o->project.folder, w.reviewView()->currentQuery(), card.data(NeighbourModel::ItemIdRole).toLongLong()),
+        std::optional<int>(2));
+    QCOMPARE(card.data(NeighbourModel::GradeRole).toInt(), 2);
+}
+
+void TestMainWindow::undoRestoresThePreviousGrade()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    NeighbourGrid *grid = w.reviewView()->leftGrid();
+    const qint64 query = w.reviewView()->currentQuery();
+    const qint64 first = grid->model()->index(0, 0).data(NeighbourModel::ItemIdRole).toLongLong();
+    QTest::keyClick(grid, '3');
+    grid->setCurrentIndex(grid->model()->index(0, 0));
+    QTest::keyClick(grid, '1');
+    QCOMPARE(storedGrade(o->project.folder, query, first), std::optional<int>(1));
+    QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(storedGrade(o->project.folder, query, first), std::optional<int>(3));
+    QCOMPARE(grid->model()->index(0, 0).data(NeighbourModel::GradeRole).toInt(), 3);
+    QTest::keyClick(grid, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(storedGrade(o->project.folder, query, first), std::optional<int>(1));
+    // Undo after moving on shows the query the undone grade belongs to.
+    QTest::keyClick(grid, 'n');
+    QVERIFY(w.reviewView()->currentQuery() != query);
+    QTest::keyClick(w.reviewView()->leftGrid(), Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(w.reviewView()->currentQuery(), query);
+    QCOMPARE(storedGrade(o->project.folder, query, first), std::optional<int>(3));
+}
+
+void TestMainWindow::queryNavigationKeys()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ReviewView *review = w.reviewView();
+    const auto &queries = o->project.queries;
+    QTest::keyClick(review->leftGrid(), 'n');
+    QCOMPARE(review->currentQuery(), queries[1]);
+    QTest::keyClick(review->leftGrid(), 'n');
+    QCOMPARE(review->currentQuery(), queries[2]);
+    QTest::keyClick(review->leftGrid(), 'p');
+    QCOMPARE(review->currentQuery(), queries[1]);
+    // Finish queries[2] (all 5 cards), go back to the first, then Shift+N skips the finished one.
+    QTest::keyClick(review->leftGrid(), 'n');
+    for (int i = 0; i < 5; ++i)
+        QTest::keyClick(review->leftGrid(), '2');
+    QCOMPARE(review->queryModel()->index(2, QueryListModel::JudgedColumn).data().toString(), QStringLiteral("5/5"));
+    QTest::keyClick(review->leftGrid(), 'p');
+    QTest::keyClick(review->leftGrid(), 'N', Qt::ShiftModifier);
+    QCOMPARE(review->currentQuery(), queries[3]);
+    // The filter narrows the list and navigation follows it.
+    auto *filter = w.findChild<QLineEdit *>(QStringLiteral("queryFilter"));
+    QTest::keyClicks(filter, QStringLiteral("blue"));
+    auto *table = w.findChild<QTableView *>(QStringLiteral("queryTable"));
+    QCOMPARE(table->model()->rowCount(), 3);
+}
+
+void TestMainWindow::blindModeHidesNamesAndShufflesSides()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ReviewView *review = w.reviewView();
+    const qint64 a = o->project.versions[0].id, b = o->project.versions[1].id;
+    QTest::keyClick(review->leftGrid(), Qt::Key_D, Qt::ControlModifier); // compare
+    QVERIFY(review->compareMode());
+    QCOMPARE(w.findChild<QLabel *>(QStringLiteral("leftLabel"))->text(), QStringLiteral("model-a"));
+    QCOMPARE(w.findChild<QLabel *>(QStringLiteral("rightLabel"))->text(), QStringLiteral("model-b"));
+    QCOMPARE(metricsCell(w, 1, 0), QStringLiteral("model-b"));
+    // A candidate in both lists is marked in both.
+    const QSet<qint64> both = review->leftNeighbours()->itemIds() & review->rightNeighbours()->itemIds();
+    for (int row = 0; row < review->leftNeighbours()->rowCount(); ++row) {
+        const QModelIndex i = review->leftNeighbours()->index(row);
+        QCOMPARE(i.data(NeighbourModel::InOtherListRole).toBool(),
+            both.contains(i.data(NeighbourModel::ItemIdRole).toLongLong()));
+    }
+
+    QTest::keyClick(review->leftGrid(), Qt::Key_B, Qt::ControlModifier); // blind
+    QVERIFY(review->blind());
+    QCOMPARE(w.findChild<QLabel *>(QStringLiteral("leftLabel"))->text(), QStringLiteral("List 1"));
+    QCOMPARE(w.findChild<QLabel *>(QStringLiteral("rightLabel"))->text(), QStringLiteral("List 2"));
+    QCOMPARE(metricsCell(w, 0, 0), QStringLiteral("version 1"));
+    QVERIFY(!w.findChild<QComboBox *>(QStringLiteral("modelA"))->isVisible());
+    QCOMPARE(review->queryModel()->index(0, QueryListModel::NdcgColumn).data().toString(), QStringLiteral("hidden"));
+    // The sides are shuffled per query, the same way every time.
+    int swapped = 0;
+    for (qint64 q : o->project.queries) {
+        review->showQuery(q);
+        QVERIFY(review->leftModel() != review->rightModel());
+        QCOMPARE(review->leftNeighbours()->modelId(), review->leftModel());
+        swapped += review->sidesSwapped() ? 1 : 0;
+        const bool again = review->sidesSwapped();
+        review->showQuery(q);
+        QCOMPARE(review->sidesSwapped(), again);
+        QCOMPARE(review->leftModel(), again ? b : a);
+    }
+    QVERIFY(swapped > 0 && swapped < static_cast<int>(o->project.queries.size()));
+    // Reveal shows the names of the current query's sides.
+    review->showQuery(o->project.queries.front());
+    QTest::keyClick(review->leftGrid(), Qt::Key_R, Qt::ControlModifier);
+    const QString left = w.findChild<QLabel *>(QStringLiteral("leftLabel"))->text();
+    QCOMPARE(left, QString::fromStdString(review->sidesSwapped() ? "model-b" : "model-a"));
+    // Moving on hides them again.
+    QTest::keyClick(review->leftGrid(), 'n');
+    QCOMPARE(w.findChild<QLabel *>(QStringLiteral("leftLabel"))->text(), QStringLiteral("List 1"));
+}
+
+void TestMainWindow::failureViewOrdersQueriesAndOpensOne()
+{
+    // Grade model-a's list of each query so that the queries get different nDCG@5 values:
+    // query i gets its top (i mod 5) candidates graded 0 and the rest 3.
+    auto o = openWindow([](testsupport::TwoModelProject &p) {
+        JudgmentStore store(*p.project);
+        for (std::size_t i = 0; i < p.queries.size(); ++i) {
+            const auto list = frozenResultList(*p.project, p.versions[0], p.queries[i]);
+            for (std::size_t r = 0; r < 5; ++r)
+                store.grade(p.queries[i], list[r].candidateItemId, "ana", r < i % 5 ? 0 : 3);
+        }
+    });
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(w.reviewView()->leftGrid(), Qt::Key_2, Qt::ControlModifier); // Inspect tab
+    FailureView *view = w.failureView();
+    QVERIFY(view->isVisible());
+    FailureModel *model = view->model();
+    QCOMPARE(model->rowCount(), static_cast<int>(o->project.queries.size()));
+    double previous = -1;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const double v = model->index(row, FailureModel::AColumn).data().toDouble();
+        QVERIFY2(v >= previous, qPrintable(QStringLiteral("row %1: %2 after %3").arg(row).arg(v).arg(previous)));
+        previous = v;
+    }
+    const qint64 worst = model->queryAt(0);
+    const ModelMetrics &m = w.session()->metrics(o->project.versions[0].id);
+    for (const auto &[q, qm] : m.perQuery)
+        QVERIFY(qm.ndcg5 >= m.perQuery.at(worst).ndcg5);
+    // The category filter keeps only that category's queries.
+    auto *category = w.findChild<QComboBox *>(QStringLiteral("failureCategory"));
+    category->setCurrentIndex(category->findData(QStringLiteral("green")));
+    QCOMPARE(model->rowCount(), 2);
+    for (int row = 0; row < model->rowCount(); ++row)
+        QCOMPARE(model->index(row, FailureModel::CategoryColumn).data().toString(), QStringLiteral("green"));
+    // The breakdown lists the three categories.
+    QCOMPARE(w.findChild<QTableWidget *>(QStringLiteral("breakdownTable"))->rowCount(), 3);
+    // Opening a failure jumps to it in review.
+    auto *table = w.findChild<QTableView *>(QStringLiteral("failureTable"));
+    const qint64 target = model->queryAt(1);
+    table->setFocus();
+    table->setCurrentIndex(model->index(1, 0));
+    QTest::keyClick(table, Qt::Key_Return);
+    QCOMPARE(w.reviewView()->currentQuery(), target);
+    QVERIFY(w.reviewView()->isVisible());
+}
+
+void TestMainWindow::brokenImagesShowPlaceholders()
+{
+    QString missingKey, corruptKey;
+    auto o = openWindow([&](testsupport::TwoModelProject &p) {
+        const auto list = frozenResultList(*p.project, p.versions[0], p.queries[0]);
+        const Item missing = p.project->item(list[0].candidateItemId);
+        const Item corrupt = p.project->item(list[1].candidateItemId);
+        missingKey = QString::fromStdString(missing.key);
+        corruptKey = QString::fromStdString(corrupt.key);
+        QFile::remove(QString::fromStdString(missing.image.string()));
+        QFile f(QString::fromStdString(corrupt.image.string()));
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write("P6\n40 30\n255\n\x01\x02"); // a PPM header and almost no pixels
+    });
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    NeighbourModel *cards = w.reviewView()->leftNeighbours();
+    for (int row = 0; row < cards->rowCount(); ++row)
+        cards->index(row).data(Qt::DecorationRole); // ask for every thumbnail
+    w.thumbnails()->waitForIdle();
+    QStringList failures;
+    for (int row = 0; row < cards->rowCount(); ++row) {
+        const QModelIndex i = cards->index(row);
+        const QString failure = i.data(NeighbourModel::ImageFailureRole).toString();
+        if (i.data(NeighbourModel::KeyRole).toString() == missingKey
+            || i.data(NeighbourModel::KeyRole).toString() == corruptKey) {
+            QVERIFY2(!failure.isEmpty(), qPrintable(i.data(NeighbourModel::KeyRole).toString()));
+            QVERIFY(i.data(Qt::DecorationRole).isNull());
+            failures << failure;
+        } else {
+            QVERIFY2(failure.isEmpty(), qPrintable(failure));
+            QVERIFY(!i.data(Qt::DecorationRole).value<QPixmap>().isNull());
+        }
+    }
+    QCOMPARE(failures.size(), 2);
+    QVERIFY2(
+        failures.join(QLatin1Char(' ')).contains(QStringLiteral(".ppm")), qPrintable(failures.join(QLatin1Char(' '))));
+    // The grid paints the placeholders (no crash, no empty card).
+    const QImage shot = w.reviewView()->leftGrid()->grab().toImage();
+    QVERIFY(!shot.isNull());
+}
+
+void TestMainWindow::lockedDatabaseShowsErrorAndKeepsBadge()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    NeighbourGrid *grid = w.reviewView()->leftGrid();
+    {
+        // Another rater's process holds the write lock for longer than the busy timeout.
+        QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other-rater"));
+        other.setDatabaseName(o->project.folder + QStringLiteral("/lookalike.db"));
+        QVERIFY(other.open());
+        QSqlQuery lock(other);
+        QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
+        QTest::keyClick(grid, '2');
+        QVERIFY(grid->model()->index(0, 0).data(NeighbourModel::GradeRole).isNull());
+        QVERIFY2(w.lastError().contains(QStringLiteral("locked")), qPrintable(w.lastError()));
+        QCOMPARE(w.findChild<QLabel *>(QStringLiteral("errorLabel"))->text(), w.lastError());
+        QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("other-rater"));
+    // Once the lock is gone, grading works again.
+    QTest::keyClick(grid, '2');
+    QCOMPARE(grid->model()->index(0, 0).data(NeighbourModel::GradeRole).toInt(), 2);
+}
+
+void TestMainWindow::exportsWriteFiles()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(w.reviewView()->leftGrid(), '3');
+    const QString dir = testsupport::scratchDir(QStringLiteral("gui-export"));
+    QVERIFY(w.exportMetricsCsv(dir + QStringLiteral("/metrics.csv")));
+    const QByteArray csv = testsupport::readFileBytes(dir + QStringLiteral("/metrics.csv"));
+    QVERIFY(csv.startsWith("version,metric,value,ci_low,ci_high,queries\n"));
+    QVERIFY(csv.contains("model-a,ndcg@5,1,"));
+    QVERIFY(w.exportChartPng(dir + QStringLiteral("/chart.png")));
+    QImage chart(dir + QStringLiteral("/chart.png"));
+    QVERIFY(!chart.isNull());
+    QVERIFY(chart.height() > chart.width() / 2);
+    QVERIFY(w.exportTrecFiles(dir + QStringLiteral("/trec")));
+    QVERIFY(testsupport::readFileBytes(dir + QStringLiteral("/trec/qrels.txt")).contains(" 0 "));
+    QVERIFY(QFile::exists(dir + QStringLiteral("/trec/run-model-b.txt")));
+    QVERIFY(!w.exportMetricsCsv(QStringLiteral("/nonexistent-dir/metrics.csv")));
+    QVERIFY(w.lastError().contains(QStringLiteral("/nonexistent-dir/metrics.csv")));
+}
+
+void TestMainWindow::shortcutsDialogOnQuestionMark()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(w.reviewView()->leftGrid(), Qt::Key_Question);
+    QTRY_VERIFY(w.findChild<QMessageBox *>(QStringLiteral("shortcutsDialog")));
+    auto *box = w.findChild<QMessageBox *>(QStringLiteral("shortcutsDialog"));
+    QVERIFY(box->text().contains(QStringLiteral("Shift+N")));
+    QVERIFY(box->text().contains(QStringLiteral("Ctrl+Z")));
+    box->close();
+}
+
+void TestMainWindow::itemModelsPassTheTester()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    ReviewView *review = w.reviewView();
+    QAbstractItemModelTester queries(review->queryModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester cards(review->leftNeighbours(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester failures(w.failureView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    // Exercise them: grade, move, switch versions, reload the failures.
+    QTest::keyClick(review->leftGrid(), '1');
+    QTest::keyClick(review->leftGrid(), 'n');
+    QTest::keyClick(review->leftGrid(), '2');
+    auto *modelA = w.findChild<QComboBox *>(QStringLiteral("modelA"));
+    modelA->setCurrentIndex(1);
+    w.failureView()->reload();
+    QCOMPARE(review->leftNeighbours()->modelId(), o->project.versions[1].id);
 }
 
 QTEST_MAIN(TestMainWindow)

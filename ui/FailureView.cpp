@@ -108,14 +108,20 @@ QVariant FailureModel::data(const QModelIndex &index, int role) const
         return {};
     const Item &item = m_session->queries()[static_cast<std::size_t>(m_session->queryRow(r.query))];
     switch (index.column()) {
-    case IdColumn: return QString::fromStdString(item.key);
-    case TitleColumn: return QString::fromStdString(item.title);
-    case CategoryColumn: return QString::fromStdString(item.category);
-    case AColumn: return r.hasA ? QString::number(r.a, 'f', 3) : QStringLiteral("-");
-    case BColumn: return r.hasB ? QString::number(r.b, 'f', 3) : QStringLiteral("-");
+    case IdColumn:
+        return QString::fromStdString(item.key);
+    case TitleColumn:
+        return QString::fromStdString(item.title);
+    case CategoryColumn:
+        return QString::fromStdString(item.category);
+    case AColumn:
+        return r.hasA ? QString::number(r.a, 'f', 3) : QStringLiteral("-");
+    case BColumn:
+        return r.hasB ? QString::number(r.b, 'f', 3) : QStringLiteral("-");
     case DeltaColumn:
-        return r.hasA && r.hasB ? (r.b - r.a >= 0 ? QStringLiteral("+") : QString()) + QString::number(r.b - r.a, 'f', 3)
-                                : QStringLiteral("-");
+        return r.hasA && r.hasB
+            ? (r.b - r.a >= 0 ? QStringLiteral("+") : QString()) + QString::number(r.b - r.a, 'f', 3)
+            : QStringLiteral("-");
     }
     return {};
 }
@@ -129,12 +135,18 @@ QVariant FailureModel::headerData(int section, Qt::Orientation orientation, int 
         return m_blind || !v ? tr("version %1").arg(side) : QString::fromStdString(v->name);
     };
     switch (section) {
-    case IdColumn: return tr("Query");
-    case TitleColumn: return tr("Title");
-    case CategoryColumn: return tr("Category");
-    case AColumn: return tr("nDCG@5 %1").arg(name(m_a, 1));
-    case BColumn: return tr("nDCG@5 %1").arg(name(m_b, 2));
-    case DeltaColumn: return tr("Delta");
+    case IdColumn:
+        return tr("Query");
+    case TitleColumn:
+        return tr("Title");
+    case CategoryColumn:
+        return tr("Category");
+    case AColumn:
+        return tr("nDCG@5 %1").arg(name(m_a, 1));
+    case BColumn:
+        return tr("nDCG@5 %1").arg(name(m_b, 2));
+    case DeltaColumn:
+        return tr("Delta");
     }
     return {};
 }
@@ -149,7 +161,8 @@ FailureView::FailureView(ReviewSession *session, QWidget *parent)
     auto *bar = new QHBoxLayout;
     m_order = new QComboBox(this);
     m_order->setObjectName(QStringLiteral("failureOrder"));
-    m_order->addItems({tr("Worst nDCG@5 (first version)"), tr("Worst nDCG@5 (second version)"), tr("Largest gap between versions")});
+    m_order->addItems(
+        {tr("Worst nDCG@5 (first version)"), tr("Worst nDCG@5 (second version)"), tr("Largest gap between versions")});
     m_category = new QComboBox(this);
     m_category->setObjectName(QStringLiteral("failureCategory"));
     m_category->addItem(tr("All categories"), QString());
@@ -214,7 +227,8 @@ void FailureView::reload()
 
 void FailureView::apply()
 {
-    m_model->configure(m_a, m_b, static_cast<FailureModel::Order>(m_order->currentIndex()), m_category->currentData().toString());
+    m_model->configure(
+        m_a, m_b, static_cast<FailureModel::Order>(m_order->currentIndex()), m_category->currentData().toString());
     reloadBreakdown();
 }
 
@@ -228,7 +242,7 @@ void FailureView::reloadBreakdown()
         return m_blind || !v ? tr("version %1").arg(side) : QString::fromStdString(v->name);
     };
     m_breakdown->setHorizontalHeaderLabels({tr("Category"), tr("Queries"), tr("nDCG@5 %1").arg(name(m_a, 1)),
-                                            tr("nDCG@5 %1").arg(name(m_b, 2)), tr("Delta")});
+        tr("nDCG@5 %1").arg(name(m_b, 2)), tr("Delta")});
     std::map<std::string, std::pair<const GroupMetrics *, const GroupMetrics *>> rows;
     std::vector<GroupMetrics> a, b;
     if (m_a && m_session->model(m_a))
@@ -245,9 +259,9 @@ void FailureView::reloadBreakdown()
         const auto [ga, gb] = pair;
         const std::size_t n = std::max(ga ? ga->queries.size() : 0, gb ? gb->queries.size() : 0);
         const QStringList cells{group.empty() ? tr("(none)") : QString::fromStdString(group), QString::number(n),
-                                ga ? QString::number(ga->mean.ndcg5, 'f', 3) : QStringLiteral("-"),
-                                gb ? QString::number(gb->mean.ndcg5, 'f', 3) : QStringLiteral("-"),
-                                ga && gb ? QString::number(gb->mean.ndcg5 - ga->mean.ndcg5, 'f', 3) : QStringLiteral("-")};
+            ga ? QString::number(ga->mean.ndcg5, 'f', 3) : QStringLiteral("-"),
+            gb ? QString::number(gb->mean.ndcg5, 'f', 3) : QStringLiteral("-"),
+            ga && gb ? QString::number(gb->mean.ndcg5 - ga->mean.ndcg5, 'f', 3) : QStringLiteral("-")};
         for (int c = 0; c < cells.size(); ++c)
             m_breakdown->setItem(row, c, new QTableWidgetItem(cells[c]));
         ++row;

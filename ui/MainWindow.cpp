@@ -95,7 +95,8 @@ MainWindow::~MainWindow()
 
 void MainWindow::createActions()
 {
-    auto add = [this](QMenu *menu, const QString &name, const QString &text, const QKeySequence &key, auto slot, bool project) {
+    auto add = [this](QMenu *menu, const QString &name, const QString &text, const QKeySequence &key, auto slot,
+                   bool project) {
         QAction *a = menu->addAction(text);
         a->setObjectName(name);
         if (!key.isEmpty())
@@ -107,57 +108,96 @@ void MainWindow::createActions()
         return a;
     };
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    add(file, QStringLiteral("actionOpen"), tr("&Open Project…"), QKeySequence::Open, [this] { chooseProject(); }, false);
+    add(
+        file, QStringLiteral("actionOpen"), tr("&Open Project…"), QKeySequence::Open, [this] { chooseProject(); },
+        false);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
-    add(file, QStringLiteral("actionExportMetrics"), tr("Export &Metrics Table (CSV)…"), {}, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export metrics"), QStringLiteral("metrics.csv"), tr("CSV (*.csv)"));
-        if (!f.isEmpty())
-            exportMetricsCsv(f);
-    }, true);
-    add(file, QStringLiteral("actionExportTrec"), tr("Export &TREC qrels and Runs…"), {}, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("Export TREC files to"));
-        if (!d.isEmpty())
-            exportTrecFiles(d);
-    }, true);
-    add(file, QStringLiteral("actionExportChart"), tr("Export &Chart (PNG)…"), {}, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("metrics.png"), tr("PNG (*.png)"));
-        if (!f.isEmpty())
-            exportChartPng(f);
-    }, true);
+    add(
+        file, QStringLiteral("actionExportMetrics"), tr("Export &Metrics Table (CSV)…"), {},
+        [this] {
+            const QString f = QFileDialog::getSaveFileName(
+                this, tr("Export metrics"), QStringLiteral("metrics.csv"), tr("CSV (*.csv)"));
+            if (!f.isEmpty())
+                exportMetricsCsv(f);
+        },
+        true);
+    add(
+        file, QStringLiteral("actionExportTrec"), tr("Export &TREC qrels and Runs…"), {},
+        [this] {
+            const QString d = QFileDialog::getExistingDirectory(this, tr("Export TREC files to"));
+            if (!d.isEmpty())
+                exportTrecFiles(d);
+        },
+        true);
+    add(
+        file, QStringLiteral("actionExportChart"), tr("Export &Chart (PNG)…"), {},
+        [this] {
+            const QString f = QFileDialog::getSaveFileName(
+                this, tr("Export chart"), QStringLiteral("metrics.png"), tr("PNG (*.png)"));
+            if (!f.isEmpty())
+                exportChartPng(f);
+        },
+        true);
     file->addSeparator();
-    add(file, QStringLiteral("actionQuit"), tr("&Quit"), QKeySequence::Quit, [this] { close(); }, false);
+    add(
+        file, QStringLiteral("actionQuit"), tr("&Quit"), QKeySequence::Quit, [this] { close(); }, false);
 
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
-    add(edit, QStringLiteral("actionUndo"), tr("&Undo Grade"), QKeySequence(Qt::CTRL | Qt::Key_Z), [this] { undoOrRedo(true); }, true);
-    add(edit, QStringLiteral("actionRedo"), tr("&Redo Grade"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), [this] { undoOrRedo(false); }, true);
-    add(edit, QStringLiteral("actionFilter"), tr("&Filter Queries"), QKeySequence::Find, [this] {
-        if (auto *f = findChild<QWidget *>(QStringLiteral("queryFilter")))
-            f->setFocus();
-    }, true);
+    add(
+        edit, QStringLiteral("actionUndo"), tr("&Undo Grade"), QKeySequence(Qt::CTRL | Qt::Key_Z),
+        [this] { undoOrRedo(true); }, true);
+    add(
+        edit, QStringLiteral("actionRedo"), tr("&Redo Grade"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z),
+        [this] { undoOrRedo(false); }, true);
+    add(
+        edit, QStringLiteral("actionFilter"), tr("&Filter Queries"), QKeySequence::Find,
+        [this] {
+            if (auto *f = findChild<QWidget *>(QStringLiteral("queryFilter")))
+                f->setFocus();
+        },
+        true);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    add(view, QStringLiteral("actionCompare"), tr("&Compare Two Versions"), QKeySequence(Qt::CTRL | Qt::Key_D),
+    add(
+        view, QStringLiteral("actionCompare"), tr("&Compare Two Versions"), QKeySequence(Qt::CTRL | Qt::Key_D),
         [this] { m_review->setCompareMode(!m_review->compareMode()); }, true);
-    add(view, QStringLiteral("actionBlind"), tr("&Blind Mode"), QKeySequence(Qt::CTRL | Qt::Key_B), [this] {
-        if (!m_review->compareMode())
-            m_review->setCompareMode(true);
-        m_review->setBlind(!m_review->blind());
-    }, true);
-    add(view, QStringLiteral("actionReveal"), tr("&Reveal Names"), QKeySequence(Qt::CTRL | Qt::Key_R), [this] { m_review->reveal(); }, true);
+    add(
+        view, QStringLiteral("actionBlind"), tr("&Blind Mode"), QKeySequence(Qt::CTRL | Qt::Key_B),
+        [this] {
+            if (!m_review->compareMode())
+                m_review->setCompareMode(true);
+            m_review->setBlind(!m_review->blind());
+        },
+        true);
+    add(
+        view, QStringLiteral("actionReveal"), tr("&Reveal Names"), QKeySequence(Qt::CTRL | Qt::Key_R),
+        [this] { m_review->reveal(); }, true);
     view->addSeparator();
-    add(view, QStringLiteral("actionReviewTab"), tr("Re&view"), QKeySequence(Qt::CTRL | Qt::Key_1), [this] { m_tabs->setCurrentIndex(0); }, true);
-    add(view, QStringLiteral("actionInspectTab"), tr("&Inspect"), QKeySequence(Qt::CTRL | Qt::Key_2), [this] { m_tabs->setCurrentIndex(1); }, true);
+    add(
+        view, QStringLiteral("actionReviewTab"), tr("Re&view"), QKeySequence(Qt::CTRL | Qt::Key_1),
+        [this] { m_tabs->setCurrentIndex(0); }, true);
+    add(
+        view, QStringLiteral("actionInspectTab"), tr("&Inspect"), QKeySequence(Qt::CTRL | Qt::Key_2),
+        [this] { m_tabs->setCurrentIndex(1); }, true);
 
     QMenu *go = menuBar()->addMenu(tr("&Go"));
-    add(go, QStringLiteral("actionNextQuery"), tr("&Next Query"), QKeySequence(Qt::Key_N), [this] { m_review->nextQuery(); }, true);
-    add(go, QStringLiteral("actionPreviousQuery"), tr("&Previous Query"), QKeySequence(Qt::Key_P), [this] { m_review->previousQuery(); }, true);
-    add(go, QStringLiteral("actionNextUnfinished"), tr("Next &Unfinished Query"), QKeySequence(Qt::SHIFT | Qt::Key_N),
+    add(
+        go, QStringLiteral("actionNextQuery"), tr("&Next Query"), QKeySequence(Qt::Key_N),
+        [this] { m_review->nextQuery(); }, true);
+    add(
+        go, QStringLiteral("actionPreviousQuery"), tr("&Previous Query"), QKeySequence(Qt::Key_P),
+        [this] { m_review->previousQuery(); }, true);
+    add(
+        go, QStringLiteral("actionNextUnfinished"), tr("Next &Unfinished Query"), QKeySequence(Qt::SHIFT | Qt::Key_N),
         [this] { m_review->nextUnfinishedQuery(); }, true);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    add(help, QStringLiteral("actionShortcuts"), tr("&Keyboard Shortcuts"), QKeySequence(Qt::Key_Question), [this] { showShortcuts(); }, false);
-    add(help, QStringLiteral("actionAbout"), tr("&About Lookalike"), {}, [this] { showAbout(); }, false);
+    add(
+        help, QStringLiteral("actionShortcuts"), tr("&Keyboard Shortcuts"), QKeySequence(Qt::Key_Question),
+        [this] { showShortcuts(); }, false);
+    add(
+        help, QStringLiteral("actionAbout"), tr("&About Lookalike"), {}, [this] { showAbout(); }, false);
     setProjectActionsEnabled(false);
     updateRecentMenu();
 }
@@ -173,7 +213,9 @@ void MainWindow::showWelcome()
     auto *welcome = new QWidget(this);
     auto *layout = new QVBoxLayout(welcome);
     layout->addStretch();
-    auto *placeholder = new QLabel(tr("No project open.\n\nOpen a project folder (File > Open, Ctrl+O), or create one with `lookalike init`."), welcome);
+    auto *placeholder = new QLabel(
+        tr("No project open.\n\nOpen a project folder (File > Open, Ctrl+O), or create one with `lookalike init`."),
+        welcome);
     placeholder->setObjectName(QStringLiteral("placeholder"));
     placeholder->setAlignment(Qt::AlignCenter);
     layout->addWidget(placeholder);
@@ -184,7 +226,8 @@ void MainWindow::showWelcome()
     m_recentList->setObjectName(QStringLiteral("recentProjects"));
     m_recentList->addItems(recentProjects());
     m_recentList->setMaximumWidth(600);
-    connect(m_recentList, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) { openProject(item->text()); });
+    connect(
+        m_recentList, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) { openProject(item->text()); });
     if (m_recentList->count() > 0) {
         layout->addWidget(new QLabel(tr("Recent projects:"), welcome), 0, Qt::AlignCenter);
         layout->addWidget(m_recentList, 0, Qt::AlignCenter);
@@ -216,8 +259,8 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     if (rater.isEmpty()) {
         bool ok = false;
         rater = QInputDialog::getText(this, tr("Who is rating?"),
-                                      tr("Your name, as it will be recorded with every grade you give:"), QLineEdit::Normal,
-                                      qEnvironmentVariable("USER"), &ok)
+            tr("Your name, as it will be recorded with every grade you give:"), QLineEdit::Normal,
+            qEnvironmentVariable("USER"), &ok)
                     .trimmed();
         if (!ok || rater.isEmpty())
             return false;
@@ -237,7 +280,8 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     m_session = std::move(session);
     m_thumbnails = std::make_unique<ThumbnailCache>();
     connect(m_session.get(), &ReviewSession::errorOccurred, this, &MainWindow::showError);
-    connect(m_session.get(), &ReviewSession::judgmentChanged, this, [this](qint64 query) { m_lastChangedQuery = query; });
+    connect(
+        m_session.get(), &ReviewSession::judgmentChanged, this, [this](qint64 query) { m_lastChangedQuery = query; });
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("tabs"));
@@ -262,7 +306,8 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
         m_metrics->setBlind(blind);
         m_failures->setBlind(blind);
     });
-    connect(m_review, &ReviewView::statusMessage, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
+    connect(
+        m_review, &ReviewView::statusMessage, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
     connect(m_failures, &FailureView::openQuery, this, [this](qint64 query) {
         m_tabs->setCurrentIndex(0);
         m_review->showQuery(query);
@@ -275,6 +320,7 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     m_failures->setModels(m_review->modelA(), m_review->modelB());
 
     setProjectActionsEnabled(true);
+    m_review->focusCards();
     rememberProject(m_session->folder());
     updateRecentMenu();
     setWindowTitle(tr("%1 — Lookalike").arg(QFileInfo(m_session->folder()).fileName()));
@@ -314,7 +360,8 @@ void MainWindow::showError(const QString &message)
 bool MainWindow::exportMetricsCsv(const QString &file)
 {
     QFile f(file);
-    if (!m_metrics || !f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(m_metrics->metricsCsv().toUtf8()) < 0) {
+    if (!m_metrics || !f.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || f.write(m_metrics->metricsCsv().toUtf8()) < 0) {
         showError(tr("%1: cannot write the metrics table").arg(file));
         return false;
     }
@@ -356,9 +403,9 @@ void MainWindow::showShortcuts()
 void MainWindow::showAbout()
 {
     QMessageBox::about(this, tr("About Lookalike"),
-                       tr("<h3>Lookalike %1</h3><p>Review and measure visual product recommendations: "
-                          "SigLIP embeddings, nearest neighbours, relevance judgments, nDCG@5 and P@1.</p>")
-                           .arg(QStringLiteral(LOOKALIKE_VERSION)));
+        tr("<h3>Lookalike %1</h3><p>Review and measure visual product recommendations: "
+           "SigLIP embeddings, nearest neighbours, relevance judgments, nDCG@5 and P@1.</p>")
+            .arg(QStringLiteral(LOOKALIKE_VERSION)));
 }
 
 } // namespace lookalike::ui

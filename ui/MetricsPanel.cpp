@@ -71,7 +71,8 @@ MetricsPanel::MetricsPanel(ReviewSession *session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     m_table = new QTableWidget(0, 5, this);
     m_table->setObjectName(QStringLiteral("metricsTable"));
-    m_table->setHorizontalHeaderLabels({tr("Version"), tr("nDCG@5 ± 95% CI"), tr("P@1 ± 95% CI"), tr("judged@5"), tr("n")});
+    m_table->setHorizontalHeaderLabels(
+        {tr("Version"), tr("nDCG@5 ± 95% CI"), tr("P@1 ± 95% CI"), tr("judged@5"), tr("n")});
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -127,18 +128,30 @@ void MetricsPanel::refresh()
         const bool any = !m.perQuery.empty();
         const ConfidenceInterval ciN = normalMeanCI(ndcg), ciP = normalMeanCI(p1);
         const QStringList cells{nameOf(row), any ? withInterval(m.mean.ndcg5, ciN) : QStringLiteral("-"),
-                                any ? withInterval(m.mean.precision1, ciP) : QStringLiteral("-"),
-                                any ? QString::number(m.mean.judged5, 'f', 2) : QStringLiteral("-"),
-                                QString::number(m.perQuery.size())};
+            any ? withInterval(m.mean.precision1, ciP) : QStringLiteral("-"),
+            any ? QString::number(m.mean.judged5, 'f', 2) : QStringLiteral("-"), QString::number(m.perQuery.size())};
         for (int c = 0; c < cells.size(); ++c) {
             auto *item = new QTableWidgetItem(cells[c]);
             item->setTextAlignment(c == 0 ? Qt::AlignLeft | Qt::AlignVCenter : Qt::AlignRight | Qt::AlignVCenter);
             m_table->setItem(row, c, item);
         }
         if (any) {
-            m_csv += QStringLiteral("%1,ndcg@5,%2,%3,%4,%5\n").arg(nameOf(row)).arg(m.mean.ndcg5, 0, 'g', 17).arg(ciN.lower, 0, 'g', 17).arg(ciN.upper, 0, 'g', 17).arg(m.perQuery.size());
-            m_csv += QStringLiteral("%1,p@1,%2,%3,%4,%5\n").arg(nameOf(row)).arg(m.mean.precision1, 0, 'g', 17).arg(ciP.lower, 0, 'g', 17).arg(ciP.upper, 0, 'g', 17).arg(m.perQuery.size());
-            m_csv += QStringLiteral("%1,judged@5,%2,,,%3\n").arg(nameOf(row)).arg(m.mean.judged5, 0, 'g', 17).arg(m.perQuery.size());
+            m_csv += QStringLiteral("%1,ndcg@5,%2,%3,%4,%5\n")
+                         .arg(nameOf(row))
+                         .arg(m.mean.ndcg5, 0, 'g', 17)
+                         .arg(ciN.lower, 0, 'g', 17)
+                         .arg(ciN.upper, 0, 'g', 17)
+                         .arg(m.perQuery.size());
+            m_csv += QStringLiteral("%1,p@1,%2,%3,%4,%5\n")
+                         .arg(nameOf(row))
+                         .arg(m.mean.precision1, 0, 'g', 17)
+                         .arg(ciP.lower, 0, 'g', 17)
+                         .arg(ciP.upper, 0, 'g', 17)
+                         .arg(m.perQuery.size());
+            m_csv += QStringLiteral("%1,judged@5,%2,,,%3\n")
+                         .arg(nameOf(row))
+                         .arg(m.mean.judged5, 0, 'g', 17)
+                         .arg(m.perQuery.size());
         }
     }
 
@@ -157,17 +170,26 @@ void MetricsPanel::refresh()
                 continue;
             }
             const ConfidenceInterval ci = normalMeanCI(c.deltas);
-            const QString colour = !std::isfinite(ci.lower) || (ci.lower <= 0 && ci.upper >= 0) ? QStringLiteral("#666")
+            const QString colour = !std::isfinite(ci.lower) || (ci.lower <= 0 && ci.upper >= 0)
+                ? QStringLiteral("#666")
                 : (c.meanDelta > 0 ? QStringLiteral("#2e7d32") : QStringLiteral("#c62828"));
-            text += tr("<b>%1</b> %2 − %3: <span style='color:%4'><b>%5</b> [%6, %7]</span>, %8 · wins/ties/losses %9/%10/%11 on %12 queries<br>")
-                        .arg(QLatin1String(metricName(metric)), nameOf(1), nameOf(0), colour, signedNumber(c.meanDelta, 3),
-                             signedNumber(ci.lower, 3), signedNumber(ci.upper, 3),
-                             std::isfinite(c.relativeChangePercent) ? signedNumber(c.relativeChangePercent, 1) + QStringLiteral(" %") : tr("n/a"))
+            text += tr("<b>%1</b> %2 − %3: <span style='color:%4'><b>%5</b> [%6, %7]</span>, %8 · wins/ties/losses "
+                       "%9/%10/%11 on %12 queries<br>")
+                        .arg(QLatin1String(metricName(metric)), nameOf(1), nameOf(0), colour,
+                            signedNumber(c.meanDelta, 3), signedNumber(ci.lower, 3), signedNumber(ci.upper, 3),
+                            std::isfinite(c.relativeChangePercent)
+                                ? signedNumber(c.relativeChangePercent, 1) + QStringLiteral(" %")
+                                : tr("n/a"))
                         .arg(c.winsTiesLosses.wins)
                         .arg(c.winsTiesLosses.ties)
                         .arg(c.winsTiesLosses.losses)
                         .arg(c.n);
-            m_csv += QStringLiteral("%1 - %2,delta %3,%4,%5,%6,%7\n").arg(nameOf(1), nameOf(0), QLatin1String(metricKey(metric))).arg(c.meanDelta, 0, 'g', 17).arg(ci.lower, 0, 'g', 17).arg(ci.upper, 0, 'g', 17).arg(c.n);
+            m_csv += QStringLiteral("%1 - %2,delta %3,%4,%5,%6,%7\n")
+                         .arg(nameOf(1), nameOf(0), QLatin1String(metricKey(metric)))
+                         .arg(c.meanDelta, 0, 'g', 17)
+                         .arg(ci.lower, 0, 'g', 17)
+                         .arg(ci.upper, 0, 'g', 17)
+                         .arg(c.n);
         }
     } else {
         text = tr("Choose a second version to compare.");

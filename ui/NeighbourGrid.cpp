@@ -59,8 +59,9 @@ void NeighbourCardDelegate::paint(QPainter *p, const QStyleOptionViewItem &optio
     QPainterPath frame;
     frame.addRoundedRect(card, 6, 6);
     p->fillPath(frame, pal.base());
-    p->setPen(QPen(focused ? pal.highlight().color() : (selected ? pal.highlight().color().lighter(150) : pal.mid().color()),
-                   focused ? 3 : 1));
+    p->setPen(
+        QPen(focused ? pal.highlight().color() : (selected ? pal.highlight().color().lighter(150) : pal.mid().color()),
+            focused ? 3 : 1));
     p->drawPath(frame);
 
     // Image, or the reason it cannot be shown.
@@ -74,7 +75,8 @@ void NeighbourCardDelegate::paint(QPainter *p, const QStyleOptionViewItem &optio
         const QString failure = index.data(NeighbourModel::ImageFailureRole).toString();
         p->setPen(pal.color(QPalette::PlaceholderText));
         p->drawText(imageRect.adjusted(6, 6, -6, -6), Qt::AlignCenter | Qt::TextWordWrap,
-                    failure.isEmpty() ? tr("loading…") : tr("cannot show image:\n%1").arg(failure.section(QLatin1String(": "), -1)));
+            failure.isEmpty() ? tr("loading…")
+                              : tr("cannot show image:\n%1").arg(failure.section(QLatin1String(": "), -1)));
     }
 
     // Rank and score over the image's top corners.
@@ -88,12 +90,13 @@ void NeighbourCardDelegate::paint(QPainter *p, const QStyleOptionViewItem &optio
     p->drawText(rankRect, Qt::AlignCenter, rank);
     const QString score = QString::number(index.data(NeighbourModel::ScoreRole).toDouble(), 'f', 3);
     const QRect scoreRect(imageRect.right() - p->fontMetrics().horizontalAdvance(score) - 10, imageRect.top(),
-                          p->fontMetrics().horizontalAdvance(score) + 10, 20);
+        p->fontMetrics().horizontalAdvance(score) + 10, 20);
     p->fillRect(scoreRect, QColor(0, 0, 0, 160));
     p->drawText(scoreRect, Qt::AlignCenter, score);
     if (index.data(NeighbourModel::InOtherListRole).toBool()) {
         const QString both = tr("in both");
-        const QRect bothRect(imageRect.left(), imageRect.bottom() - 19, p->fontMetrics().horizontalAdvance(both) + 10, 20);
+        const QRect bothRect(
+            imageRect.left(), imageRect.bottom() - 19, p->fontMetrics().horizontalAdvance(both) + 10, 20);
         p->fillRect(bothRect, QColor(0x15, 0x65, 0xc0, 220));
         p->drawText(bothRect, Qt::AlignCenter, both);
     }
@@ -101,21 +104,25 @@ void NeighbourCardDelegate::paint(QPainter *p, const QStyleOptionViewItem &optio
     // Title (two lines), id, flags.
     p->setFont(option.font);
     p->setPen(pal.color(QPalette::Text));
-    const QRect titleRect(card.left() + kMargin, imageRect.bottom() + 4, card.width() - 2 * kMargin, 2 * p->fontMetrics().height());
+    const QRect titleRect(
+        card.left() + kMargin, imageRect.bottom() + 4, card.width() - 2 * kMargin, 2 * p->fontMetrics().height());
     const QString title = index.data(NeighbourModel::TitleRole).toString();
     p->drawText(titleRect, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
-                p->fontMetrics().elidedText(title, Qt::ElideRight, titleRect.width() * 2 - 20));
+        p->fontMetrics().elidedText(title, Qt::ElideRight, titleRect.width() * 2 - 20));
     QFont small = option.font;
     small.setPointSizeF(option.font.pointSizeF() * 0.85);
     p->setFont(small);
     p->setPen(pal.color(QPalette::PlaceholderText));
     const QRect idRect(titleRect.left(), titleRect.bottom() + 2, titleRect.width(), p->fontMetrics().height());
-    p->drawText(idRect, Qt::AlignLeft, p->fontMetrics().elidedText(index.data(NeighbourModel::KeyRole).toString(), Qt::ElideMiddle, idRect.width()));
+    p->drawText(idRect, Qt::AlignLeft,
+        p->fontMetrics().elidedText(index.data(NeighbourModel::KeyRole).toString(), Qt::ElideMiddle, idRect.width()));
     const QStringList flags = index.data(NeighbourModel::FlagsRole).toStringList();
     if (!flags.isEmpty()) {
         p->setPen(QColor(0xb2, 0x6a, 0x00));
         const QRect flagRect(idRect.left(), idRect.bottom() + 2, idRect.width(), p->fontMetrics().height());
-        p->drawText(flagRect, Qt::AlignLeft, p->fontMetrics().elidedText(QStringLiteral("⚑ ") + flags.join(QStringLiteral(", ")), Qt::ElideRight, flagRect.width()));
+        p->drawText(flagRect, Qt::AlignLeft,
+            p->fontMetrics().elidedText(
+                QStringLiteral("⚑ ") + flags.join(QStringLiteral(", ")), Qt::ElideRight, flagRect.width()));
     }
 
     // Grade buttons; the current grade is filled with its colour.
@@ -140,8 +147,9 @@ void NeighbourCardDelegate::paint(QPainter *p, const QStyleOptionViewItem &optio
         p->setFont(small);
         p->setPen(pal.color(QPalette::PlaceholderText));
         const QRect r = buttonRect(card, 0);
-        p->drawText(QRect(card.left() + kMargin, r.top() - p->fontMetrics().height() - 2, card.width() - 2 * kMargin, p->fontMetrics().height()),
-                    Qt::AlignRight, tr("not graded"));
+        p->drawText(QRect(card.left() + kMargin, r.top() - p->fontMetrics().height() - 2, card.width() - 2 * kMargin,
+                        p->fontMetrics().height()),
+            Qt::AlignRight, tr("not graded"));
     } else {
         p->setFont(small);
         p->setPen(gradeColour(grade.toInt(), lowest, highest).darker(120));
@@ -150,14 +158,15 @@ void NeighbourCardDelegate::paint(QPainter *p, const QStyleOptionViewItem &optio
             if (g.grade == grade.toInt())
                 label = g.label;
         const QRect r = buttonRect(card, 0);
-        p->drawText(QRect(card.left() + kMargin, r.top() - p->fontMetrics().height() - 2, card.width() - 2 * kMargin, p->fontMetrics().height()),
-                    Qt::AlignRight, p->fontMetrics().elidedText(label, Qt::ElideRight, card.width() - 2 * kMargin));
+        p->drawText(QRect(card.left() + kMargin, r.top() - p->fontMetrics().height() - 2, card.width() - 2 * kMargin,
+                        p->fontMetrics().height()),
+            Qt::AlignRight, p->fontMetrics().elidedText(label, Qt::ElideRight, card.width() - 2 * kMargin));
     }
     p->restore();
 }
 
-bool NeighbourCardDelegate::editorEvent(QEvent *event, QAbstractItemModel *model, const QStyleOptionViewItem &option,
-                                        const QModelIndex &index)
+bool NeighbourCardDelegate::editorEvent(
+    QEvent *event, QAbstractItemModel *model, const QStyleOptionViewItem &option, const QModelIndex &index)
 {
     if (event->type() == QEvent::MouseButtonRelease) {
         const auto *mouse = static_cast<QMouseEvent *>(event);

@@ -21,11 +21,11 @@ public:
         ScoreRole,
         KeyRole,
         TitleRole,
-        GradeRole,      // resolved grade (int) or invalid when ungraded
-        OwnGradeRole,   // this rater's grade, or invalid
+        GradeRole, // resolved grade (int) or invalid when ungraded
+        OwnGradeRole, // this rater's grade, or invalid
         ImagePathRole,
         ImageFailureRole, // why the image cannot be shown, or empty
-        FlagsRole,      // QStringList: "duplicate image", "near-identical", "same seller s-12"
+        FlagsRole, // QStringList: "duplicate image", "near-identical", "same seller s-12"
         InOtherListRole, // bool: the other version's list (compare mode) holds it too
     };
 

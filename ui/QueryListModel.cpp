@@ -19,7 +19,8 @@ QueryListModel::QueryListModel(ReviewSession *session, ThumbnailCache *thumbnail
         m_rowsOfImage[QString::fromStdString(queries[static_cast<std::size_t>(row)].image.string())].append(row);
     if (!m_session->models().empty())
         m_modelId = m_session->models().front().id;
-    connect(m_session, &ReviewSession::judgmentChanged, this, [this](qint64 query, qint64) { onJudgmentChanged(query); });
+    connect(
+        m_session, &ReviewSession::judgmentChanged, this, [this](qint64 query, qint64) { onJudgmentChanged(query); });
     connect(m_thumbnails, &ThumbnailCache::thumbnailReady, this, &QueryListModel::onThumbnail);
 }
 
@@ -96,7 +97,9 @@ QVariant QueryListModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == TitleColumn) {
             const QString failure = m_thumbnails->failure(QString::fromStdString(item.image.string()));
-            return failure.isEmpty() ? QStringLiteral("%1\n%2 · %3").arg(QString::fromStdString(item.title), QString::fromStdString(item.key), QString::fromStdString(item.category))
+            return failure.isEmpty() ? QStringLiteral("%1\n%2 · %3")
+                                           .arg(QString::fromStdString(item.title), QString::fromStdString(item.key),
+                                               QString::fromStdString(item.category))
                                      : failure;
         }
         break;
@@ -117,11 +120,16 @@ QVariant QueryListModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case TitleColumn: return tr("Query");
-    case IdColumn: return tr("Id");
-    case CategoryColumn: return tr("Category");
-    case JudgedColumn: return tr("Judged");
-    case NdcgColumn: return tr("nDCG@5");
+    case TitleColumn:
+        return tr("Query");
+    case IdColumn:
+        return tr("Id");
+    case CategoryColumn:
+        return tr("Category");
+    case JudgedColumn:
+        return tr("Judged");
+    case NdcgColumn:
+        return tr("nDCG@5");
     }
     return {};
 }
@@ -165,8 +173,14 @@ bool QueryFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &source
         return false;
     if (m_text.isEmpty())
         return true;
-    return m->index(sourceRow, QueryListModel::TitleColumn, sourceParent).data().toString().contains(m_text, Qt::CaseInsensitive)
-        || m->index(sourceRow, QueryListModel::IdColumn, sourceParent).data().toString().contains(m_text, Qt::CaseInsensitive);
+    return m->index(sourceRow, QueryListModel::TitleColumn, sourceParent)
+               .data()
+               .toString()
+               .contains(m_text, Qt::CaseInsensitive)
+        || m->index(sourceRow, QueryListModel::IdColumn, sourceParent)
+               .data()
+               .toString()
+               .contains(m_text, Qt::CaseInsensitive);
 }
 
 } // namespace lookalike::ui

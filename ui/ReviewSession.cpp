@@ -18,7 +18,8 @@ namespace {
 
 // Catalog columns that identify a seller or a listing: a candidate sharing one with its query
 // is flagged, since recommending the same seller's copy of the same item is rarely useful.
-const char *const kSellerColumns[] = {"seller", "seller_id", "shop", "shop_id", "store", "listing", "listing_id", "brand_seller"};
+const char *const kSellerColumns[]
+    = {"seller", "seller_id", "shop", "shop_id", "store", "listing", "listing_id", "brand_seller"};
 
 bool sameBytes(const QString &a, const QString &b)
 {

@@ -31,11 +31,11 @@ struct Candidate {
     QString title;
     QString category;
     QString image;
-    std::optional<int> grade;    // the grade the metrics use (any rater, by the project's rule)
+    std::optional<int> grade; // the grade the metrics use (any rater, by the project's rule)
     std::optional<int> ownGrade; // this rater's grade
-    bool sameImage = false;      // the same image file, or the same bytes, as the query's
-    bool nearIdentical = false;  // cosine >= kNearIdenticalCosine
-    QString sameSeller;          // the attribute (seller, shop, listing...) it shares with the query, if any
+    bool sameImage = false; // the same image file, or the same bytes, as the query's
+    bool nearIdentical = false; // cosine >= kNearIdenticalCosine
+    QString sameSeller; // the attribute (seller, shop, listing...) it shares with the query, if any
 };
 
 // Cosine from which a candidate is flagged as a near-duplicate of its query.
@@ -60,8 +60,8 @@ public:
     const std::vector<ModelVersion> &models() const { return m_engine->models(); }
     const ModelVersion *model(std::int64_t id) const;
     const std::vector<Item> &queries() const { return m_queries; } // by item id
-    int queryRow(std::int64_t queryItemId) const;                   // -1 if not a query
-    QStringList categories() const;                                 // of the queries, sorted
+    int queryRow(std::int64_t queryItemId) const; // -1 if not a query
+    QStringList categories() const; // of the queries, sorted
 
     // The version's frozen list for the query, with items and grades (empty if none).
     std::vector<Candidate> candidates(std::int64_t queryItemId, std::int64_t modelId) const;

@@ -158,11 +158,12 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
         layout->addWidget(grid);
         lists->addWidget(column);
         connect(grid, &NeighbourGrid::gradeRequested, this,
-                [this, grid, model](const QModelIndex &index, int g) { grade(grid, model, index, g); });
+            [this, grid, model](const QModelIndex &index, int g) { grade(grid, model, index, g); });
         connect(delegate, &NeighbourCardDelegate::gradeClicked, this,
-                [this, grid, model](const QModelIndex &index, int g) { grade(grid, model, index, g); });
+            [this, grid, model](const QModelIndex &index, int g) { grade(grid, model, index, g); });
         connect(grid, &NeighbourGrid::fullImageRequested, this, [this](const QModelIndex &index) {
-            showFullImage(index.data(NeighbourModel::ImagePathRole).toString(), index.data(NeighbourModel::TitleRole).toString());
+            showFullImage(
+                index.data(NeighbourModel::ImagePathRole).toString(), index.data(NeighbourModel::TitleRole).toString());
         });
         return column;
     };
@@ -184,11 +185,12 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
 
     connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &QueryFilterModel::setText);
     connect(m_categoryBox, &QComboBox::currentIndexChanged, this,
-            [this] { m_filter->setCategory(m_categoryBox->currentData().toString()); });
-    connect(m_queryTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
-        if (current.isValid())
-            showQuery(current.data(QueryListModel::QueryIdRole).toLongLong());
-    });
+        [this] { m_filter->setCategory(m_categoryBox->currentData().toString()); });
+    connect(m_queryTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+        [this](const QModelIndex &current) {
+            if (current.isValid())
+                showQuery(current.data(QueryListModel::QueryIdRole).toLongLong());
+        });
     auto modelsChangedNow = [this] {
         m_queries->setModelId(modelA());
         refreshNeighbours();
@@ -222,14 +224,24 @@ qint64 ReviewView::modelB() const
     return m_modelB->currentData().toLongLong();
 }
 
+bool ReviewView::shuffled() const
+{
+    return m_compare && m_blind && m_swapped;
+}
+
 qint64 ReviewView::leftModel() const
 {
-    return m_compare && m_swapped ? modelB() : modelA();
+    return shuffled() ? modelB() : modelA();
 }
 
 qint64 ReviewView::rightModel() const
 {
-    return m_compare && m_swapped ? modelA() : modelB();
+    return shuffled() ? modelA() : modelB();
+}
+
+void ReviewView::focusCards()
+{
+    focusNextUngraded(m_leftGrid, m_left, 0);
 }
 
 void ReviewView::showQuery(qint64 queryItemId)
@@ -257,13 +269,16 @@ void ReviewView::showQuery(qint64 queryItemId)
         m_queryImage->setPixmap({});
         m_queryImage->setText(tr("Cannot show the query image:\n%1").arg(error));
     } else {
-        m_queryImage->setPixmap(QPixmap::fromImage(image.scaled(360, 360, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        m_queryImage->setPixmap(
+            QPixmap::fromImage(image.scaled(360, 360, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
     }
-    QString info = QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3</p>")
-                       .arg(QString::fromStdString(item.title).toHtmlEscaped(), QString::fromStdString(item.key).toHtmlEscaped(),
-                            QString::fromStdString(item.category).toHtmlEscaped());
+    QString info
+        = QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3</p>")
+              .arg(QString::fromStdString(item.title).toHtmlEscaped(), QString::fromStdString(item.key).toHtmlEscaped(),
+                  QString::fromStdString(item.category).toHtmlEscaped());
     for (const auto &[k, v] : item.attributes)
-        info += QStringLiteral("%1: %2<br>").arg(QString::fromStdString(k).toHtmlEscaped(), QString::fromStdString(v).toHtmlEscaped());
+        info += QStringLiteral("%1: %2<br>")
+                    .arg(QString::fromStdString(k).toHtmlEscaped(), QString::fromStdString(v).toHtmlEscaped());
     if (!item.url.empty())
         info += QStringLiteral("<a href=\"%1\">%1</a>").arg(QString::fromStdString(item.url).toHtmlEscaped());
     m_queryInfo->setText(info);
@@ -308,8 +323,9 @@ void ReviewView::setCompareMode(bool on)
         m_compareBox->setChecked(on);
     m_rightColumn->setVisible(on);
     m_blindBox->setVisible(on);
+    m_queries->setBlind(m_blind && on);
     refreshNeighbours();
-    updateSideLabels();
+    Q_EMIT blindChanged(m_blind && on);
     Q_EMIT modelsChanged(modelA(), m_compare ? modelB() : 0);
 }
 
@@ -320,7 +336,7 @@ void ReviewView::setBlind(bool on)
         m_blindBox->setChecked(on);
     m_revealed = false;
     m_queries->setBlind(on && m_compare);
-    updateSideLabels();
+    refreshNeighbours(); // the sides may swap
     Q_EMIT blindChanged(on && m_compare);
 }
 

@@ -46,7 +46,10 @@ public:
     qint64 rightModel() const;
     qint64 modelA() const;
     qint64 modelB() const;
+    // The blind coin of the current query (it only swaps the sides in blind compare mode).
     bool sidesSwapped() const { return m_swapped; }
+    // Focus the first ungraded card, ready for the digit keys.
+    void focusCards();
 
     // Seed of the blind shuffle (fixed, so a rater sees the same sides when coming back).
     static constexpr quint64 kBlindSeed = 20260101;
@@ -68,6 +71,7 @@ private:
     void refreshNeighbours();
     void updateSideLabels();
     void moveInList(int step, bool unfinishedOnly);
+    bool shuffled() const;
 
     ReviewSession *m_session;
     ThumbnailCache *m_thumbnails;

@@ -43,8 +43,8 @@ private:
     int m_maxSide;
     QCache<QString, QImage> m_cache;
     QHash<QString, QString> m_failures;
-    QSet<QString> m_pending;   // queued or running
-    QStringList m_queue;       // queued, newest last
+    QSet<QString> m_pending; // queued or running
+    QStringList m_queue; // queued, newest last
     int m_running = 0;
     QThreadPool m_pool;
 };
