@@ -268,7 +268,11 @@ bool entersMean(const RankedList &list, const QueryJudgments &judgments)
     return !list.empty() && !judgments.empty();
 }
 
-QueryMetrics meanMetrics(const std::vector<QueryMetrics> &perQuery)
+namespace {
+
+// One summation for both containers, so a mean over a map equals, bit for bit, the mean over a
+// vector holding the same values in the same order.
+template <typename Values, typename Get> QueryMetrics meanOf(const Values &perQuery, Get get)
 {
     QueryMetrics sum;
     if (perQuery.empty())
@@ -277,7 +281,8 @@ QueryMetrics meanMetrics(const std::vector<QueryMetrics> &perQuery)
         a.low += b.low;
         a.high += b.high;
     };
-    for (const QueryMetrics &q : perQuery) {
+    for (const auto &value : perQuery) {
+        const QueryMetrics &q = get(value);
         sum.ndcg5 += q.ndcg5;
         sum.precision1 += q.precision1;
         sum.ndcg10 += q.ndcg10;
@@ -307,6 +312,18 @@ QueryMetrics meanMetrics(const std::vector<QueryMetrics> &perQuery)
     divide(sum.precision5Range);
     divide(sum.reciprocalRankRange);
     return sum;
+}
+
+} // namespace
+
+QueryMetrics meanMetrics(const std::vector<QueryMetrics> &perQuery)
+{
+    return meanOf(perQuery, [](const QueryMetrics &q) -> const QueryMetrics & { return q; });
+}
+
+QueryMetrics meanMetricsByQuery(const std::map<std::int64_t, QueryMetrics> &perQuery)
+{
+    return meanOf(perQuery, [](const auto &kv) -> const QueryMetrics & { return kv.second; });
 }
 
 ModelMetrics evaluateModel(const std::map<std::int64_t, RankedList> &lists,

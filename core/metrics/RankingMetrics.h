@@ -113,6 +113,8 @@ bool entersMean(const RankedList &list, const QueryJudgments &judgments);
 // ranges average too; that is exact, because each query's grades are independent of the
 // others': the lowest mean is the mean of the lowest values. All zeros for no query.
 QueryMetrics meanMetrics(const std::vector<QueryMetrics> &perQuery);
+// The same over a map's values in key order, without copying them (the live update uses it).
+QueryMetrics meanMetricsByQuery(const std::map<std::int64_t, QueryMetrics> &perQuery);
 
 // One model version over the query set: `lists` its frozen lists, `judgments` the pooled grades
 // (both by query item id; queries absent from a map have no list / no grade).

@@ -77,13 +77,23 @@ void EvaluationEngine::refreshQuery(std::int64_t queryItemId)
     QueryJudgments fresh;
     for (const auto &[pair, grade] : JudgmentStore(m_project).resolvedGrades(queryItemId))
         fresh[pair.second] = grade;
-    if (fresh.empty())
-        m_judgments.erase(queryItemId);
-    else
+    const bool wasJudged = m_judgments.count(queryItemId) > 0;
+    const bool isJudged = !fresh.empty();
+    if (isJudged)
         m_judgments[queryItemId] = std::move(fresh);
+    else
+        m_judgments.erase(queryItemId);
     for (const ModelVersion &v : m_models) {
+        ModelMetrics &m = m_metrics[v.id];
+        // The counts of left-out queries change by this query's part only (as evaluateModel
+        // counts them: graded without a list; a list but no grade).
+        if (list(v.id, queryItemId).empty())
+            m.queriesWithoutList += int(isJudged) - int(wasJudged);
+        else
+            m.queriesWithoutJudgment += int(!isJudged) - int(!wasJudged);
         recompute(v.id, queryItemId);
-        recomputeMean(v.id);
+        // The same sum, in the same (query id) order, as evaluateModel: bit-identical to a full run.
+        m.mean = meanMetricsByQuery(m.perQuery);
     }
 }
 
@@ -91,33 +101,10 @@ void EvaluationEngine::recompute(std::int64_t modelId, std::int64_t queryItemId)
 {
     ModelMetrics &m = m_metrics[modelId];
     m.perQuery.erase(queryItemId);
-    const auto &lists = m_lists[modelId];
-    const auto list = lists.find(queryItemId);
-    const auto judged = m_judgments.find(queryItemId);
-    if (list != lists.end() && judged != m_judgments.end() && entersMean(list->second, judged->second))
-        m.perQuery[queryItemId] = queryMetrics(list->second, judged->second, m_settings);
-}
-
-void EvaluationEngine::recomputeMean(std::int64_t modelId)
-{
-    // The same sum, in the same (query id) order, as evaluateModel: bit-identical to a full run.
-    ModelMetrics &m = m_metrics[modelId];
-    std::vector<QueryMetrics> values;
-    values.reserve(m.perQuery.size());
-    for (const auto &kv : m.perQuery)
-        values.push_back(kv.second);
-    m.mean = meanMetrics(values);
-    const auto &lists = m_lists[modelId];
-    m.queriesWithoutList = 0;
-    m.queriesWithoutJudgment = 0;
-    for (const auto &[query, grades] : m_judgments) {
-        const auto list = lists.find(query);
-        if (list == lists.end() || list->second.empty())
-            ++m.queriesWithoutList;
-    }
-    for (const auto &[query, list] : lists)
-        if (!list.empty() && !m_judgments.count(query))
-            ++m.queriesWithoutJudgment;
+    const RankedList &ranked = list(modelId, queryItemId);
+    const QueryJudgments &judged = judgments(queryItemId);
+    if (!ranked.empty() && !judged.empty() && entersMean(ranked, judged))
+        m.perQuery[queryItemId] = queryMetrics(ranked, judged, m_settings);
 }
 
 const ModelMetrics &EvaluationEngine::metrics(std::int64_t modelId) const

@@ -52,7 +52,6 @@ public:
 
 private:
     void recompute(std::int64_t modelId, std::int64_t queryItemId);
-    void recomputeMean(std::int64_t modelId);
 
     Project &m_project;
     GainKind m_gain;

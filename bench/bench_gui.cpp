@@ -1,0 +1,126 @@
+// GUI responsiveness on a project of 10,000 queries (bench/BenchProject.h), offscreen:
+//  - grade key press -> metrics panel updated: the digit key through the grid, the committed
+//    write, the metric update and the panel's refresh (tables and both charts), then the
+//    window repainted;
+//  - `n` -> the next query fully painted: the query image, the five cards and the list row,
+//    with thumbnails served from the cache (warm) and decoded on the workers first (cold).
+// Targets: 16 ms and 50 ms. Also the time to open the project.
+//
+//   QT_QPA_PLATFORM=offscreen bench_gui [--queries N] [--presses P] [--keep DIR]
+#include "BenchProject.h"
+
+#include "ui/MainWindow.h"
+#include "ui/NeighbourGrid.h"
+#include "ui/NeighbourModel.h"
+#include "ui/ReviewView.h"
+#include "ui/ThumbnailCache.h"
+
+#include <QApplication>
+#include <QSettings>
+#include <QTest>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+using namespace lookalike;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double msSince(Clock::time_point t0)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+void report(const char *what, std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    std::printf("  %-52s p50 %6.2f ms  p90 %6.2f ms  max %6.2f ms\n", what, v[v.size() / 2], v[v.size() * 9 / 10], v.back());
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("LookalikeBench"));
+    int queries = 10000, presses = 100;
+    fs::path keep;
+    for (int a = 1; a < argc; ++a) {
+        if (!std::strcmp(argv[a], "--queries") && a + 1 < argc)
+            queries = std::atoi(argv[++a]);
+        else if (!std::strcmp(argv[a], "--presses") && a + 1 < argc)
+            presses = std::atoi(argv[++a]);
+        else if (!std::strcmp(argv[a], "--keep") && a + 1 < argc)
+            keep = argv[++a];
+        else {
+            std::fprintf(stderr, "usage: bench_gui [--queries N] [--presses P] [--keep DIR]\n");
+            return 2;
+        }
+    }
+    const fs::path dir = keep.empty() ? fs::temp_directory_path() / ("lookalike-bench-gui-" + std::to_string(::getpid())) : keep;
+    try {
+        QString folder;
+        {
+            bench::BenchProject b = bench::makeBenchProject(dir, queries);
+            folder = QString::fromStdString(b.folder.string());
+        }
+        ui::MainWindow window;
+        window.resize(1600, 1000);
+        window.show();
+        auto t0 = Clock::now();
+        if (!window.openProject(folder, QStringLiteral("bench")))
+            throw std::runtime_error(window.lastError().toStdString());
+        QApplication::processEvents();
+        std::printf("open the project (both versions evaluated): %.0f ms\n", msSince(t0));
+        window.activateWindow();
+        if (!QTest::qWaitForWindowActive(&window))
+            throw std::runtime_error("the window never became active");
+        ui::ReviewView *review = window.reviewView();
+        review->setCompareMode(false);
+
+        std::vector<double> grade, next, nextCold;
+        for (int i = 0; i < presses; ++i) {
+            ui::NeighbourGrid *grid = review->leftGrid();
+            review->focusCards();
+            // Grade the focused card, then wait for the repaint of the whole window.
+            t0 = Clock::now();
+            QTest::keyClick(grid, static_cast<char>('0' + i % 4));
+            window.repaint();
+            grade.push_back(msSince(t0));
+
+            // n: the next query, painted. Cold: the first time its thumbnails are decoded.
+            window.thumbnails()->waitForIdle();
+            t0 = Clock::now();
+            QTest::keyClick(grid, 'n');
+            window.repaint();
+            const double ms = msSince(t0);
+            window.thumbnails()->waitForIdle();
+            const double withThumbnails = msSince(t0);
+            (i % 2 ? next : nextCold).push_back(i % 2 ? ms : withThumbnails);
+            if (i % 2 == 0) {
+                // Come back to it (thumbnails now cached) and measure the warm case on the next press.
+                QTest::keyClick(grid, 'p');
+                window.repaint();
+                QTest::keyClick(grid, 'n');
+                window.repaint();
+            }
+        }
+        std::printf("over %d key presses (%d queries):\n", presses, queries);
+        report("grade key -> saved, metrics panel and window painted", grade);
+        report("n -> next query painted (thumbnails cached)", next);
+        report("n -> next query painted, thumbnails decoded too", nextCold);
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "bench_gui: %s\n", e.what());
+        return 1;
+    }
+    if (keep.empty())
+        fs::remove_all(dir);
+    return 0;
+}
