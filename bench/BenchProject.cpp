@@ -31,7 +31,8 @@ void writeCatalog(const fs::path &dir, int count)
         std::ofstream ppm(dir / "images" / ("img-" + std::to_string(i) + ".ppm"), std::ios::binary);
         ppm << "P6\n64 64\n255\n";
         for (int p = 0; p < 64 * 64; ++p)
-            ppm << static_cast<char>((i * 37 + p / 64) % 256) << static_cast<char>((i * 91) % 256) << static_cast<char>((p % 64) * 4);
+            ppm << static_cast<char>((i * 37 + p / 64) % 256) << static_cast<char>((i * 91) % 256)
+                << static_cast<char>((p % 64) * 4);
     }
     std::ofstream csv(dir / "catalog.csv");
     csv << "id,image,title,category\n";
@@ -79,8 +80,8 @@ BenchProject makeBenchProject(const fs::path &dir, int queries)
     project.addQueries(b.queries, "bench");
     for (const ModelVersion &v : b.versions)
         freezeResultLists(project, v, 10, false, false);
-    std::printf("setup: %d items, %d queries x %zu models x 10 candidates in %.1f s\n", items, queries, b.versions.size(),
-                secondsSince(t0));
+    std::printf("setup: %d items, %d queries x %zu models x 10 candidates in %.1f s\n", items, queries,
+        b.versions.size(), secondsSince(t0));
 
     const auto t1 = std::chrono::steady_clock::now();
     std::vector<GradeToImport> bulk;
@@ -88,7 +89,8 @@ BenchProject makeBenchProject(const fs::path &dir, int queries)
         for (const ModelVersion &v : b.versions)
             for (const ResultEntry &e : frozenResultList(project, v, b.queries[static_cast<std::size_t>(i)]))
                 if (e.rank <= 5)
-                    bulk.push_back({b.queries[static_cast<std::size_t>(i)], e.candidateItemId, static_cast<int>(rng() % 4)});
+                    bulk.push_back(
+                        {b.queries[static_cast<std::size_t>(i)], e.candidateItemId, static_cast<int>(rng() % 4)});
     JudgmentStore(project).importGrades(bulk, "seed");
     std::printf("bulk import: %zu grades in %.1f s\n", bulk.size(), secondsSince(t1));
     return b;

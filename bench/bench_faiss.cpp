@@ -63,8 +63,7 @@ void normaliseRows(FloatMatrix &m, std::int64_t begin, std::int64_t end)
 
 // Fills rows [0, n) with `fill(row, rng)` on all cores; each block of rows has its own
 // generator, so the data depends on the seed only, not on the thread count.
-template<typename Fill>
-void parallelRows(std::int64_t n, std::uint64_t seed, Fill &&fill)
+template <typename Fill> void parallelRows(std::int64_t n, std::uint64_t seed, Fill &&fill)
 {
     constexpr std::int64_t block = 4096;
     const std::int64_t blocks = (n + block - 1) / block;
@@ -99,7 +98,7 @@ FloatMatrix randomUnit(std::int64_t n, std::int64_t d, std::uint64_t seed)
 struct ClusterModel {
     static constexpr int latent = 32;
     std::vector<float> projection; // latent x d
-    std::vector<float> centres;    // clusters x latent
+    std::vector<float> centres; // clusters x latent
     int clusters = 0;
     std::int64_t d = 0;
 
@@ -175,8 +174,10 @@ double memoryMb(IndexKind kind, std::int64_t n, std::int64_t d, const IndexOptio
 {
     const double vectors = double(n) * double(d) * 4;
     switch (kind) {
-    case IndexKind::Exact: return vectors / 1e6;
-    case IndexKind::Hnsw: return (vectors + double(n) * o.hnswM * 2 * 4 * 1.05) / 1e6; // level 0 + upper levels
+    case IndexKind::Exact:
+        return vectors / 1e6;
+    case IndexKind::Hnsw:
+        return (vectors + double(n) * o.hnswM * 2 * 4 * 1.05) / 1e6; // level 0 + upper levels
     case IndexKind::IvfPq: {
         // Code size: the subquantizer rule of NeighbourIndex.cpp (divisor of d nearest d / 4), plus an 8-byte id.
         std::int64_t best = 1;
@@ -192,9 +193,9 @@ double memoryMb(IndexKind kind, std::int64_t n, std::int64_t d, const IndexOptio
 void usage()
 {
     std::fprintf(stderr,
-                 "usage: bench_faiss [--sizes 10000,100000] [--kinds exact,hnsw,ivfpq] [--data random,clustered]\n"
-                 "                   [--dim 768] [--recall-queries 200] [--batch 1000] [--latency-seconds 10]\n"
-                 "                   [--hnsw-limit N] [--ef-search 128] [--nprobe 16]\n");
+        "usage: bench_faiss [--sizes 10000,100000] [--kinds exact,hnsw,ivfpq] [--data random,clustered]\n"
+        "                   [--dim 768] [--recall-queries 200] [--batch 1000] [--latency-seconds 10]\n"
+        "                   [--hnsw-limit N] [--ef-search 128] [--nprobe 16]\n");
 }
 
 } // namespace
@@ -254,8 +255,8 @@ int main(int argc, char **argv)
 
     std::printf("bench_faiss: %lld-d unit vectors, %d OpenMP threads, k = 10, HNSW M %d efConstruction %d "
                 "efSearch %d, IVF-PQ nprobe %d (nlist and PQ size automatic)\n",
-                static_cast<long long>(dim), omp_get_max_threads(), base.hnswM, base.hnswEfConstruction,
-                base.hnswEfSearch, base.ivfProbe);
+        static_cast<long long>(dim), omp_get_max_threads(), base.hnswM, base.hnswEfConstruction, base.hnswEfSearch,
+        base.ivfProbe);
     std::fflush(stdout);
 
     std::vector<Result> results;
@@ -277,7 +278,7 @@ int main(int argc, char **argv)
             queries = model.sample(std::max(recallQueries, batch), 5);
         }
         std::fprintf(stderr, "[%s] generated %lld x %lld in %.1f s\n", dataName.c_str(), (long long)maxN,
-                     (long long)dim, secondsSince(t0));
+            (long long)dim, secondsSince(t0));
         const FloatMatrix recallSet = firstRows(queries, recallQueries);
         const FloatMatrix batchSet = firstRows(queries, batch);
 
@@ -309,8 +310,8 @@ int main(int argc, char **argv)
                     results.push_back(r);
                     continue;
                 }
-                std::fprintf(stderr, "[%s] n = %lld: building %s...\n", dataName.c_str(), (long long)n,
-                             kindName.c_str());
+                std::fprintf(
+                    stderr, "[%s] n = %lld: building %s...\n", dataName.c_str(), (long long)n, kindName.c_str());
                 std::optional<NeighbourIndex> built;
                 if (kind == IndexKind::Exact) {
                     r.buildSeconds = exactBuild;
@@ -349,10 +350,10 @@ int main(int argc, char **argv)
 
                 r.recall = kind == IndexKind::Exact ? 1.0 : recallAtK(index, exact, recallSet, 10);
                 std::fprintf(stderr,
-                             "[%s] n = %lld %s: build %.2f s, p50 %.3f ms, p99 %.3f ms (%d), %.0f q/s batched, "
-                             "recall@10 %.3f\n",
-                             dataName.c_str(), (long long)n, kindName.c_str(), r.buildSeconds, r.p50, r.p99,
-                             r.latencySamples, r.batchQps, r.recall);
+                    "[%s] n = %lld %s: build %.2f s, p50 %.3f ms, p99 %.3f ms (%d), %.0f q/s batched, "
+                    "recall@10 %.3f\n",
+                    dataName.c_str(), (long long)n, kindName.c_str(), r.buildSeconds, r.p50, r.p99, r.latencySamples,
+                    r.batchQps, r.recall);
                 results.push_back(r);
             }
         }
@@ -360,7 +361,7 @@ int main(int argc, char **argv)
 
     std::printf("\n| data | n | index | build | p50 latency | p99 latency | batched (%d queries) | recall@10 | "
                 "memory | note |\n",
-                batch);
+        batch);
     std::printf("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
     for (const auto &r : results) {
         char build[64], p50[32] = "-", p99[32] = "-", qps[32] = "-", recall[32] = "-";
@@ -373,7 +374,7 @@ int main(int argc, char **argv)
         if (r.recall >= 0)
             std::snprintf(recall, sizeof recall, "%.3f", r.recall);
         std::printf("| %s | %lld | %s | %s | %s | %s | %s | %s | %.0f MB | %s |\n", r.data.c_str(), (long long)r.n,
-                    r.kind.c_str(), build, p50, p99, qps, recall, r.memoryMb, r.note.c_str());
+            r.kind.c_str(), build, p50, p99, qps, recall, r.memoryMb, r.note.c_str());
     }
     return 0;
 }

@@ -39,7 +39,8 @@ double msSince(Clock::time_point t0)
 void report(const char *what, std::vector<double> v)
 {
     std::sort(v.begin(), v.end());
-    std::printf("  %-52s p50 %6.2f ms  p90 %6.2f ms  max %6.2f ms\n", what, v[v.size() / 2], v[v.size() * 9 / 10], v.back());
+    std::printf(
+        "  %-52s p50 %6.2f ms  p90 %6.2f ms  max %6.2f ms\n", what, v[v.size() / 2], v[v.size() * 9 / 10], v.back());
 }
 
 } // namespace
@@ -64,7 +65,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    const fs::path dir = keep.empty() ? fs::temp_directory_path() / ("lookalike-bench-gui-" + std::to_string(::getpid())) : keep;
+    const fs::path dir
+        = keep.empty() ? fs::temp_directory_path() / ("lookalike-bench-gui-" + std::to_string(::getpid())) : keep;
     try {
         QString folder;
         {

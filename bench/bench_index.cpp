@@ -37,7 +37,8 @@ void writeCatalog(const fs::path &dir, int count)
             // A product-like photo: a coloured object on a light background, with noise.
             cv::Mat img(480, 640, CV_8UC3, cv::Scalar(235, 235, 235));
             const cv::Scalar colour(rng() % 256, rng() % 256, rng() % 256);
-            cv::Mat roi = img(cv::Rect(120 + static_cast<int>(rng() % 80), 80 + static_cast<int>(rng() % 60), 360, 300));
+            cv::Mat roi
+                = img(cv::Rect(120 + static_cast<int>(rng() % 80), 80 + static_cast<int>(rng() % 60), 360, 300));
             roi.setTo(colour);
             cv::Mat noise(img.size(), CV_8UC3);
             cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(12));
@@ -66,7 +67,8 @@ int main(int argc, char **argv)
         else if (!std::strcmp(argv[a], "--keep") && a + 1 < argc)
             keep = argv[++a];
         else {
-            std::fprintf(stderr, "usage: bench_index [--images N] [--models tiny,base] [--batch-size B] [--keep DIR]\n");
+            std::fprintf(
+                stderr, "usage: bench_index [--images N] [--models tiny,base] [--batch-size B] [--keep DIR]\n");
             return 2;
         }
     }
@@ -108,8 +110,8 @@ int main(int argc, char **argv)
         buildNeighbourIndex(project, v, {}, false);
         const double indexSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::printf("%-5s  %d images  batch %d  %u decode workers  %.1f s  %.1f images/s  (index build %.3f s)\n",
-                    name.c_str(), static_cast<int>(s.embeddedThisRun), batch, std::thread::hardware_concurrency(),
-                    s.seconds, s.embeddedThisRun / s.seconds, indexSeconds);
+            name.c_str(), static_cast<int>(s.embeddedThisRun), batch, std::thread::hardware_concurrency(), s.seconds,
+            s.embeddedThisRun / s.seconds, indexSeconds);
     }
     if (keep.empty())
         fs::remove_all(work);

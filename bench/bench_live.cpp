@@ -56,14 +56,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    const fs::path dir = keep.empty() ? fs::temp_directory_path() / ("lookalike-bench-live-" + std::to_string(::getpid())) : keep;
+    const fs::path dir
+        = keep.empty() ? fs::temp_directory_path() / ("lookalike-bench-live-" + std::to_string(::getpid())) : keep;
     try {
         bench::BenchProject b = bench::makeBenchProject(dir, queries);
         Project &project = *b.project;
         auto t0 = Clock::now();
         EvaluationEngine engine(project);
         std::printf("full evaluation (load lists and grades, compute everything): %.0f ms; %zu queries in the mean\n",
-                    msSince(t0), engine.metrics(b.versions[0].id).perQuery.size());
+            msSince(t0), engine.metrics(b.versions[0].id).perQuery.size());
 
         JudgmentStore store(project);
         std::mt19937 rng(2);
@@ -83,8 +84,10 @@ int main(int argc, char **argv)
         engine.refreshAll();
         const double full = msSince(t0);
         std::printf("per grade, %d grades:\n", grades);
-        std::printf("  write (own committed transaction)   p50 %.2f ms  p99 %.2f ms\n", percentile(write, 0.5), percentile(write, 0.99));
-        std::printf("  metric update (refreshQuery)        p50 %.2f ms  p99 %.2f ms\n", percentile(update, 0.5), percentile(update, 0.99));
+        std::printf("  write (own committed transaction)   p50 %.2f ms  p99 %.2f ms\n", percentile(write, 0.5),
+            percentile(write, 0.99));
+        std::printf("  metric update (refreshQuery)        p50 %.2f ms  p99 %.2f ms\n", percentile(update, 0.5),
+            percentile(update, 0.99));
         std::printf("  full recomputation (refreshAll)     %.0f ms\n", full);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "bench_live: %s\n", e.what());

@@ -26,8 +26,8 @@ double encoderFlops(double tokens, const SiglipTowerConfig &c)
 {
     const double d = c.hiddenSize, i = c.intermediateSize;
     const double perLayer = 2 * tokens * d * d * 4 // q, k, v, out projections
-        + 2 * 2 * tokens * tokens * d               // scores and weighted sum
-        + 2 * 2 * tokens * d * i;                   // MLP
+        + 2 * 2 * tokens * tokens * d // scores and weighted sum
+        + 2 * 2 * tokens * d * i; // MLP
     return perLayer * c.numHiddenLayers;
 }
 
@@ -44,8 +44,7 @@ double textFlops(const SiglipTextConfig &c)
     return encoderFlops(c.maxPositionEmbeddings, c) + 2.0 * c.hiddenSize * c.embeddingSize();
 }
 
-template<typename F>
-double itemsPerSecond(int itemsPerCall, double minSeconds, F &&call)
+template <typename F> double itemsPerSecond(int itemsPerCall, double minSeconds, F &&call)
 {
     call(); // warm-up: first-touch allocations, thread pool start
     int calls = 0;
@@ -94,13 +93,13 @@ int main(int argc, char **argv)
     options.threads = threads;
     const auto t0 = Clock::now();
     const SiglipPipeline pipeline = SiglipPipeline::load(dir, options);
-    std::printf("model       siglip-base shape: ViT-B/%d at %d, %d+%d layers, load %.2f s\n",
-                config.vision->patchSize, config.vision->imageSize, config.vision->numHiddenLayers,
-                config.text->numHiddenLayers, std::chrono::duration<double>(Clock::now() - t0).count());
+    std::printf("model       siglip-base shape: ViT-B/%d at %d, %d+%d layers, load %.2f s\n", config.vision->patchSize,
+        config.vision->imageSize, config.vision->numHiddenLayers, config.text->numHiddenLayers,
+        std::chrono::duration<double>(Clock::now() - t0).count());
     std::printf("threads     %d (LibTorch intra-op)\n", SiglipModel::threadCount());
     const double vFlops = visionFlops(*config.vision), tFlops = textFlops(*config.text);
     std::printf("flops       %.2f GFLOP per image, %.2f GFLOP per text (length %d)\n", vFlops / 1e9, tFlops / 1e9,
-                config.text->maxPositionEmbeddings);
+        config.text->maxPositionEmbeddings);
 
     std::mt19937 rng(1);
     const ImagePreprocessor &pre = pipeline.imagePreprocessor();

@@ -6,6 +6,7 @@
 // exports write files; every item model passes QAbstractItemModelTester.
 #include "core/project/JudgmentStore.h"
 #include "core/project/ModelIndex.h"
+#include "support/CliRunner.h"
 #include "support/RefData.h"
 #include "support/TwoModelProject.h"
 #include "ui/FailureView.h"
@@ -16,6 +17,7 @@
 #include "ui/QueryListModel.h"
 #include "ui/ReviewSession.h"
 #include "ui/ReviewView.h"
+#include "ui/SearchView.h"
 #include "ui/ThumbnailCache.h"
 
 #include <QAbstractItemModelTester>
@@ -29,6 +31,8 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
 #include <QSettings>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -96,6 +100,8 @@ private Q_SLOTS:
     void lockedDatabaseShowsErrorAndKeepsBadge();
     void exportsWriteFiles();
     void shortcutsDialogOnQuestionMark();
+    void textSearchAndAddAsQuery();
+    void droppedImageSearchesItsNeighbours();
     void itemModelsPassTheTester();
 };
 
@@ -435,6 +441,105 @@ void TestMainWindow::shortcutsDialogOnQuestionMark()
     QVERIFY(box->text().contains(QStringLiteral("Shift+N")));
     QVERIFY(box->text().contains(QStringLiteral("Ctrl+Z")));
     box->close();
+}
+
+namespace {
+
+// The two-model project plus a SigLIP version (the tiny reference checkpoint), indexed by the CLI.
+void addTinySiglip(testsupport::TwoModelProject &p)
+{
+    const auto r = testsupport::runLookalike({QStringLiteral("index"), p.folder, QStringLiteral("--model"),
+        testsupport::tinyCheckpointDir(), QStringLiteral("--name"), QStringLiteral("tiny"), QStringLiteral("--quiet")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+}
+
+} // namespace
+
+void TestMainWindow::textSearchAndAddAsQuery()
+{
+    auto o = openWindow(addTinySiglip);
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(w.reviewView()->leftGrid(), Qt::Key_3, Qt::ControlModifier);
+    SearchView *search = w.searchView();
+    QVERIFY2(search->isVisible(),
+        qPrintable(QStringLiteral("focus: %1")
+                       .arg(QApplication::focusWidget() ? QApplication::focusWidget()->objectName()
+                                                        : QStringLiteral("none"))));
+    auto *version = w.findChild<QComboBox *>(QStringLiteral("searchVersion"));
+
+    // A precomputed version cannot embed a text: a clear message, no results.
+    version->setCurrentText(QStringLiteral("model-a"));
+    search->searchText(QStringLiteral("red item"));
+    QTRY_VERIFY_WITH_TIMEOUT(!search->isBusy(), 30000);
+    QVERIFY2(search->message().contains(QStringLiteral("text search needs a SigLIP model version")),
+        qPrintable(search->message()));
+    QCOMPARE(search->results()->rowCount(), 0);
+
+    version->setCurrentText(QStringLiteral("tiny"));
+    auto *text = w.findChild<QLineEdit *>(QStringLiteral("searchText"));
+    text->setFocus();
+    text->clear();
+    QTest::keyClicks(text, QStringLiteral("red item"));
+    QTest::keyClick(text, Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(!search->isBusy() && search->results()->rowCount() > 0, 60000);
+    QCOMPARE(search->results()->rowCount(), 20);
+    double previous = 2;
+    for (int row = 0; row < search->results()->rowCount(); ++row) {
+        const double score = search->results()->index(row).data(NeighbourModel::ScoreRole).toDouble();
+        QVERIFY(score <= previous);
+        previous = score;
+    }
+    // Add the first result that is not yet a query, and review it.
+    int row = 0;
+    while (row < search->results()->rowCount()
+        && w.session()->queryRow(search->results()->index(row).data(NeighbourModel::ItemIdRole).toLongLong()) >= 0)
+        ++row;
+    QVERIFY(row < search->results()->rowCount());
+    const qint64 item = search->results()->index(row).data(NeighbourModel::ItemIdRole).toLongLong();
+    const std::size_t before = w.session()->queries().size();
+    search->grid()->setCurrentIndex(search->results()->index(row));
+    QTest::mouseClick(w.findChild<QPushButton *>(QStringLiteral("addQueryButton")), Qt::LeftButton);
+    QCOMPARE(w.session()->queries().size(), before + 1);
+    QCOMPARE(w.reviewView()->currentQuery(), item);
+    QVERIFY(w.reviewView()->isVisible());
+    QCOMPARE(w.reviewView()->leftNeighbours()->rowCount(), 5); // its lists were frozen
+    QCOMPARE(w.reviewView()->queryModel()->rowCount(), static_cast<int>(before + 1));
+    // ...and it is in the project for good.
+    Project p = Project::open(o->project.folder.toStdString());
+    QCOMPARE(p.queryItemIds().size(), before + 1);
+}
+
+void TestMainWindow::droppedImageSearchesItsNeighbours()
+{
+    auto o = openWindow(addTinySiglip);
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.findChild<QComboBox *>(QStringLiteral("searchVersion"))->setCurrentText(QStringLiteral("tiny"));
+    // A new image, not in the catalog: a red one like the "red" items.
+    const QString file = testsupport::scratchDir(QStringLiteral("drop")) + QStringLiteral("/new.ppm");
+    {
+        QImage red(40, 30, QImage::Format_RGB888);
+        red.fill(QColor(200, 30, 30));
+        QVERIFY(red.save(file, "PPM"));
+    }
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(file)});
+    QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &drop);
+    SearchView *search = w.searchView();
+    QVERIFY(search->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(!search->isBusy() && search->results()->rowCount() > 0, 60000);
+    QVERIFY2(search->message().contains(QStringLiteral("new.ppm")), qPrintable(search->message()));
+    QCOMPARE(search->results()->index(0).data(NeighbourModel::KeyRole).toString().left(4), QStringLiteral("red-"));
+    // A file that is not an image: a clear message naming it.
+    const QString bad = testsupport::writeScratchFile(QStringLiteral("notes.txt"), "not an image");
+    search->searchImage(bad);
+    QTRY_VERIFY_WITH_TIMEOUT(!search->isBusy(), 30000);
+    QVERIFY2(search->message().contains(QStringLiteral("notes.txt")), qPrintable(search->message()));
 }
 
 void TestMainWindow::itemModelsPassTheTester()

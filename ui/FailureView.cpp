@@ -197,6 +197,7 @@ FailureView::FailureView(ReviewSession *session, QWidget *parent)
         if (index.isValid())
             Q_EMIT openQuery(m_model->queryAt(index.row()));
     });
+    connect(m_session, &ReviewSession::queriesChanged, this, &FailureView::reload);
     connect(m_session, &ReviewSession::judgmentChanged, this, [this] {
         if (isVisible())
             reload();

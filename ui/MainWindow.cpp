@@ -6,12 +6,15 @@
 #include "ui/MetricsPanel.h"
 #include "ui/ReviewSession.h"
 #include "ui/ReviewView.h"
+#include "ui/SearchView.h"
 #include "ui/ThumbnailCache.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -20,6 +23,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
@@ -62,7 +66,8 @@ const char *const kShortcutHelp[][2] = {
     {"Ctrl+D", "compare two versions side by side"},
     {"Ctrl+B", "blind mode (names hidden, sides shuffled per query)"},
     {"Ctrl+R", "reveal the names in blind mode"},
-    {"Ctrl+1 / Ctrl+2", "Review / Inspect tab"},
+    {"Ctrl+1 / Ctrl+2 / Ctrl+3", "Review / Inspect / Search tab"},
+    {"Drop an image file", "search the catalog for its look-alikes"},
     {"Ctrl+F", "filter the query list"},
     {"Ctrl+O", "open a project"},
     {"?", "this list"},
@@ -180,6 +185,14 @@ void MainWindow::createActions()
     add(
         view, QStringLiteral("actionInspectTab"), tr("&Inspect"), QKeySequence(Qt::CTRL | Qt::Key_2),
         [this] { m_tabs->setCurrentIndex(1); }, true);
+    add(
+        view, QStringLiteral("actionSearchTab"), tr("&Search"), QKeySequence(Qt::CTRL | Qt::Key_3),
+        [this] {
+            m_tabs->setCurrentIndex(2);
+            if (auto *text = m_search->findChild<QWidget *>(QStringLiteral("searchText")))
+                text->setFocus();
+        },
+        true);
 
     QMenu *go = menuBar()->addMenu(tr("&Go"));
     add(
@@ -289,6 +302,9 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     m_failures = new FailureView(m_session.get(), m_tabs);
     m_tabs->addTab(m_review, tr("Review"));
     m_tabs->addTab(m_failures, tr("Inspect"));
+    m_search = new SearchView(m_session.get(), m_thumbnails.get(), m_tabs);
+    m_tabs->addTab(m_search, tr("Search"));
+    setAcceptDrops(true);
     setCentralWidget(m_tabs);
     m_metrics = new MetricsPanel(m_session.get());
     m_metricsDock = new QDockWidget(tr("Metrics"), this);
@@ -312,6 +328,11 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
         m_tabs->setCurrentIndex(0);
         m_review->showQuery(query);
     });
+    connect(m_search, &SearchView::openQuery, this, [this](qint64 query) {
+        m_tabs->setCurrentIndex(0);
+        m_review->showQuery(query);
+        m_review->focusCards();
+    });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
         if (tab == 1)
             m_failures->reload();
@@ -332,6 +353,25 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
                                  .arg(models)
                                  .arg(rater));
     return true;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (m_search && event->mimeData()->hasUrls() && !event->mimeData()->urls().isEmpty()
+        && event->mimeData()->urls().first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    if (!m_search || !event->mimeData()->hasUrls())
+        return;
+    const QString file = event->mimeData()->urls().first().toLocalFile();
+    if (file.isEmpty())
+        return;
+    event->acceptProposedAction();
+    m_tabs->setCurrentIndex(2);
+    m_search->searchImage(file);
 }
 
 void MainWindow::undoOrRedo(bool undo)

@@ -20,6 +20,7 @@ class FailureView;
 class MetricsPanel;
 class ReviewSession;
 class ReviewView;
+class SearchView;
 class ThumbnailCache;
 
 class MainWindow : public QMainWindow {
@@ -35,6 +36,7 @@ public:
     ReviewSession *session() const { return m_session.get(); }
     ReviewView *reviewView() const { return m_review; }
     FailureView *failureView() const { return m_failures; }
+    SearchView *searchView() const { return m_search; }
     MetricsPanel *metricsPanel() const { return m_metrics; }
     ThumbnailCache *thumbnails() const { return m_thumbnails.get(); }
     QString lastError() const { return m_lastError; }
@@ -45,6 +47,11 @@ public:
     bool exportTrecFiles(const QString &folder);
 
     static QString settingsRaterKey() { return QStringLiteral("rater"); }
+
+protected:
+    // Dropping an image file on the window searches the catalog for it (query by new image).
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void createActions();
@@ -62,6 +69,7 @@ private:
     QTabWidget *m_tabs = nullptr;
     ReviewView *m_review = nullptr;
     FailureView *m_failures = nullptr;
+    SearchView *m_search = nullptr;
     MetricsPanel *m_metrics = nullptr;
     QDockWidget *m_metricsDock = nullptr;
     QLabel *m_errorLabel = nullptr;

@@ -143,7 +143,9 @@ void NeighbourCardDelegate::paint(QPainter *p, const QStyleOptionViewItem &optio
         p->setPen(current ? Qt::white : colour.darker(130));
         p->drawText(b, Qt::AlignCenter, QString::number(m_grades[static_cast<std::size_t>(i)].grade));
     }
-    if (!grade.isValid()) {
+    if (m_grades.empty()) {
+        // Search results: no grades to show.
+    } else if (!grade.isValid()) {
         p->setFont(small);
         p->setPen(pal.color(QPalette::PlaceholderText));
         const QRect r = buttonRect(card, 0);

@@ -21,6 +21,7 @@ QColor gradeColour(int grade, int lowest, int highest);
 class NeighbourCardDelegate : public QStyledItemDelegate {
     Q_OBJECT
 public:
+    // Without grades (an empty vector) the cards have no grade buttons (search results).
     explicit NeighbourCardDelegate(std::vector<GradeBadge> grades, QObject *parent = nullptr);
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;

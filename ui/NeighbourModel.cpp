@@ -13,7 +13,7 @@ NeighbourModel::NeighbourModel(ReviewSession *session, ThumbnailCache *thumbnail
     , m_thumbnails(thumbnails)
 {
     connect(m_session, &ReviewSession::judgmentChanged, this, [this](qint64 query, qint64 candidate) {
-        if (query != m_query)
+        if (query != m_query || m_query == 0)
             return;
         // Re-read the grades (a grade counts for every list that holds the pair).
         const std::vector<Candidate> fresh = m_session->candidates(m_query, m_model);
@@ -42,6 +42,16 @@ void NeighbourModel::show(qint64 queryItemId, qint64 modelId, int depth)
     m_model = modelId;
     m_depth = depth;
     reload();
+}
+
+void NeighbourModel::showItems(std::vector<Candidate> cards)
+{
+    beginResetModel();
+    m_query = 0;
+    m_model = 0;
+    m_cards = std::move(cards);
+    m_other.clear();
+    endResetModel();
 }
 
 void NeighbourModel::reload()

@@ -33,6 +33,8 @@ public:
 
     // Shows `modelId`'s list for `queryItemId`, cut at `depth` cards.
     void show(qint64 queryItemId, qint64 modelId, int depth);
+    // Shows an ad-hoc list (search results): no query, no version, no grades.
+    void showItems(std::vector<Candidate> cards);
     // Item ids of the other side's list, for InOtherListRole (empty outside compare mode).
     void setOtherItems(const QSet<qint64> &items);
     QSet<qint64> itemIds() const;

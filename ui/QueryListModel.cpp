@@ -14,14 +14,25 @@ QueryListModel::QueryListModel(ReviewSession *session, ThumbnailCache *thumbnail
     , m_session(session)
     , m_thumbnails(thumbnails)
 {
-    const auto &queries = m_session->queries();
-    for (int row = 0; row < static_cast<int>(queries.size()); ++row)
-        m_rowsOfImage[QString::fromStdString(queries[static_cast<std::size_t>(row)].image.string())].append(row);
+    indexImages();
+    connect(m_session, &ReviewSession::queriesChanged, this, [this] {
+        beginResetModel();
+        indexImages();
+        endResetModel();
+    });
     if (!m_session->models().empty())
         m_modelId = m_session->models().front().id;
     connect(
         m_session, &ReviewSession::judgmentChanged, this, [this](qint64 query, qint64) { onJudgmentChanged(query); });
     connect(m_thumbnails, &ThumbnailCache::thumbnailReady, this, &QueryListModel::onThumbnail);
+}
+
+void QueryListModel::indexImages()
+{
+    m_rowsOfImage.clear();
+    const auto &queries = m_session->queries();
+    for (int row = 0; row < static_cast<int>(queries.size()); ++row)
+        m_rowsOfImage[QString::fromStdString(queries[static_cast<std::size_t>(row)].image.string())].append(row);
 }
 
 void QueryListModel::setModelId(qint64 modelId)

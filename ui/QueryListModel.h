@@ -33,6 +33,7 @@ public:
 
 private:
     void onJudgmentChanged(qint64 query);
+    void indexImages();
     void onThumbnail(const QString &path);
 
     ReviewSession *m_session;

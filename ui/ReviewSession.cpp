@@ -55,10 +55,50 @@ ReviewSession::ReviewSession(const QString &folder, const QString &rater, QObjec
     m_store = std::make_unique<JudgmentStore>(*m_project);
     m_scale = m_store->gradeScale();
     m_engine = std::make_unique<EvaluationEngine>(*m_project);
+    loadQueries();
+    recordMean();
+}
+
+void ReviewSession::loadQueries()
+{
     m_queries = m_project->items(m_project->queryItemIds());
+    m_rowOf.clear();
     for (std::size_t i = 0; i < m_queries.size(); ++i)
         m_rowOf[m_queries[i].id] = static_cast<int>(i);
-    recordMean();
+}
+
+std::vector<Item> ReviewSession::items(const std::vector<std::int64_t> &ids) const
+{
+    try {
+        return m_project->items(ids);
+    } catch (const std::exception &e) {
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        return {};
+    }
+}
+
+bool ReviewSession::addQuery(std::int64_t itemId)
+{
+    if (queryRow(itemId) >= 0)
+        return false;
+    try {
+        m_project->addQueries({itemId}, "gui");
+        for (const ModelVersion &v : models()) {
+            try {
+                freezeResultLists(*m_project, v, 10, false, false);
+            } catch (const Error &e) {
+                if (e.code() != ErrorCode::NotFound) // a version without an index has no list to freeze
+                    throw;
+            }
+        }
+        m_engine->refreshAll();
+        loadQueries();
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        return false;
+    }
+    Q_EMIT queriesChanged();
+    return true;
 }
 
 ReviewSession::~ReviewSession() = default;

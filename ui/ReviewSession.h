@@ -78,6 +78,12 @@ public:
     bool undo();
     bool redo();
 
+    // Catalog items by id, in the order given (empty after errorOccurred()).
+    std::vector<Item> items(const std::vector<std::int64_t> &ids) const;
+    // Adds a catalog item to the query set and freezes its lists for every version that has an
+    // index (false after errorOccurred(), or if it already is a query). queriesChanged() follows.
+    bool addQuery(std::int64_t itemId);
+
     // Exports (false after errorOccurred()).
     bool exportTrecFiles(const QString &folder, QString *summary = nullptr);
 
@@ -85,10 +91,13 @@ Q_SIGNALS:
     // A grade of (query, candidate) changed; metrics of `query` are already recomputed.
     void judgmentChanged(qint64 queryItemId, qint64 candidateItemId);
     void errorOccurred(const QString &message);
+    // The query set changed (rows added): views that list queries must reload.
+    void queriesChanged();
 
 private:
     bool afterChange(const std::optional<JudgmentEvent> &event);
     void recordMean();
+    void loadQueries();
 
     QString m_folder;
     QString m_rater;

@@ -4,10 +4,9 @@
 #include "cli/CliOutput.h"
 
 #include "core/Error.h"
-#include "core/model/SiglipPipeline.h"
+#include "core/project/CatalogSearch.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/Project.h"
-#include "core/util/VectorMath.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -70,13 +69,8 @@ int neighboursCommand(const QStringList &args)
             heading = QStringLiteral("Neighbours of %1 \"%2\" under %3\n")
                           .arg(QString::fromStdString(key), QString::fromStdString(item.title), QString::fromStdString(version.name));
         } else {
-            if (version.kind != ModelKind::Siglip)
-                throw Error(ErrorCode::Unsupported, version.source.string(),
-                            "text search needs a SigLIP model version; '" + version.name + "' is " + modelKindName(version.kind));
             const std::string text = parser.value(textOpt).toStdString();
-            const SiglipPipeline pipeline = SiglipPipeline::load(version.source);
-            const FloatMatrix embedding = l2NormalizedRows(pipeline.embedTexts({text}));
-            hits = index.neighboursOfVector(embedding.row(0), static_cast<int>(*k));
+            hits = CatalogSearch(project.folder(), version.name).byText(text, static_cast<int>(*k));
             queryJson = {{QStringLiteral("text"), QString::fromStdString(text)}};
             heading = QStringLiteral("Items nearest to the text \"%1\" under %2\n")
                           .arg(QString::fromStdString(text), QString::fromStdString(version.name));
