@@ -63,18 +63,15 @@ constexpr int M = -1; // missing
 // units, values 1..5, missing data. Also the example of the irr / DescTools R packages.
 QList<QList<int>> krippendorff2011C()
 {
-    return {{1, 2, 3, 3, 2, 1, 4, 1, 2, M, M, M},
-            {1, 2, 3, 3, 2, 2, 4, 1, 2, 5, M, 3},
-            {M, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, M},
-            {1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, M}};
+    return {{1, 2, 3, 3, 2, 1, 4, 1, 2, M, M, M}, {1, 2, 3, 3, 2, 2, 4, 1, 2, 5, M, 3},
+        {M, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, M}, {1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, M}};
 }
 
 // Wikipedia, "Krippendorff's alpha", computational example: 3 coders, 15 units, values 1..4.
 QList<QList<int>> wikipediaExample()
 {
-    return {{M, M, M, M, M, 3, 4, 1, 2, 1, 1, 3, 3, M, 3},
-            {1, M, 2, 1, 3, 3, 4, 3, M, M, M, M, M, M, M},
-            {M, M, 2, 1, 3, 4, 4, M, 2, 1, 1, 3, 3, M, 4}};
+    return {{M, M, M, M, M, 3, 4, 1, 2, 1, 1, 3, 3, M, 3}, {1, M, 2, 1, 3, 3, 4, 3, M, M, M, M, M, M, M},
+        {M, M, 2, 1, 3, 4, 4, M, 2, 1, 1, 3, 3, M, 4}};
 }
 
 } // namespace
@@ -115,8 +112,7 @@ void TestAgreement::kappaFromTable_data()
     QTest::newRow("Wikipedia 20/5/10/15: 0.4") << QList<QList<double>>{{20, 5}, {10, 15}} << none << 0.4 << 1e-12;
     QTest::newRow("Wikipedia 45/15/25/15: 0.1304")
         << QList<QList<double>>{{45, 15}, {25, 15}} << none << 0.1304 << 5e-5;
-    QTest::newRow("Wikipedia 25/35/5/35: 0.2593")
-        << QList<QList<double>>{{25, 35}, {5, 35}} << none << 0.2593 << 5e-5;
+    QTest::newRow("Wikipedia 25/35/5/35: 0.2593") << QList<QList<double>>{{25, 35}, {5, 35}} << none << 0.2593 << 5e-5;
     // Two categories: every weighting is the same (the only disagreement weight is 1).
     QTest::newRow("binary, quadratic = unweighted: 0.4")
         << QList<QList<double>>{{20, 5}, {10, 15}} << KappaWeights::Quadratic << 0.4 << 1e-12;
@@ -168,8 +164,8 @@ void TestAgreement::kappaFromGrades_data()
         << QList<int>{0, 4, 3} << QList<int>{1, 4, 2} << 5 << KappaWeights::Quadratic << 0.85 << 1e-12;
     QTest::newRow("QWK 5 grades, opposite: -0.8")
         << QList<int>{0, 4, 4} << QList<int>{4, 0, 0} << 5 << KappaWeights::Quadratic << -0.8 << 1e-12;
-    QTest::newRow("QWK 3 grades: -1/3")
-        << QList<int>{0, 1} << QList<int>{2, 1} << 3 << KappaWeights::Quadratic << -1.0 / 3.0 << 1e-12;
+    QTest::newRow("QWK 3 grades: -1/3") << QList<int>{0, 1} << QList<int>{2, 1} << 3 << KappaWeights::Quadratic
+                                        << -1.0 / 3.0 << 1e-12;
 }
 
 void TestAgreement::kappaFromGrades()
@@ -226,8 +222,8 @@ void TestAgreement::kappaDegenerate_data()
     QTest::addColumn<double>("kappa"); // when defined
     QTest::addColumn<double>("observedAgreement"); // NaN: no items
     // Both raters say "2" to everything: p_o = p_e = 1, kappa = 0 / 0.
-    QTest::newRow("everything in one category: undefined") << QList<int>{2, 2, 2, 2} << QList<int>{2, 2, 2, 2} << false
-                                                            << 0.0 << 1.0;
+    QTest::newRow("everything in one category: undefined")
+        << QList<int>{2, 2, 2, 2} << QList<int>{2, 2, 2, 2} << false << 0.0 << 1.0;
     QTest::newRow("no item rated by both: undefined")
         << QList<int>{0, M, 1} << QList<int>{M, 3, M} << false << 0.0 << std::nan("");
     QTest::newRow("no items at all: undefined") << QList<int>{} << QList<int>{} << false << 0.0 << std::nan("");
@@ -302,8 +298,7 @@ void TestAgreement::alphaPublishedExamples_data()
     QTest::newRow("Krippendorff 2011 B, binary interval = nominal")
         << binary << 2 << AlphaLevel::Interval << 1.0 - 0.4 / (168.0 / 380.0) << 1e-12;
     // Wikipedia's computational example (values to 6 decimals, as in the fast-krippendorff tests).
-    QTest::newRow("Wikipedia, nominal: 0.691358") << wikipediaExample() << 5 << AlphaLevel::Nominal << 0.691358
-                                                  << 5e-7;
+    QTest::newRow("Wikipedia, nominal: 0.691358") << wikipediaExample() << 5 << AlphaLevel::Nominal << 0.691358 << 5e-7;
     QTest::newRow("Wikipedia, interval: 0.810845")
         << wikipediaExample() << 5 << AlphaLevel::Interval << 0.810845 << 5e-7;
 }
@@ -339,7 +334,7 @@ void TestAgreement::alphaMatchesFleissKappa()
     // categories; kappa = 0.210. With complete data, 1 - alpha_nominal = (1 - kappa) (n - 1) / n
     // for n = 140 values (alpha's expected disagreement samples without replacement).
     const int counts[10][5] = {{0, 0, 0, 0, 14}, {0, 2, 6, 4, 2}, {0, 0, 3, 5, 6}, {0, 3, 9, 2, 0}, {2, 2, 8, 1, 1},
-                               {7, 7, 0, 0, 0},  {3, 2, 6, 3, 0}, {2, 5, 3, 2, 2}, {6, 5, 2, 1, 0}, {0, 2, 2, 3, 7}};
+        {7, 7, 0, 0, 0}, {3, 2, 6, 3, 0}, {2, 5, 3, 2, 2}, {6, 5, 2, 1, 0}, {0, 2, 2, 3, 7}};
     std::vector<RatedUnit> units;
     for (const auto &row : counts) {
         RatedUnit unit;

@@ -71,7 +71,8 @@ private Q_SLOTS:
 
 void TestCliEmbed::jsonMatchesTransformers()
 {
-    QStringList args{QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(), QStringLiteral("--json")};
+    QStringList args{
+        QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(), QStringLiteral("--json")};
     for (const QString &f : refImageFiles())
         args << QStringLiteral("--image") << f;
     for (const QString &t : refTextStrings())
@@ -84,10 +85,11 @@ void TestCliEmbed::jsonMatchesTransformers()
 
     const QJsonObject ref = testsupport::reference();
     const QJsonObject config = doc.value(QStringLiteral("model")).toObject().value(QStringLiteral("config")).toObject();
-    QCOMPARE(config.value(QStringLiteral("vision")).toObject().value(QStringLiteral("layer_norm_eps")).toDouble(), 1e-6);
+    QCOMPARE(
+        config.value(QStringLiteral("vision")).toObject().value(QStringLiteral("layer_norm_eps")).toDouble(), 1e-6);
     QCOMPARE(config.value(QStringLiteral("text")).toObject().value(QStringLiteral("vocab_size")).toInt(), 400);
     QCOMPARE(doc.value(QStringLiteral("model")).toObject().value(QStringLiteral("logit_bias")).toDouble(),
-             ref.value(QStringLiteral("model")).toObject().value(QStringLiteral("logit_bias")).toDouble());
+        ref.value(QStringLiteral("model")).toObject().value(QStringLiteral("logit_bias")).toDouble());
 
     const QJsonArray images = doc.value(QStringLiteral("images")).toArray();
     QCOMPARE(images.size(), 6);
@@ -95,7 +97,8 @@ void TestCliEmbed::jsonMatchesTransformers()
         QCOMPARE(images.at(i).toObject().value(QStringLiteral("file")).toString(), refImageFiles().at(i));
         const double diff = testsupport::maxAbsDiff(
             testsupport::floatArray(images.at(i).toObject().value(QStringLiteral("embedding"))),
-            testsupport::floatArray(ref.value(QStringLiteral("images")).toArray().at(i).toObject().value(QStringLiteral("image_embeds"))));
+            testsupport::floatArray(
+                ref.value(QStringLiteral("images")).toArray().at(i).toObject().value(QStringLiteral("image_embeds"))));
         QVERIFY2(diff < 1e-4, qPrintable(QStringLiteral("image %1: %2").arg(i).arg(diff)));
     }
     const QJsonArray texts = doc.value(QStringLiteral("texts")).toArray();
@@ -104,24 +107,26 @@ void TestCliEmbed::jsonMatchesTransformers()
         const QJsonObject refText = ref.value(QStringLiteral("texts")).toArray().at(i).toObject();
         QCOMPARE(texts.at(i).toObject().value(QStringLiteral("text")).toString(), refTextStrings().at(i));
         QCOMPARE(testsupport::intArray(texts.at(i).toObject().value(QStringLiteral("input_ids"))),
-                 testsupport::intArray(refText.value(QStringLiteral("input_ids"))));
-        QVERIFY(testsupport::maxAbsDiff(testsupport::floatArray(texts.at(i).toObject().value(QStringLiteral("embedding"))),
-                                        testsupport::floatArray(refText.value(QStringLiteral("text_embeds"))))
-                < 1e-4);
+            testsupport::intArray(refText.value(QStringLiteral("input_ids"))));
+        QVERIFY(
+            testsupport::maxAbsDiff(testsupport::floatArray(texts.at(i).toObject().value(QStringLiteral("embedding"))),
+                testsupport::floatArray(refText.value(QStringLiteral("text_embeds"))))
+            < 1e-4);
     }
     const QJsonArray logits = doc.value(QStringLiteral("logits_per_image")).toArray();
     QCOMPARE(logits.size(), 6);
     QCOMPARE(logits.at(0).toArray().size(), 6);
     QVERIFY(testsupport::maxAbsDiff(testsupport::floatArray(logits),
-                                    testsupport::floatArray(ref.value(QStringLiteral("logits_per_image")).toObject().value(QStringLiteral("rows"))))
-            < 1e-4);
+                testsupport::floatArray(
+                    ref.value(QStringLiteral("logits_per_image")).toObject().value(QStringLiteral("rows"))))
+        < 1e-4);
 }
 
 void TestCliEmbed::tableOutput()
 {
     const auto r = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
-                                 QStringLiteral("--image"), refImageFiles().at(0), QStringLiteral("--text"),
-                                 QStringLiteral("red cotton t-shirt")});
+        QStringLiteral("--image"), refImageFiles().at(0), QStringLiteral("--text"),
+        QStringLiteral("red cotton t-shirt")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     const QString out = QString::fromUtf8(r.out);
     QVERIFY2(out.contains(QStringLiteral("Images (64 dimensions)")), qPrintable(out));
@@ -133,7 +138,7 @@ void TestCliEmbed::tableOutput()
 void TestCliEmbed::imagesOnlyHaveNoLogits()
 {
     const auto r = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
-                                 QStringLiteral("--image"), refImageFiles().at(1), QStringLiteral("--json")});
+        QStringLiteral("--image"), refImageFiles().at(1), QStringLiteral("--json")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     const QJsonObject doc = QJsonDocument::fromJson(r.out).object();
     QCOMPARE(doc.value(QStringLiteral("images")).toArray().size(), 1);
@@ -162,7 +167,8 @@ void TestCliEmbed::errorsAreOneLineNamingTheFile_data()
     QTest::addColumn<QString>("mentions");
 
     const QString scratch = testsupport::scratchDir(QStringLiteral("cli-bad"));
-    const QString corruptImage = writeFile(scratch, QStringLiteral("corrupt.png"), QByteArray("\x89PNG\r\n\x1a\nnot really"));
+    const QString corruptImage
+        = writeFile(scratch, QStringLiteral("corrupt.png"), QByteArray("\x89PNG\r\n\x1a\nnot really"));
     QTest::newRow("corrupt image") << QStringList{QStringLiteral("--image"), corruptImage} << corruptImage;
     QTest::newRow("missing image") << QStringList{QStringLiteral("--image"), scratch + QStringLiteral("/nope.jpg")}
                                    << scratch + QStringLiteral("/nope.jpg");
@@ -177,8 +183,9 @@ void TestCliEmbed::errorsAreOneLineNamingTheFile()
     if (QTest::currentDataTag() == QByteArray("non-UTF-8 text")) {
         // QProcess re-encodes arguments as UTF-8, so pass the raw byte through a shell.
         QProcess p;
-        p.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("\"$0\" embed --model \"$1\" --text \"$(printf 'caf\\351')\""),
-                                            testsupport::lookalikeExecutable(), testsupport::tinyCheckpointDir()});
+        p.start(QStringLiteral("/bin/sh"),
+            {QStringLiteral("-c"), QStringLiteral("\"$0\" embed --model \"$1\" --text \"$(printf 'caf\\351')\""),
+                testsupport::lookalikeExecutable(), testsupport::tinyCheckpointDir()});
         QVERIFY(p.waitForFinished(60000));
         verifyOneLineError({p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()}, mentions);
         return;
@@ -191,18 +198,22 @@ void TestCliEmbed::usageErrors()
 {
     const QString model = checkpointCopy();
     // Malformed config.json: the file and the key are named.
-    writeFile(model, QStringLiteral("config.json"), R"({"model_type": "siglip", "vision_config": {"hidden_size": "big"}})");
-    verifyOneLineError(runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), model, QStringLiteral("--text"), QStringLiteral("x")}),
-                       model + QStringLiteral("/config.json: vision_config.hidden_size"));
+    writeFile(
+        model, QStringLiteral("config.json"), R"({"model_type": "siglip", "vision_config": {"hidden_size": "big"}})");
+    verifyOneLineError(runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), model,
+                           QStringLiteral("--text"), QStringLiteral("x")}),
+        model + QStringLiteral("/config.json: vision_config.hidden_size"));
     // Truncated weights.
     const QString model2 = checkpointCopy();
     QFile w(model2 + QStringLiteral("/model.safetensors"));
     QVERIFY(w.resize(1000));
-    verifyOneLineError(runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), model2, QStringLiteral("--text"), QStringLiteral("x")}),
-                       model2 + QStringLiteral("/model.safetensors"));
+    verifyOneLineError(runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), model2,
+                           QStringLiteral("--text"), QStringLiteral("x")}),
+        model2 + QStringLiteral("/model.safetensors"));
     // Missing model folder, missing --model, unknown command.
-    verifyOneLineError(runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), QStringLiteral("/no/such/model")}),
-                       QStringLiteral("/no/such/model"));
+    verifyOneLineError(
+        runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), QStringLiteral("/no/such/model")}),
+        QStringLiteral("/no/such/model"));
     const auto noModel = runLookalike({QStringLiteral("embed"), QStringLiteral("--text"), QStringLiteral("x")});
     QCOMPARE(noModel.exitCode, 2);
     QVERIFY(noModel.err.contains("--model"));

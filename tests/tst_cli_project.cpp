@@ -54,24 +54,26 @@ void TestCliProject::fullWorkflow()
     const auto init = runLookalike({QStringLiteral("init"), project, QStringLiteral("--catalog"), catalog.manifest});
     CHECK_OK(init);
     QVERIFY(init.out.contains("30 rows accepted"));
-    const auto queries = runLookalike({QStringLiteral("queries"), project, QStringLiteral("--sample"), QStringLiteral("6"),
-                                       QStringLiteral("--seed"), QStringLiteral("3"), QStringLiteral("--by"), QStringLiteral("category")});
+    const auto queries
+        = runLookalike({QStringLiteral("queries"), project, QStringLiteral("--sample"), QStringLiteral("6"),
+            QStringLiteral("--seed"), QStringLiteral("3"), QStringLiteral("--by"), QStringLiteral("category")});
     CHECK_OK(queries);
     QVERIFY(queries.out.contains("added 6 queries"));
-    const auto index = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(), QStringLiteral("--name"),
-                                     QStringLiteral("tiny-v1"), QStringLiteral("--batch-size"), QStringLiteral("8"),
-                                     QStringLiteral("--depth"), QStringLiteral("5")});
+    const auto index = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(),
+        QStringLiteral("--name"), QStringLiteral("tiny-v1"), QStringLiteral("--batch-size"), QStringLiteral("8"),
+        QStringLiteral("--depth"), QStringLiteral("5")});
     CHECK_OK(index);
     QVERIFY2(index.out.contains("30 embedded in all"), index.out.constData());
     QVERIFY(index.out.contains("6 frozen at depth 5"));
     QVERIFY(index.err.contains("progress:")); // not a terminal: plain progress lines
 
-    const auto json = runLookalike({QStringLiteral("neighbours"), project, QStringLiteral("--model"), QStringLiteral("tiny-v1"),
-                                    QStringLiteral("--query"), QStringLiteral("red-3"), QStringLiteral("-k"), QStringLiteral("4"),
-                                    QStringLiteral("--json")});
+    const auto json = runLookalike({QStringLiteral("neighbours"), project, QStringLiteral("--model"),
+        QStringLiteral("tiny-v1"), QStringLiteral("--query"), QStringLiteral("red-3"), QStringLiteral("-k"),
+        QStringLiteral("4"), QStringLiteral("--json")});
     CHECK_OK(json);
     const QJsonObject doc = QJsonDocument::fromJson(json.out).object();
-    QCOMPARE(doc.value(QStringLiteral("query")).toObject().value(QStringLiteral("id")).toString(), QStringLiteral("red-3"));
+    QCOMPARE(
+        doc.value(QStringLiteral("query")).toObject().value(QStringLiteral("id")).toString(), QStringLiteral("red-3"));
     const QJsonArray list = doc.value(QStringLiteral("neighbours")).toArray();
     QCOMPARE(list.size(), 4);
     double previous = 2;
@@ -83,13 +85,14 @@ void TestCliProject::fullWorkflow()
     // The tiny model's random weights still group the solid colours.
     QCOMPARE(list.at(0).toObject().value(QStringLiteral("category")).toString(), QStringLiteral("red"));
 
-    const auto text = runLookalike({QStringLiteral("neighbours"), project, QStringLiteral("--model"), QStringLiteral("tiny-v1"),
-                                    QStringLiteral("--text"), QStringLiteral("red leather wallet"), QStringLiteral("--json")});
+    const auto text
+        = runLookalike({QStringLiteral("neighbours"), project, QStringLiteral("--model"), QStringLiteral("tiny-v1"),
+            QStringLiteral("--text"), QStringLiteral("red leather wallet"), QStringLiteral("--json")});
     CHECK_OK(text);
     QCOMPARE(QJsonDocument::fromJson(text.out).object().value(QStringLiteral("neighbours")).toArray().size(), 10);
 
-    const auto table = runLookalike({QStringLiteral("neighbours"), project, QStringLiteral("--model"), QStringLiteral("tiny-v1"),
-                                     QStringLiteral("--query"), QStringLiteral("blue-0")});
+    const auto table = runLookalike({QStringLiteral("neighbours"), project, QStringLiteral("--model"),
+        QStringLiteral("tiny-v1"), QStringLiteral("--query"), QStringLiteral("blue-0")});
     CHECK_OK(table);
     QVERIFY(table.out.contains("Neighbours of blue-0"));
 
@@ -99,8 +102,8 @@ void TestCliProject::fullWorkflow()
     QVERIFY(models.out.contains("siglip"));
 
     // Running index again changes nothing and keeps the frozen lists.
-    const auto again = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(), QStringLiteral("--name"),
-                                     QStringLiteral("tiny-v1")});
+    const auto again = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(),
+        QStringLiteral("--name"), QStringLiteral("tiny-v1")});
     CHECK_OK(again);
     QVERIFY2(again.out.contains("embedded 0 images"), again.out.constData());
     QVERIFY(again.out.contains("6 already frozen"));
@@ -121,8 +124,8 @@ void TestCliProject::initReportsRejectedRowsAndStrictRefuses()
     QVERIFY(QFile::exists(project + QStringLiteral("/rejected-rows.csv")));
 
     const QString strictProject = newProject();
-    const auto strict = runLookalike({QStringLiteral("init"), strictProject, QStringLiteral("--catalog"), catalog.manifest,
-                                      QStringLiteral("--strict")});
+    const auto strict = runLookalike({QStringLiteral("init"), strictProject, QStringLiteral("--catalog"),
+        catalog.manifest, QStringLiteral("--strict")});
     QVERIFY(strict.exitCode != 0);
     QVERIFY2(strict.err.contains("catalog.csv") && strict.err.count('\n') == 1, strict.err.constData());
     QVERIFY(!QFile::exists(strictProject + QStringLiteral("/lookalike.db")));
@@ -159,8 +162,8 @@ void TestCliProject::killedIndexResumesToTheSameEmbeddings()
     for (const QString &p : {killed, whole})
         CHECK_OK(runLookalike({QStringLiteral("init"), p, QStringLiteral("--catalog"), catalog.manifest}));
     const QStringList indexArgs{QStringLiteral("--model"), tiny(), QStringLiteral("--name"), QStringLiteral("tiny"),
-                                QStringLiteral("--batch-size"), QStringLiteral("2"), QStringLiteral("--workers"), QStringLiteral("1"),
-                                QStringLiteral("--threads"), QStringLiteral("1")};
+        QStringLiteral("--batch-size"), QStringLiteral("2"), QStringLiteral("--workers"), QStringLiteral("1"),
+        QStringLiteral("--threads"), QStringLiteral("1")};
 
     QProcess p;
     p.setReadChannel(QProcess::StandardError);
@@ -177,7 +180,8 @@ void TestCliProject::killedIndexResumesToTheSameEmbeddings()
     std::int64_t afterKill = 0;
     {
         lookalike::Project project = lookalike::Project::open(killed.toStdString());
-        afterKill = static_cast<std::int64_t>(lookalike::embeddedItemIds(project, lookalike::requireModelVersion(project, "tiny")).size());
+        afterKill = static_cast<std::int64_t>(
+            lookalike::embeddedItemIds(project, lookalike::requireModelVersion(project, "tiny")).size());
     }
     if (afterKill >= 360)
         QSKIP("the index run finished before it could be killed");
@@ -189,7 +193,7 @@ void TestCliProject::killedIndexResumesToTheSameEmbeddings()
         lookalike::Project project = lookalike::Project::open(folder.toStdString());
         const auto version = lookalike::requireModelVersion(project, "tiny");
         return std::make_pair(lookalike::embeddedItemIds(project, version),
-                              lookalike::readNpyMatrix(lookalike::normalizedEmbeddingsFile(project, version)).data);
+            lookalike::readNpyMatrix(lookalike::normalizedEmbeddingsFile(project, version)).data);
     };
     const auto a = normalized(killed), b = normalized(whole);
     QCOMPARE(a.first.size(), std::size_t(360));
@@ -202,30 +206,38 @@ void TestCliProject::reusingANameForOtherWeightsIsRefused()
     const auto catalog = testsupport::makeTestCatalog({});
     const QString project = newProject();
     CHECK_OK(runLookalike({QStringLiteral("init"), project, QStringLiteral("--catalog"), catalog.manifest}));
-    CHECK_OK(runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(), QStringLiteral("--name"), QStringLiteral("v1")}));
+    CHECK_OK(runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(),
+        QStringLiteral("--name"), QStringLiteral("v1")}));
     // The same name with a different checkpoint (here: the weights re-saved in BF16).
     const QString other = testsupport::scratchDir(QStringLiteral("other-model"));
-    for (const char *name : {"config.json", "preprocessor_config.json", "tokenizer_config.json", "special_tokens_map.json", "spiece.model"})
+    for (const char *name :
+        {"config.json", "preprocessor_config.json", "tokenizer_config.json", "special_tokens_map.json", "spiece.model"})
         QFile::copy(tiny() + QLatin1Char('/') + QLatin1String(name), other + QLatin1Char('/') + QLatin1String(name));
     QByteArray weights = testsupport::readFileBytes(tiny() + QStringLiteral("/model.safetensors"));
     weights[weights.size() - 1] = static_cast<char>(weights[weights.size() - 1] ^ 1); // one bit of one weight
     testsupport::writeScratchFile(QStringLiteral("w.safetensors"), weights);
-    QVERIFY(QFile::copy(testsupport::writeScratchFile(QStringLiteral("w.safetensors"), weights), other + QStringLiteral("/model.safetensors")));
-    const auto r = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), other, QStringLiteral("--name"), QStringLiteral("v1")});
+    QVERIFY(QFile::copy(testsupport::writeScratchFile(QStringLiteral("w.safetensors"), weights),
+        other + QStringLiteral("/model.safetensors")));
+    const auto r = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), other,
+        QStringLiteral("--name"), QStringLiteral("v1")});
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(r.err.contains("fingerprint") && r.err.contains("--name"), r.err.constData());
 }
 
 void TestCliProject::usageErrors()
 {
-    const auto noProject = runLookalike({QStringLiteral("index"), QStringLiteral("/no/such/project"), QStringLiteral("--model"), tiny(),
-                                         QStringLiteral("--name"), QStringLiteral("x")});
+    const auto noProject = runLookalike({QStringLiteral("index"), QStringLiteral("/no/such/project"),
+        QStringLiteral("--model"), tiny(), QStringLiteral("--name"), QStringLiteral("x")});
     QCOMPARE(noProject.exitCode, 1);
     QVERIFY(noProject.err.contains("/no/such/project") && noProject.err.contains("lookalike init"));
     QCOMPARE(runLookalike({QStringLiteral("index"), newProject()}).exitCode, 2);
     QCOMPARE(runLookalike({QStringLiteral("queries"), newProject(), QStringLiteral("--sample"), QStringLiteral("3"),
-                           QStringLiteral("--from"), QStringLiteral("x")}).exitCode, 2);
-    QCOMPARE(runLookalike({QStringLiteral("neighbours"), newProject(), QStringLiteral("--model"), QStringLiteral("m")}).exitCode, 2);
+                              QStringLiteral("--from"), QStringLiteral("x")})
+                 .exitCode,
+        2);
+    QCOMPARE(runLookalike({QStringLiteral("neighbours"), newProject(), QStringLiteral("--model"), QStringLiteral("m")})
+                 .exitCode,
+        2);
     const auto help = runLookalike({QStringLiteral("index"), QStringLiteral("--help")});
     QCOMPARE(help.exitCode, 0);
     QVERIFY(help.out.contains("--check-recall"));

@@ -286,7 +286,7 @@ void TestComparison::monteCarloAgreesWithExact()
     const RandomizationResult sampled = randomizationTest(d, options);
     QVERIFY(!sampled.exact);
     QVERIFY2(std::fabs(sampled.pValue - exact.pValue) < 0.01,
-             qPrintable(QStringLiteral("%1 vs %2").arg(sampled.pValue).arg(exact.pValue)));
+        qPrintable(QStringLiteral("%1 vs %2").arg(sampled.pValue).arg(exact.pValue)));
 }
 
 void TestComparison::monteCarloIsSeeded()
@@ -357,7 +357,7 @@ void TestComparison::bootstrapContainsMeanAndMatchesNormalTheory()
     QVERIFY(ci.lower < m && m < ci.upper);
     const double halfWidth = 1.959964 * sampleStdDev(d) / std::sqrt(400.0);
     QVERIFY2(std::fabs((ci.upper - ci.lower) / 2.0 - halfWidth) < 0.05 * halfWidth,
-             qPrintable(QStringLiteral("%1 vs %2").arg((ci.upper - ci.lower) / 2.0).arg(halfWidth)));
+        qPrintable(QStringLiteral("%1 vs %2").arg((ci.upper - ci.lower) / 2.0).arg(halfWidth)));
     QVERIFY(std::fabs((ci.lower + ci.upper) / 2.0 - m) < 0.1 * halfWidth); // about symmetric
 }
 

@@ -45,7 +45,8 @@ Fixture makeFixture(const testsupport::TestCatalogOptions &catalogOptions = {})
 {
     Fixture f;
     f.catalog = testsupport::makeTestCatalog(catalogOptions);
-    f.project.emplace(Project::create((testsupport::scratchDir(QStringLiteral("job")) + QStringLiteral("/p")).toStdString()));
+    f.project.emplace(
+        Project::create((testsupport::scratchDir(QStringLiteral("job")) + QStringLiteral("/p")).toStdString()));
     f.project->importCatalog(f.catalog.manifest.toStdString(), {});
     f.version = registerModelVersion(*f.project, siglipCandidate("tiny"));
     f.encoder = openImageEncoder(f.version, 0, 8);
@@ -146,7 +147,8 @@ void TestEmbeddingJob::crashLeftoversAreDiscarded()
     embedCatalog(*f.project, f.version, *f.encoder, o);
     // A process killed after writing a batch to the side files but before recording it in the
     // database leaves rows nobody owns.
-    for (const fs::path &file : {rawEmbeddingsFile(*f.project, f.version), normalizedEmbeddingsFile(*f.project, f.version)}) {
+    for (const fs::path &file :
+        {rawEmbeddingsFile(*f.project, f.version), normalizedEmbeddingsFile(*f.project, f.version)}) {
         NpyAppender leftover = NpyAppender::open(file, 64, 8);
         std::vector<float> junk(4 * 64, 42.0f);
         leftover.append(junk.data(), 4);
@@ -183,7 +185,7 @@ void TestEmbeddingJob::brokenImagesFailAndCanBeRetried()
     QCOMPARE(s.failuresThisRun.size(), std::size_t(1));
     QCOMPARE(s.failuresThisRun[0].itemId, broken.id);
     QVERIFY2(QString::fromStdString(s.failuresThisRun[0].reason).contains(QStringLiteral("green-2.ppm")),
-             s.failuresThisRun[0].reason.c_str());
+        s.failuresThisRun[0].reason.c_str());
     // A plain re-run does not retry it; --retry-failed does, once the image is fixed.
     QCOMPARE(embedCatalog(*f.project, f.version, *f.encoder, options(8)).embeddedThisRun, 0);
     {
@@ -232,7 +234,8 @@ void TestEmbeddingJob::precomputedVersion()
     const QString dir = testsupport::scratchDir(QStringLiteral("pre"));
     const fs::path npy = (dir + QStringLiteral("/vectors.npy")).toStdString();
     writeNpyMatrix(npy, m);
-    const QString ids = testsupport::writeScratchFile(QStringLiteral("ids.txt"), "red-0\nred-1\nblue-0\ngreen-0\nnot-in-catalog\n");
+    const QString ids
+        = testsupport::writeScratchFile(QStringLiteral("ids.txt"), "red-0\nred-1\nblue-0\ngreen-0\nnot-in-catalog\n");
     ModelVersion v;
     v.name = "external";
     v.kind = detectModelKind(npy);
@@ -305,7 +308,7 @@ void TestEmbeddingJob::queryNeverInItsOwnListAndTwinsOnRequest()
             QVERIFY(h.itemId != query);
         for (std::size_t i = 1; i < hits.size(); ++i)
             QVERIFY(hits[i - 1].score > hits[i].score
-                    || (hits[i - 1].score == hits[i].score && hits[i - 1].itemId < hits[i].itemId));
+                || (hits[i - 1].score == hits[i].score && hits[i - 1].itemId < hits[i].itemId));
     }
     QCOMPARE(lists.at(a).front().itemId, b); // identical image: the top neighbour, score 1
     QVERIFY(std::abs(lists.at(a).front().score - 1.0f) < 1e-5);
@@ -330,7 +333,8 @@ void TestEmbeddingJob::frozenListsSurviveReindexing()
     // New catalog items that are near the query arrive and the version is re-indexed.
     QByteArray csv = testsupport::readFileBytes(f.catalog.manifest);
     for (int i = 0; i < 5; ++i) {
-        testsupport::writePpm(f.catalog.folder + QStringLiteral("/images/new-%1.ppm").arg(i), 40, 30, 40, 40, 210, 900 + i);
+        testsupport::writePpm(
+            f.catalog.folder + QStringLiteral("/images/new-%1.ppm").arg(i), 40, 30, 40, 40, 210, 900 + i);
         csv += QStringLiteral("new-%1,images/new-%1.ppm,new blue,blue,s\n").arg(i).toUtf8();
     }
     QFile m(f.catalog.manifest);

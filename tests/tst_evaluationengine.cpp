@@ -61,7 +61,7 @@ void TestEvaluationEngine::metricsFollowTheGrades()
     engine.refreshQuery(q);
     const QueryMetrics &m = engine.metrics(a.id).perQuery.at(q);
     QCOMPARE(m.precision1, 1.0);
-    QCOMPARE(m.ndcg5, 1.0);          // the only graded relevant item is at rank 1
+    QCOMPARE(m.ndcg5, 1.0); // the only graded relevant item is at rank 1
     QCOMPARE(m.judged5, 2.0 / 5.0);
     QVERIFY(m.ndcg5Range.low < 1.0); // unjudged ranks 3-5 could still hold better items
     QCOMPARE(engine.metrics(a.id).mean.precision1, 1.0);
@@ -122,8 +122,8 @@ void TestEvaluationEngine::comparisonUsesQueriesBothHave()
         }
     }
     const EvaluationEngine engine(*f.project);
-    const PairedComparison c = engine.compare(f.versions[0].id, f.versions[1].id,
-                                              [](const QueryMetrics &m) { return m.precision1; });
+    const PairedComparison c
+        = engine.compare(f.versions[0].id, f.versions[1].id, [](const QueryMetrics &m) { return m.precision1; });
     QVERIFY(c.n >= std::size_t(6));
     QCOMPARE(c.meanA, 0.0);
     QCOMPARE(c.meanB, 1.0);

@@ -56,9 +56,9 @@ QByteArray firstDifference(const RgbImage &image, int width, int height, const Q
 
 const QJsonObject &decoderVectors()
 {
-    static const QJsonObject vectors
-        = QJsonDocument::fromJson(testsupport::readFileBytes(testsupport::dataDir() + QStringLiteral("/images/decoder_vectors.json")))
-              .object();
+    static const QJsonObject vectors = QJsonDocument::fromJson(
+        testsupport::readFileBytes(testsupport::dataDir() + QStringLiteral("/images/decoder_vectors.json")))
+                                           .object();
     return vectors;
 }
 
@@ -146,8 +146,9 @@ void TestImageDecoder::referenceImagesMatchPillow_data()
     QTest::addColumn<int>("width");
     QTest::addColumn<int>("height");
     QTest::addColumn<QByteArray>("expected");
-    const QJsonArray index
-        = QJsonDocument::fromJson(testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/index.json"))).array();
+    const QJsonArray index = QJsonDocument::fromJson(
+        testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/index.json")))
+                                 .array();
     QCOMPARE(index.size(), 6);
     for (const QJsonValue &v : index) {
         const QJsonObject o = v.toObject();
@@ -287,8 +288,10 @@ void TestImageDecoder::badInput_data()
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<ErrorCode>("code");
 
-    const QByteArray png = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
-    const QByteArray jpeg = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
+    const QByteArray png
+        = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
+    const QByteArray jpeg
+        = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
     const QString decoder = testsupport::dataDir() + QStringLiteral("/images/decoder/");
     const QByteArray progressive = testsupport::readFileBytes(decoder + QStringLiteral("progressive_420.jpg"));
     const QByteArray webp = testsupport::readFileBytes(decoder + QStringLiteral("lossy.webp"));
@@ -314,7 +317,8 @@ void TestImageDecoder::badInput_data()
     QTest::newRow("JPEG markers then random bytes")
         << jpeg.left(4) + randomBytes(800, 3) << ErrorCode::ImageDecodeFailed;
     QTest::newRow("WebP cut in half") << webp.left(webp.size() / 2) << ErrorCode::ImageDecodeFailed;
-    QTest::newRow("GIF") << testsupport::readFileBytes(decoder + QStringLiteral("unsupported.gif")) << ErrorCode::UnsupportedImage;
+    QTest::newRow("GIF") << testsupport::readFileBytes(decoder + QStringLiteral("unsupported.gif"))
+                         << ErrorCode::UnsupportedImage;
     QTest::newRow("PNG of width 0") << pngHeader(0, 10) << ErrorCode::UnsupportedImage;
     QTest::newRow("PNM of 0x0") << QByteArray("P6\n0 0\n255\n") << ErrorCode::UnsupportedImage;
     QTest::newRow("PNG bomb 30000x30000") << pngHeader(30000, 30000) << ErrorCode::UnsupportedImage;
@@ -353,7 +357,8 @@ void TestImageDecoder::badInput()
 void TestImageDecoder::pngWithoutEndChunkDecodesLikePillow()
 {
     // Pillow stops after the image data, so a PNG that lacks only IEND decodes normally.
-    const QByteArray png = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
+    const QByteArray png
+        = testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
     QVERIFY(png.endsWith(QByteArray("IEND\xae\x42\x60\x82")));
     const RgbImage whole = lookalike::decodeImage(asBytes(png), "whole");
     const RgbImage withoutEnd = lookalike::decodeImage(asBytes(png.left(png.size() - 12)), "without IEND");
@@ -398,8 +403,10 @@ void TestImageDecoder::everyPrefixOfAnImageFails_data()
 {
     QTest::addColumn<QByteArray>("content");
     const QString decoder = testsupport::dataDir() + QStringLiteral("/images/decoder/");
-    QTest::newRow("img0 PNG") << testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
-    QTest::newRow("img3 JPEG") << testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
+    QTest::newRow("img0 PNG") << testsupport::readFileBytes(
+        testsupport::refDir() + QStringLiteral("/images/img0_rgb_37x53.png"));
+    QTest::newRow("img3 JPEG") << testsupport::readFileBytes(
+        testsupport::refDir() + QStringLiteral("/images/img3_photo_96x72.jpg"));
     QTest::newRow("progressive JPEG") << testsupport::readFileBytes(decoder + QStringLiteral("progressive_420.jpg"));
     QTest::newRow("16-bit PNG") << testsupport::readFileBytes(decoder + QStringLiteral("rgb16.png"));
     QTest::newRow("lossless WebP") << testsupport::readFileBytes(decoder + QStringLiteral("rgba_lossless.webp"));

@@ -117,8 +117,9 @@ void TestImagePreprocessor::referencePixelValues_data()
     QTest::addColumn<std::vector<float>>("expected");
 
     QMap<QString, QJsonObject> index;
-    for (const QJsonValue &v :
-        QJsonDocument::fromJson(testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/index.json"))).array())
+    for (const QJsonValue &v : QJsonDocument::fromJson(
+             testsupport::readFileBytes(testsupport::refDir() + QStringLiteral("/images/index.json")))
+                                   .array())
         index.insert(v.toObject().value(QStringLiteral("file")).toString(), v.toObject());
     const QJsonArray images = testsupport::reference().value(QStringLiteral("images")).toArray();
     QCOMPARE(images.size(), 6);

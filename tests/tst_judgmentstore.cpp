@@ -28,7 +28,8 @@ Fixture makeFixture()
 {
     Fixture f;
     const auto catalog = testsupport::makeTestCatalog({});
-    f.project.emplace(Project::create((testsupport::scratchDir(QStringLiteral("judge")) + QStringLiteral("/p")).toStdString()));
+    f.project.emplace(
+        Project::create((testsupport::scratchDir(QStringLiteral("judge")) + QStringLiteral("/p")).toStdString()));
     f.project->importCatalog(catalog.manifest.toStdString(), {});
     f.q = f.project->findItem("red-0")->id;
     f.c1 = f.project->findItem("red-1")->id;
@@ -112,15 +113,14 @@ void TestJudgmentStore::undoAndRedo()
     store.grade(f.q, f.c2, "ana", 2);
     store.grade(f.q, f.c1, "ana", 3);
     QCOMPARE(store.undo("ana")->newGrade, std::optional<int>(1)); // c1: 3 -> 1
-    QCOMPARE(store.undo("ana")->candidateItemId, f.c2);            // c2: 2 -> none
+    QCOMPARE(store.undo("ana")->candidateItemId, f.c2); // c2: 2 -> none
     QVERIFY(!currentGrade(store, f.q, f.c2, "ana"));
-    QCOMPARE(store.redo("ana")->newGrade, std::optional<int>(2));  // c2 back to 2
+    QCOMPARE(store.redo("ana")->newGrade, std::optional<int>(2)); // c2 back to 2
     QCOMPARE(currentGrade(store, f.q, f.c2, "ana"), std::optional<int>(2));
-    QCOMPARE(store.redo("ana")->newGrade, std::optional<int>(3));  // c1 back to 3
+    QCOMPARE(store.redo("ana")->newGrade, std::optional<int>(3)); // c1 back to 3
     QVERIFY(!store.redo("ana"));
     // Undo everything, down to nothing.
-    while (store.undo("ana")) {
-    }
+    while (store.undo("ana")) { }
     QVERIFY(store.judgments().empty());
     QCOMPARE(store.history().size(), std::size_t(3 + 2 + 2 + 3)); // all kept as the audit trail
 }
@@ -161,7 +161,8 @@ void TestJudgmentStore::randomEditsKeepCurrentEqualToReplayedHistory()
         const int action = static_cast<int>(rng() % 5);
         if (action <= 2) {
             const std::int64_t c = candidates[rng() % 3];
-            const std::optional<int> g = rng() % 6 == 0 ? std::nullopt : std::optional<int>(static_cast<int>(rng() % 4));
+            const std::optional<int> g
+                = rng() % 6 == 0 ? std::nullopt : std::optional<int>(static_cast<int>(rng() % 4));
             done[rater].emplace_back(c, model[{rater, c}], g);
             undone[rater].clear();
             model[{rater, c}] = g;
@@ -207,9 +208,11 @@ void TestJudgmentStore::resolution()
     QFETCH(int, expected);
     const std::vector<Judgment> grades{j("ana", 1, 1), j("ben", 3, 2), j("cid", 1, 3), j("dan", 3, 4)};
     QCOMPARE(JudgmentStore::resolve(grades, ResolutionRule(rule), "cid"), expected);
-    QCOMPARE(JudgmentStore::resolve({j("ana", 1, 1), j("ben", 2, 2)}, ResolutionRule::MeanRounded, {}), 2); // 1.5 rounds up
+    QCOMPARE(
+        JudgmentStore::resolve({j("ana", 1, 1), j("ben", 2, 2)}, ResolutionRule::MeanRounded, {}), 2); // 1.5 rounds up
     QCOMPARE(JudgmentStore::resolve({j("ana", 2, 5), j("ben", 2, 2), j("cid", 0, 9)}, ResolutionRule::Majority, {}), 2);
-    QCOMPARE(JudgmentStore::resolve({j("ana", 2, 5)}, ResolutionRule::Adjudicator, "nobody"), 2); // falls back to latest
+    QCOMPARE(
+        JudgmentStore::resolve({j("ana", 2, 5)}, ResolutionRule::Adjudicator, "nobody"), 2); // falls back to latest
 }
 
 void TestJudgmentStore::resolvedGradesFollowTheProjectRule()
@@ -283,7 +286,8 @@ void TestJudgmentStore::killedWriterLosesNoAcknowledgedJudgment()
     // acknowledged judgment must be in the database afterwards.
     QStringList script;
     for (int i = 0; i < 200; ++i)
-        script << QStringLiteral("%1 judge %2 --query red-%3 --candidate green-%4 --grade %5 --rater kim --quiet && echo ok %6")
+        script << QStringLiteral(
+            "%1 judge %2 --query red-%3 --candidate green-%4 --grade %5 --rater kim --quiet && echo ok %6")
                       .arg(testsupport::lookalikeExecutable(), project)
                       .arg(i % 10)
                       .arg(i / 10 % 10)
@@ -291,7 +295,8 @@ void TestJudgmentStore::killedWriterLosesNoAcknowledgedJudgment()
                       .arg(i);
     QProcess writer;
     // setsid: the shell leads its own process group, so one kill reaches it and its child.
-    writer.start(QStringLiteral("setsid"), {QStringLiteral("/bin/sh"), QStringLiteral("-c"), script.join(QStringLiteral(" && "))});
+    writer.start(QStringLiteral("setsid"),
+        {QStringLiteral("/bin/sh"), QStringLiteral("-c"), script.join(QStringLiteral(" && "))});
     QVERIFY(writer.waitForStarted());
     QByteArray out;
     while (out.count('\n') < 8 && writer.state() == QProcess::Running) {
@@ -306,7 +311,7 @@ void TestJudgmentStore::killedWriterLosesNoAcknowledgedJudgment()
     JudgmentStore store(*f.project);
     const auto history = store.history();
     QVERIFY2(static_cast<int>(history.size()) >= acknowledged,
-             qPrintable(QStringLiteral("%1 acknowledged, %2 stored").arg(acknowledged).arg(history.size())));
+        qPrintable(QStringLiteral("%1 acknowledged, %2 stored").arg(acknowledged).arg(history.size())));
     // The acknowledged ones are exactly the first `acknowledged` calls, in order.
     for (int i = 0; i < acknowledged; ++i)
         QCOMPARE(*history[static_cast<std::size_t>(i)].newGrade, i % 4);

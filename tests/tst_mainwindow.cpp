@@ -11,6 +11,7 @@
 #include "support/TwoModelProject.h"
 #include "ui/FailureView.h"
 #include "ui/MainWindow.h"
+#include "ui/MapView.h"
 #include "ui/MetricsPanel.h"
 #include "ui/NeighbourGrid.h"
 #include "ui/NeighbourModel.h"
@@ -102,6 +103,7 @@ private Q_SLOTS:
     void shortcutsDialogOnQuestionMark();
     void textSearchAndAddAsQuery();
     void droppedImageSearchesItsNeighbours();
+    void embeddingMapLassoOpensItems();
     void itemModelsPassTheTester();
 };
 
@@ -540,6 +542,62 @@ void TestMainWindow::droppedImageSearchesItsNeighbours()
     search->searchImage(bad);
     QTRY_VERIFY_WITH_TIMEOUT(!search->isBusy(), 30000);
     QVERIFY2(search->message().contains(QStringLiteral("notes.txt")), qPrintable(search->message()));
+}
+
+void TestMainWindow::embeddingMapLassoOpensItems()
+{
+    auto o = openWindow([](testsupport::TwoModelProject &p) {
+        JudgmentStore store(*p.project);
+        const auto list = frozenResultList(*p.project, p.versions[0], p.queries[0]);
+        store.grade(p.queries[0], list[0].candidateItemId, "ana", 3);
+    });
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(w.reviewView()->leftGrid(), Qt::Key_4, Qt::ControlModifier);
+    MapView *view = w.mapView();
+    QVERIFY(view->isVisible());
+    for (int method : {int(MapView::Pca), int(MapView::Tsne)}) {
+        view->compute(static_cast<MapView::Method>(method));
+        QTRY_VERIFY_WITH_TIMEOUT(!view->isBusy(), 60000);
+        QVERIFY2(view->message().startsWith(QStringLiteral("30 items of model-a")), qPrintable(view->message()));
+        const auto &points = view->map()->points();
+        QCOMPARE(points.size(), std::size_t(30));
+        for (const MapPoint &p : points) {
+            QVERIFY(p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1);
+            QVERIFY(p.category >= 0 && p.category < 3);
+        }
+    }
+    // The current query is ringed: it is on the map where positionOf says.
+    QVERIFY(view->map()->positionOf(w.reviewView()->currentQuery()).x() >= 0);
+    // A lasso around the whole map opens every item; around nothing, none.
+    EmbeddingMapWidget *map = view->map();
+    const QRect r = map->rect().adjusted(2, 2, -2, -2);
+    QTest::mousePress(map, Qt::LeftButton, {}, r.topLeft());
+    for (const QPoint &p : {r.topRight(), r.bottomRight(), r.bottomLeft()}) {
+        QMouseEvent move(QEvent::MouseMove, p, map->mapToGlobal(p), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(map, &move);
+    }
+    QTest::mouseRelease(map, Qt::LeftButton, {}, r.bottomLeft());
+    QCOMPARE(view->selection()->rowCount(), 30);
+    // A small loop around one point selects just that item.
+    const qint64 target = w.reviewView()->currentQuery();
+    const QPoint at = map->positionOf(target);
+    QTest::mousePress(map, Qt::LeftButton, {}, at + QPoint(-2, -2));
+    for (const QPoint &p : {at + QPoint(2, -2), at + QPoint(2, 2), at + QPoint(-2, 2)}) {
+        QMouseEvent move(QEvent::MouseMove, p, map->mapToGlobal(p), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(map, &move);
+    }
+    QTest::mouseRelease(map, Qt::LeftButton, {}, at + QPoint(-2, 2));
+    QVERIFY(view->selection()->rowCount() >= 1);
+    bool found = false;
+    for (int row = 0; row < view->selection()->rowCount(); ++row)
+        found |= view->selection()->index(row).data(NeighbourModel::ItemIdRole).toLongLong() == target;
+    QVERIFY(found);
+    // Colouring by nDCG@5 colours the judged query only.
+    w.findChild<QComboBox *>(QStringLiteral("mapColour"))->setCurrentIndex(1);
+    QCOMPARE(map->valueColours().size(), 1);
+    QVERIFY(map->valueColours().contains(o->project.queries[0]));
+    QVERIFY(!map->grab().toImage().isNull());
 }
 
 void TestMainWindow::itemModelsPassTheTester()

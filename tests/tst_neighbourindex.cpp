@@ -56,7 +56,7 @@ FloatMatrix randomUnit(std::int64_t n, std::int64_t d, unsigned seed)
 // 16-dimensional latent space into d dimensions (real embeddings have a low intrinsic
 // dimension; uniformly random vectors have no neighbours worth finding).
 struct Clustered {
-    FloatMatrix base;    // indexed
+    FloatMatrix base; // indexed
     FloatMatrix queries; // held out, same distribution
 };
 
@@ -412,12 +412,12 @@ void TestNeighbourIndex::loadRejectsBadFiles_data()
                                 << int(ErrorCode::MalformedHeader) << QStringLiteral("not a readable FAISS index");
     QTest::newRow("not an index") << testsupport::writeScratchFile(QStringLiteral("text.faiss"), "hello, world\n")
                                   << int(ErrorCode::MalformedHeader) << QStringLiteral("not a readable FAISS index");
-    QTest::newRow("truncated index")
-        << testsupport::writeScratchFile(QStringLiteral("half.faiss"), bytes.left(bytes.size() / 2))
-        << int(ErrorCode::MalformedHeader) << QStringLiteral("not a readable FAISS index");
+    QTest::newRow("truncated index") << testsupport::writeScratchFile(
+        QStringLiteral("half.faiss"), bytes.left(bytes.size() / 2))
+                                     << int(ErrorCode::MalformedHeader) << QStringLiteral("not a readable FAISS index");
     QTest::newRow("bytes after the index")
-        << testsupport::writeScratchFile(QStringLiteral("junk.faiss"), bytes + "junk")
-        << int(ErrorCode::SizeMismatch) << QStringLiteral("bytes after");
+        << testsupport::writeScratchFile(QStringLiteral("junk.faiss"), bytes + "junk") << int(ErrorCode::SizeMismatch)
+        << QStringLiteral("bytes after");
     QTest::newRow("an L2 index") << testsupport::writeScratchFile(QStringLiteral("l2.faiss"), l2)
                                  << int(ErrorCode::Unsupported) << QStringLiteral("does not build");
 }
@@ -576,7 +576,7 @@ void TestNeighbourIndex::invalidArguments()
     expectInvalid([&] { lookalike::searchExcludingSelf(index, base, outside, 5, false); }, "query row 300");
     const std::vector<std::int64_t> fine{1};
     expectInvalid([&] { lookalike::searchExcludingSelf(index, randomUnit(299, 16, 1), fine, 5, false); },
-                  "not the ones the index was built from");
+        "not the ones the index was built from");
     expectInvalid([&] { lookalike::recallAtK(index, index, base, 0); }, "k >= 1");
 }
 

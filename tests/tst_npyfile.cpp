@@ -48,8 +48,8 @@ float fixtureValue(std::int64_t r, std::int64_t c, std::int64_t cols)
 
 // A .npy file built byte by byte: magic, version, little-endian header length (2 bytes for
 // version 1, 4 otherwise, or `lengthField` when given), the header text, then `data`.
-QByteArray npyBytes(const QByteArray &header, const QByteArray &data = {}, int major = 1, int minor = 0,
-                    qint64 lengthField = -1)
+QByteArray npyBytes(
+    const QByteArray &header, const QByteArray &data = {}, int major = 1, int minor = 0, qint64 lengthField = -1)
 {
     QByteArray out("\x93NUMPY", 6);
     out.append(char(major));
@@ -188,8 +188,8 @@ void TestNpyFile::acceptsHeaderVariants_data()
 void TestNpyFile::acceptsHeaderVariants()
 {
     QFETCH(QByteArray, header);
-    const QString path = testsupport::writeScratchFile(QStringLiteral("variant.npy"),
-                                                       npyBytes(header, floats({1, 2, 3, 4, 5, 6})));
+    const QString path
+        = testsupport::writeScratchFile(QStringLiteral("variant.npy"), npyBytes(header, floats({1, 2, 3, 4, 5, 6})));
     const FloatMatrix m = readNpyMatrix(path.toStdString());
     QCOMPARE(m.rows, std::int64_t(2));
     QCOMPARE(m.cols, std::int64_t(3));
@@ -211,8 +211,8 @@ void TestNpyFile::rejectsBadFiles_data()
     // Written by NumPy, refused by design.
     QTest::newRow("Fortran order") << fixture("fortran_2x3.npy") << int(ErrorCode::Unsupported)
                                    << QStringLiteral("Fortran");
-    QTest::newRow("1-D array is not guessed at") << fixture("1d_5.npy") << int(ErrorCode::WrongShape)
-                                                 << QStringLiteral("(5,) is 1-D");
+    QTest::newRow("1-D array is not guessed at")
+        << fixture("1d_5.npy") << int(ErrorCode::WrongShape) << QStringLiteral("(5,) is 1-D");
     QTest::newRow("3-D array") << fixture("3d_2x2x2.npy") << int(ErrorCode::WrongShape) << QStringLiteral("3-D");
     QTest::newRow("0-D scalar") << fixture("scalar.npy") << int(ErrorCode::WrongShape) << QStringLiteral("0-D");
     QTest::newRow("int32") << fixture("i4_2x3.npy") << int(ErrorCode::UnsupportedDtype) << QStringLiteral("'<i4'");
@@ -259,12 +259,12 @@ void TestNpyFile::rejectsBadFiles_data()
                                   << int(ErrorCode::MalformedHeader) << QStringLiteral("nesting");
     QTest::newRow("missing 'shape'") << file("noshape.npy", npyBytes("{'descr': '<f4', 'fortran_order': False}", six))
                                      << int(ErrorCode::MalformedHeader) << QStringLiteral("'shape' is missing");
-    QTest::newRow("unexpected key")
-        << file("extra.npy", npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", six))
-        << int(ErrorCode::MalformedHeader) << QStringLiteral("unexpected key 'x'");
-    QTest::newRow("key twice")
-        << file("twice.npy", npyBytes("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", six))
-        << int(ErrorCode::MalformedHeader) << QStringLiteral("twice");
+    QTest::newRow("unexpected key") << file(
+        "extra.npy", npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", six))
+                                    << int(ErrorCode::MalformedHeader) << QStringLiteral("unexpected key 'x'");
+    QTest::newRow("key twice") << file(
+        "twice.npy", npyBytes("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", six))
+                               << int(ErrorCode::MalformedHeader) << QStringLiteral("twice");
     QTest::newRow("descr not a string") << file("descr.npy", npyBytes(dict("4", "False", "(2, 3)"), six))
                                         << int(ErrorCode::MalformedHeader) << QStringLiteral("'descr'");
     QTest::newRow("fortran_order not a bool") << file("fortran.npy", npyBytes(dict("'<f4'", "'no'", "(2, 3)"), six))
@@ -278,9 +278,9 @@ void TestNpyFile::rejectsBadFiles_data()
     QTest::newRow("dimension beyond int64")
         << file("bigint.npy", npyBytes(dict("'<f4'", "False", "(99999999999999999999, 3)"), six))
         << int(ErrorCode::MalformedHeader) << QStringLiteral("too large");
-    QTest::newRow("byte size overflows")
-        << file("overflow.npy", npyBytes(dict("'<f8'", "False", "(4294967296, 4294967296)"), six))
-        << int(ErrorCode::SizeMismatch) << QStringLiteral("2^63");
+    QTest::newRow("byte size overflows") << file(
+        "overflow.npy", npyBytes(dict("'<f8'", "False", "(4294967296, 4294967296)"), six))
+                                         << int(ErrorCode::SizeMismatch) << QStringLiteral("2^63");
     QTest::newRow("complex64") << file("c8.npy", npyBytes(dict("'<c8'", "False", "(2, 3)"), six))
                                << int(ErrorCode::UnsupportedDtype) << QStringLiteral("'<c8'");
 
@@ -428,7 +428,7 @@ void TestNpyFile::appenderMatchesWriter()
     }
     writeNpyMatrix(written, m);
     QCOMPARE(testsupport::readFileBytes(QString::fromStdString(appended)),
-             testsupport::readFileBytes(QString::fromStdString(written)));
+        testsupport::readFileBytes(QString::fromStdString(written)));
 }
 
 void TestNpyFile::uncommittedRowsAreTrailingBytes()
@@ -447,8 +447,8 @@ void TestNpyFile::uncommittedRowsAreTrailingBytes()
         QFAIL("no error");
     } catch (const Error &e) {
         QCOMPARE(e.code(), ErrorCode::SizeMismatch);
-        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("96 bytes after the data of shape (2, 8)")),
-                 e.what());
+        QVERIFY2(
+            QString::fromUtf8(e.what()).contains(QStringLiteral("96 bytes after the data of shape (2, 8)")), e.what());
     }
     // Reopening with the caller's record (2 rows) cuts them.
     auto appender = NpyAppender::open(path, 8, 2);
@@ -536,16 +536,16 @@ void TestNpyFile::appenderRefuses_data()
     const QString float64 = QString::fromStdString(scratchPath(QStringLiteral("f8.npy")));
     QFile::remove(float64);
     QFile::copy(fixture("f8_3x4.npy"), float64);
-    QTest::newRow("float64 file") << float64 << qint64(4) << qint64(3)
-                                  << int(ErrorCode::UnsupportedDtype) << QStringLiteral("'<f8'");
+    QTest::newRow("float64 file") << float64 << qint64(4) << qint64(3) << int(ErrorCode::UnsupportedDtype)
+                                  << QStringLiteral("'<f8'");
     QTest::newRow("header data truncated")
-        << testsupport::writeScratchFile(QStringLiteral("trunc-append.npy"),
-                                         npyBytes(dict("'<f4'", "False", "(2, 3)"), floats({1, 2, 3, 4, 5})))
+        << testsupport::writeScratchFile(
+               QStringLiteral("trunc-append.npy"), npyBytes(dict("'<f4'", "False", "(2, 3)"), floats({1, 2, 3, 4, 5})))
         << qint64(3) << qint64(1) << int(ErrorCode::TruncatedFile) << QStringLiteral("data is 20 bytes");
-    QTest::newRow("header without room to grow")
-        << testsupport::writeScratchFile(QStringLiteral("tight.npy"),
-                                         npyBytes("{'descr':'<f4','fortran_order':False,'shape':(1,1)}\n", floats({1})))
-        << qint64(1) << qint64(1) << int(ErrorCode::Unsupported) << QStringLiteral("no room");
+    QTest::newRow("header without room to grow") << testsupport::writeScratchFile(
+        QStringLiteral("tight.npy"), npyBytes("{'descr':'<f4','fortran_order':False,'shape':(1,1)}\n", floats({1})))
+                                                 << qint64(1) << qint64(1) << int(ErrorCode::Unsupported)
+                                                 << QStringLiteral("no room");
     QTest::newRow("zero columns") << QString::fromStdString(scratchPath(QStringLiteral("zero.npy"))) << qint64(0)
                                   << qint64(0) << int(ErrorCode::InvalidArgument) << QStringLiteral("0 columns");
 }

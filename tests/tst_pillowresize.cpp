@@ -117,7 +117,8 @@ void TestPillowResize::matchesPillow_data()
 
     const QString dir = testsupport::dataDir() + QStringLiteral("/images");
     const QByteArray blob = testsupport::readFileBytes(dir + QStringLiteral("/resize_vectors.bin"));
-    const QJsonObject index = QJsonDocument::fromJson(testsupport::readFileBytes(dir + QStringLiteral("/resize_vectors.json"))).object();
+    const QJsonObject index
+        = QJsonDocument::fromJson(testsupport::readFileBytes(dir + QStringLiteral("/resize_vectors.json"))).object();
 
     QMap<QString, RgbImage> inputs;
     for (const QJsonValue &v : index.value(QStringLiteral("inputs")).toArray()) {
@@ -128,7 +129,8 @@ void TestPillowResize::matchesPillow_data()
         // Reference images are read from their decoded RGB bytes, the rest from the blob.
         const RgbImage image = file.isEmpty()
             ? imageFromBytes(blob, o.value(QStringLiteral("offset")).toInteger(), width, height)
-            : imageFromBytes(testsupport::readFileBytes(testsupport::dataDir() + QLatin1Char('/') + file), 0, width, height);
+            : imageFromBytes(
+                testsupport::readFileBytes(testsupport::dataDir() + QLatin1Char('/') + file), 0, width, height);
         inputs.insert(o.value(QStringLiteral("name")).toString(), image);
     }
     const QJsonArray cases = index.value(QStringLiteral("cases")).toArray();
@@ -170,7 +172,8 @@ void TestPillowResize::everyFilterIsCovered()
 {
     // The vectors must exercise each filter in both directions, or a filter could be untested.
     const QString dir = testsupport::dataDir() + QStringLiteral("/images");
-    const QJsonObject index = QJsonDocument::fromJson(testsupport::readFileBytes(dir + QStringLiteral("/resize_vectors.json"))).object();
+    const QJsonObject index
+        = QJsonDocument::fromJson(testsupport::readFileBytes(dir + QStringLiteral("/resize_vectors.json"))).object();
     QMap<QString, int> inputWidths;
     for (const QJsonValue &v : index.value(QStringLiteral("inputs")).toArray())
         inputWidths.insert(

@@ -196,7 +196,8 @@ void TestProject::rejectedRowsAreReported()
     QCOMPARE(report.accepted, 30);
     QCOMPARE(report.rejected, 2);
     QVERIFY(fs::exists(report.rejectedReport));
-    const QString text = QString::fromUtf8(testsupport::readFileBytes(QString::fromStdString(report.rejectedReport.string())));
+    const QString text
+        = QString::fromUtf8(testsupport::readFileBytes(QString::fromStdString(report.rejectedReport.string())));
     QVERIFY2(text.startsWith(QStringLiteral("line,id,reason")), qPrintable(text));
     QVERIFY(text.contains(QStringLiteral("bad-1")));
     QVERIFY(text.contains(QStringLiteral("red-2")));

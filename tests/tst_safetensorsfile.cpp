@@ -17,7 +17,7 @@ namespace {
 
 // Writes [u64 header length][header][data] with an optional explicit header length.
 QString writeRaw(const QString &name, const QByteArray &header, const QByteArray &data,
-                 std::uint64_t headerLength = std::numeric_limits<std::uint64_t>::max())
+    std::uint64_t headerLength = std::numeric_limits<std::uint64_t>::max())
 {
     const QString path = testsupport::scratchDir(QStringLiteral("st")) + QLatin1Char('/') + name;
     QFile f(path);
@@ -92,11 +92,11 @@ void TestSafetensorsFile::halfConversions()
 void TestSafetensorsFile::halfRounding()
 {
     // Round to nearest, ties to even, as PyTorch does when it saves half tensors.
-    QCOMPARE(uint(floatToHalf(1.0f + std::ldexp(1.0f, -11))), 0x3C00u);     // tie -> even (down)
+    QCOMPARE(uint(floatToHalf(1.0f + std::ldexp(1.0f, -11))), 0x3C00u); // tie -> even (down)
     QCOMPARE(uint(floatToHalf(1.0f + 3 * std::ldexp(1.0f, -11))), 0x3C02u); // tie -> even (up)
-    QCOMPARE(uint(floatToHalf(65504.0f)), 0x7BFFu);                          // largest half
-    QCOMPARE(uint(floatToHalf(70000.0f)), 0x7C00u);                          // overflow -> inf
-    QCOMPARE(uint(floatToBfloat16(65504.0f)), 0x4780u);                      // rounds up to 65536
+    QCOMPARE(uint(floatToHalf(65504.0f)), 0x7BFFu); // largest half
+    QCOMPARE(uint(floatToHalf(70000.0f)), 0x7C00u); // overflow -> inf
+    QCOMPARE(uint(floatToBfloat16(65504.0f)), 0x4780u); // rounds up to 65536
     QVERIFY(std::isnan(halfToFloat(floatToHalf(std::nanf("")))));
     QVERIFY(std::isnan(bfloat16ToFloat(floatToBfloat16(std::nanf("")))));
 }
@@ -120,7 +120,8 @@ void TestSafetensorsFile::writerRoundTrip()
     writer.setMetadata("format", "pt");
     writer.add("layer.weight", {2, 3}, a, SafetensorsDtype(dtype));
     writer.add("bias", {1}, b, SafetensorsDtype(dtype));
-    const std::string path = (testsupport::scratchDir(QStringLiteral("st")) + QStringLiteral("/w.safetensors")).toStdString();
+    const std::string path
+        = (testsupport::scratchDir(QStringLiteral("st")) + QStringLiteral("/w.safetensors")).toStdString();
     writer.write(path);
 
     const auto file = SafetensorsFile::open(path);
@@ -148,9 +149,11 @@ void TestSafetensorsFile::rejectsBadFiles_data()
         return QByteArray(R"({"t":{"dtype":")") + dtype + R"(","shape":)" + shape + R"(,"data_offsets":)" + offsets
             + "}}";
     };
-    QTest::newRow("empty file") << testsupport::writeScratchFile(QStringLiteral("empty"), {}) << int(ErrorCode::TruncatedFile) << QString();
+    QTest::newRow("empty file") << testsupport::writeScratchFile(QStringLiteral("empty"), {})
+                                << int(ErrorCode::TruncatedFile) << QString();
     QTest::newRow("shorter than the length field")
-        << testsupport::writeScratchFile(QStringLiteral("five"), QByteArray(5, 'x')) << int(ErrorCode::TruncatedFile) << QString();
+        << testsupport::writeScratchFile(QStringLiteral("five"), QByteArray(5, 'x')) << int(ErrorCode::TruncatedFile)
+        << QString();
     QTest::newRow("header larger than the file")
         << writeRaw(QStringLiteral("hdrbig"), entry("F32", "[4]", "[0,16]"), data16, 4096)
         << int(ErrorCode::HeaderOutOfBounds) << QString();
@@ -163,7 +166,8 @@ void TestSafetensorsFile::rejectsBadFiles_data()
                                         << int(ErrorCode::MalformedHeader) << QString();
     QTest::newRow("entry not an object") << writeRaw(QStringLiteral("entry"), R"({"t": 5})", data16)
                                          << int(ErrorCode::MalformedHeader) << QStringLiteral("'t'");
-    QTest::newRow("dtype missing") << writeRaw(QStringLiteral("nodtype"), R"({"t":{"shape":[4],"data_offsets":[0,16]}})", data16)
+    QTest::newRow("dtype missing") << writeRaw(
+        QStringLiteral("nodtype"), R"({"t":{"shape":[4],"data_offsets":[0,16]}})", data16)
                                    << int(ErrorCode::MalformedHeader) << QStringLiteral("'t'");
     QTest::newRow("unknown dtype") << writeRaw(QStringLiteral("dtype"), entry("F7", "[4]", "[0,16]"), data16)
                                    << int(ErrorCode::UnknownDtype) << QStringLiteral("'t'");
@@ -179,21 +183,19 @@ void TestSafetensorsFile::rejectsBadFiles_data()
                                           << int(ErrorCode::MalformedHeader) << QStringLiteral("'t'");
     QTest::newRow("one offset only") << writeRaw(QStringLiteral("oneoff"), entry("F32", "[4]", "[16]"), data16)
                                      << int(ErrorCode::MalformedHeader) << QStringLiteral("'t'");
-    QTest::newRow("byte size differs from shape") << writeRaw(QStringLiteral("size"), entry("F32", "[3]", "[0,16]"), data16)
-                                                  << int(ErrorCode::SizeMismatch) << QStringLiteral("'t'");
+    QTest::newRow("byte size differs from shape") << writeRaw(QStringLiteral("size"), entry("F32", "[3]", "[0,16]"),
+        data16) << int(ErrorCode::SizeMismatch) << QStringLiteral("'t'");
     QTest::newRow("F16 size counted as F32") << writeRaw(QStringLiteral("f16"), entry("F16", "[4]", "[0,16]"), data16)
                                              << int(ErrorCode::SizeMismatch) << QStringLiteral("'t'");
     QTest::newRow("element count overflows")
         << writeRaw(QStringLiteral("overflow"), entry("F32", "[4294967296,4294967296,16]", "[0,16]"), data16)
         << int(ErrorCode::SizeMismatch) << QStringLiteral("'t'");
-    QTest::newRow("overlapping tensors")
-        << writeRaw(QStringLiteral("overlap"),
-                    R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                    data16)
-        << int(ErrorCode::OverlappingTensors) << QStringLiteral("'b'");
-    QTest::newRow("metadata not strings")
-        << writeRaw(QStringLiteral("meta"), R"({"__metadata__":{"format":3}})", {})
-        << int(ErrorCode::MalformedHeader) << QStringLiteral("__metadata__");
+    QTest::newRow("overlapping tensors") << writeRaw(QStringLiteral("overlap"),
+        R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+        data16) << int(ErrorCode::OverlappingTensors)
+                                         << QStringLiteral("'b'");
+    QTest::newRow("metadata not strings") << writeRaw(QStringLiteral("meta"), R"({"__metadata__":{"format":3}})", {})
+                                          << int(ErrorCode::MalformedHeader) << QStringLiteral("__metadata__");
     QTest::newRow("missing file") << QStringLiteral("/nonexistent/model.safetensors") << int(ErrorCode::FileNotFound)
                                   << QString();
     QTest::newRow("a folder") << testsupport::tinyCheckpointDir() << int(ErrorCode::FileUnreadable) << QString();
@@ -221,7 +223,8 @@ void TestSafetensorsFile::truncatedRealCheckpoint()
     QFile src(testsupport::tinyCheckpointDir() + QStringLiteral("/model.safetensors"));
     QVERIFY(src.open(QIODevice::ReadOnly));
     const QByteArray whole = src.readAll();
-    const QString path = testsupport::writeScratchFile(QStringLiteral("half.safetensors"), whole.left(whole.size() / 2));
+    const QString path
+        = testsupport::writeScratchFile(QStringLiteral("half.safetensors"), whole.left(whole.size() / 2));
     try {
         SafetensorsFile::open(path.toStdString());
         QFAIL("opened a truncated checkpoint");
@@ -254,8 +257,8 @@ void TestSafetensorsFile::requireShapeNamesTheTensor()
 
 void TestSafetensorsFile::integerTensorIsNotAFloatWeight()
 {
-    const QString path = writeRaw(QStringLiteral("int"), R"({"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})",
-                                  QByteArray(16, '\1'));
+    const QString path = writeRaw(
+        QStringLiteral("int"), R"({"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})", QByteArray(16, '\1'));
     const auto file = SafetensorsFile::open(path.toStdString());
     QCOMPARE(file.bytes("ids").size(), std::size_t(16));
     QVERIFY_THROWS_EXCEPTION(Error, file.readFloat32("ids"));

@@ -88,7 +88,8 @@ void TestSiglipConfig::projectionSizeSetsTextEmbeddingWidth()
         "config.json");
     QCOMPARE(c.text->embeddingSize(), 96);
     const auto specs = siglip::expectedTensors(c);
-    const auto head = std::find_if(specs.begin(), specs.end(), [](const auto &s) { return s.name == "text_model.head.weight"; });
+    const auto head
+        = std::find_if(specs.begin(), specs.end(), [](const auto &s) { return s.name == "text_model.head.weight"; });
     QVERIFY(head != specs.end());
     QCOMPARE(head->shape, (std::vector<std::int64_t>{96, 64}));
 }
@@ -129,30 +130,29 @@ void TestSiglipConfig::rejectsBadConfigs_data()
     QTest::newRow("fractional layer count")
         << QStringLiteral(R"({"model_type": "siglip", "text_config": {"num_hidden_layers": 2.5}})")
         << int(ErrorCode::MalformedConfig) << QStringLiteral("text_config.num_hidden_layers");
-    QTest::newRow("zero heads") << QStringLiteral(R"({"model_type": "siglip", "vision_config": {"num_attention_heads": 0}})")
+    QTest::newRow("zero heads") << QStringLiteral(
+        R"({"model_type": "siglip", "vision_config": {"num_attention_heads": 0}})")
                                 << int(ErrorCode::MalformedConfig) << QStringLiteral("num_attention_heads");
     QTest::newRow("hidden not divisible by heads")
         << QStringLiteral(R"({"model_type": "siglip", "vision_config": {"hidden_size": 100, "num_attention_heads": 12},
                               "text_config": {"hidden_size": 100, "num_attention_heads": 10}})")
         << int(ErrorCode::InvalidConfig) << QStringLiteral("not divisible");
-    QTest::newRow("unknown activation")
-        << QStringLiteral(R"({"model_type": "siglip", "text_config": {"hidden_act": "swishy"}})")
-        << int(ErrorCode::InvalidConfig) << QStringLiteral("swishy");
+    QTest::newRow("unknown activation") << QStringLiteral(
+        R"({"model_type": "siglip", "text_config": {"hidden_act": "swishy"}})")
+                                        << int(ErrorCode::InvalidConfig) << QStringLiteral("swishy");
     QTest::newRow("embedding widths differ")
         << QStringLiteral(R"({"model_type": "siglip", "vision_config": {"hidden_size": 768},
                               "text_config": {"hidden_size": 512, "num_attention_heads": 8}})")
         << int(ErrorCode::InvalidConfig) << QStringLiteral("cannot be compared");
-    QTest::newRow("vision_config not an object")
-        << QStringLiteral(R"({"model_type": "siglip", "vision_config": 3})") << int(ErrorCode::MalformedConfig)
-        << QStringLiteral("vision_config");
+    QTest::newRow("vision_config not an object") << QStringLiteral(R"({"model_type": "siglip", "vision_config": 3})")
+                                                 << int(ErrorCode::MalformedConfig) << QStringLiteral("vision_config");
     QTest::newRow("four channels") << QStringLiteral(R"({"model_type": "siglip_vision_model", "num_channels": 4})")
                                    << int(ErrorCode::InvalidConfig) << QStringLiteral("num_channels");
     QTest::newRow("patch larger than image")
         << QStringLiteral(R"({"model_type": "siglip_vision_model", "image_size": 16, "patch_size": 32})")
         << int(ErrorCode::InvalidConfig) << QStringLiteral("patch_size");
-    QTest::newRow("negative epsilon")
-        << QStringLiteral(R"({"model_type": "siglip_text_model", "layer_norm_eps": -1})") << int(ErrorCode::InvalidConfig)
-        << QStringLiteral("layer_norm_eps");
+    QTest::newRow("negative epsilon") << QStringLiteral(R"({"model_type": "siglip_text_model", "layer_norm_eps": -1})")
+                                      << int(ErrorCode::InvalidConfig) << QStringLiteral("layer_norm_eps");
 }
 
 void TestSiglipConfig::rejectsBadConfigs()

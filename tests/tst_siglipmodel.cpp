@@ -51,8 +51,7 @@ std::vector<float> rowOf(const FloatMatrix &m, std::int64_t r)
 
 // A copy of tiny_a whose weights are filtered/converted, with the given config.json.
 fs::path derivedCheckpoint(const QString &name, const std::string &configJson,
-                           const std::function<bool(const std::string &)> &keep,
-                           SafetensorsDtype dtype = SafetensorsDtype::F32)
+    const std::function<bool(const std::string &)> &keep, SafetensorsDtype dtype = SafetensorsDtype::F32)
 {
     const fs::path src = testsupport::tinyCheckpointPath();
     const fs::path dir = (testsupport::scratchDir(name)).toStdString();
@@ -113,7 +112,8 @@ void TestSiglipModel::imageEmbeddingsFromReferencePixels()
         const FloatMatrix emb = m_model->embedImages(pixels, 1);
         QCOMPARE(emb.rows, 1);
         QCOMPARE(emb.cols, 64);
-        const auto expected = testsupport::floatArray(refImages().at(i).toObject().value(QStringLiteral("image_embeds")));
+        const auto expected
+            = testsupport::floatArray(refImages().at(i).toObject().value(QStringLiteral("image_embeds")));
         const double diff = testsupport::maxAbsDiff(rowOf(emb, 0), expected);
         QVERIFY2(diff < kTolerance, qPrintable(QStringLiteral("image %1: max diff %2").arg(i).arg(diff)));
     }
@@ -140,11 +140,12 @@ void TestSiglipModel::logitsMatchReference()
     for (int i = 0; i < refTexts().size(); ++i)
         ids.push_back(refIds(i));
     const FloatMatrix logits = siglipLogits(m_model->embedImages(pixels, refImages().size()), m_model->embedTexts(ids),
-                                            m_model->logitScale(), m_model->logitBias());
+        m_model->logitScale(), m_model->logitBias());
     const QJsonObject ref = testsupport::reference().value(QStringLiteral("logits_per_image")).toObject();
     QCOMPARE(logits.rows, 6);
     QCOMPARE(logits.cols, 6);
-    const double diff = testsupport::maxAbsDiff(logits.data, testsupport::floatArray(ref.value(QStringLiteral("rows"))));
+    const double diff
+        = testsupport::maxAbsDiff(logits.data, testsupport::floatArray(ref.value(QStringLiteral("rows"))));
     QVERIFY2(diff < kTolerance, qPrintable(QString::number(diff)));
     const QJsonObject model = testsupport::reference().value(QStringLiteral("model")).toObject();
     QCOMPARE(m_model->logitScale(), float(model.value(QStringLiteral("logit_scale")).toDouble()));
@@ -160,16 +161,16 @@ void TestSiglipModel::visionHiddenStatesMatchReference()
     for (int l = 0; l < states.size(); ++l) {
         const auto shape = testsupport::tensorShape(states.at(l)); // [1, L, D]
         QCOMPARE(std::vector<std::int64_t>({trace.hiddenStates[l].rows, trace.hiddenStates[l].cols}),
-                 std::vector<std::int64_t>(shape.end() - 2, shape.end()));
+            std::vector<std::int64_t>(shape.end() - 2, shape.end()));
         const double diff = testsupport::maxAbsDiff(trace.hiddenStates[l].data, testsupport::tensorData(states.at(l)));
         QVERIFY2(diff < kTolerance, qPrintable(QStringLiteral("layer %1: %2").arg(l).arg(diff)));
     }
     QVERIFY(testsupport::maxAbsDiff(trace.finalNorm.data,
-                                    testsupport::tensorData(debug.value(QStringLiteral("image0_vision_post_layernorm"))))
-            < kTolerance);
-    QVERIFY(testsupport::maxAbsDiff(trace.pooled.data,
-                                    testsupport::tensorData(debug.value(QStringLiteral("image0_pooler_output"))))
-            < kTolerance);
+                testsupport::tensorData(debug.value(QStringLiteral("image0_vision_post_layernorm"))))
+        < kTolerance);
+    QVERIFY(testsupport::maxAbsDiff(
+                trace.pooled.data, testsupport::tensorData(debug.value(QStringLiteral("image0_pooler_output"))))
+        < kTolerance);
 }
 
 void TestSiglipModel::textHiddenStatesMatchReference()
@@ -182,12 +183,12 @@ void TestSiglipModel::textHiddenStatesMatchReference()
         const double diff = testsupport::maxAbsDiff(trace.hiddenStates[l].data, testsupport::tensorData(states.at(l)));
         QVERIFY2(diff < kTolerance, qPrintable(QStringLiteral("layer %1: %2").arg(l).arg(diff)));
     }
-    QVERIFY(testsupport::maxAbsDiff(trace.finalNorm.data,
-                                    testsupport::tensorData(debug.value(QStringLiteral("text0_final_layer_norm"))))
-            < kTolerance);
-    QVERIFY(testsupport::maxAbsDiff(trace.pooled.data,
-                                    testsupport::tensorData(debug.value(QStringLiteral("text0_pooler_output"))))
-            < kTolerance);
+    QVERIFY(testsupport::maxAbsDiff(
+                trace.finalNorm.data, testsupport::tensorData(debug.value(QStringLiteral("text0_final_layer_norm"))))
+        < kTolerance);
+    QVERIFY(testsupport::maxAbsDiff(
+                trace.pooled.data, testsupport::tensorData(debug.value(QStringLiteral("text0_pooler_output"))))
+        < kTolerance);
 }
 
 void TestSiglipModel::batchEqualsOneAtATime()
@@ -211,7 +212,8 @@ void TestSiglipModel::pipelineEmbedsFilesAndTexts()
     QVERIFY(pipeline.hasText());
     std::vector<fs::path> files;
     for (const QJsonValue &img : refImages())
-        files.push_back(fs::path(testsupport::refDir().toStdString()) / img.toObject().value(QStringLiteral("file")).toString().toStdString());
+        files.push_back(fs::path(testsupport::refDir().toStdString())
+            / img.toObject().value(QStringLiteral("file")).toString().toStdString());
     const FloatMatrix images = pipeline.embedImageFiles(files);
     std::vector<std::string> texts;
     for (const QJsonValue &t : refTexts())
@@ -219,16 +221,19 @@ void TestSiglipModel::pipelineEmbedsFilesAndTexts()
     std::vector<std::vector<std::int64_t>> ids;
     const FloatMatrix textEmb = pipeline.embedTexts(texts, &ids);
     for (int i = 0; i < refImages().size(); ++i)
-        QVERIFY(testsupport::maxAbsDiff(rowOf(images, i), testsupport::floatArray(refImages().at(i).toObject().value(QStringLiteral("image_embeds"))))
-                < kTolerance);
+        QVERIFY(testsupport::maxAbsDiff(rowOf(images, i),
+                    testsupport::floatArray(refImages().at(i).toObject().value(QStringLiteral("image_embeds"))))
+            < kTolerance);
     for (int i = 0; i < refTexts().size(); ++i) {
         QCOMPARE(ids[std::size_t(i)], refIds(i));
-        QVERIFY(testsupport::maxAbsDiff(rowOf(textEmb, i), testsupport::floatArray(refTexts().at(i).toObject().value(QStringLiteral("text_embeds"))))
-                < kTolerance);
+        QVERIFY(testsupport::maxAbsDiff(rowOf(textEmb, i),
+                    testsupport::floatArray(refTexts().at(i).toObject().value(QStringLiteral("text_embeds"))))
+            < kTolerance);
     }
     const FloatMatrix logits = pipeline.logitsPerImage(images, textEmb);
     const QJsonObject ref = testsupport::reference().value(QStringLiteral("logits_per_image")).toObject();
-    QVERIFY(testsupport::maxAbsDiff(logits.data, testsupport::floatArray(ref.value(QStringLiteral("rows")))) < kTolerance);
+    QVERIFY(
+        testsupport::maxAbsDiff(logits.data, testsupport::floatArray(ref.value(QStringLiteral("rows")))) < kTolerance);
 }
 
 void TestSiglipModel::visionOnlyCheckpoint()
@@ -238,13 +243,14 @@ void TestSiglipModel::visionOnlyCheckpoint()
     visionOnly.modelType = siglip::kModelTypeVision;
     visionOnly.vision = full.vision;
     const fs::path dir = derivedCheckpoint(QStringLiteral("vision-only"), visionOnly.toHuggingFaceJson(),
-                                           [](const std::string &n) { return n.rfind("vision_model.", 0) == 0; });
+        [](const std::string &n) { return n.rfind("vision_model.", 0) == 0; });
     const auto pipeline = SiglipPipeline::load(dir);
     QVERIFY(pipeline.hasVision());
     QVERIFY(!pipeline.hasText());
     const FloatMatrix emb = pipeline.model().embedImages(refPixels(2), 1);
-    QVERIFY(testsupport::maxAbsDiff(rowOf(emb, 0), testsupport::floatArray(refImages().at(2).toObject().value(QStringLiteral("image_embeds"))))
-            < kTolerance);
+    QVERIFY(testsupport::maxAbsDiff(rowOf(emb, 0),
+                testsupport::floatArray(refImages().at(2).toObject().value(QStringLiteral("image_embeds"))))
+        < kTolerance);
     QVERIFY_THROWS_EXCEPTION(Error, pipeline.embedTexts({"red shirt"}));
     QVERIFY_THROWS_EXCEPTION(Error, pipeline.logitsPerImage(emb, emb));
 }
@@ -252,8 +258,8 @@ void TestSiglipModel::visionOnlyCheckpoint()
 void TestSiglipModel::dualConfigWithVisionWeightsOnly()
 {
     // A SiglipVisionModel's weights saved next to the full model's config.json.
-    const fs::path dir = derivedCheckpoint(QStringLiteral("vision-weights"), {},
-                                           [](const std::string &n) { return n.rfind("vision_model.", 0) == 0; });
+    const fs::path dir = derivedCheckpoint(
+        QStringLiteral("vision-weights"), {}, [](const std::string &n) { return n.rfind("vision_model.", 0) == 0; });
     const auto pipeline = SiglipPipeline::load(dir);
     QVERIFY(pipeline.hasVision());
     QVERIFY(!pipeline.hasText());
@@ -272,8 +278,8 @@ void TestSiglipModel::halfPrecisionWeightsAreUpcast()
 {
     QFETCH(int, dtype);
     QFETCH(double, tolerance);
-    const fs::path dir = derivedCheckpoint(QStringLiteral("half"), {}, [](const std::string &) { return true; },
-                                           SafetensorsDtype(dtype));
+    const fs::path dir = derivedCheckpoint(
+        QStringLiteral("half"), {}, [](const std::string &) { return true; }, SafetensorsDtype(dtype));
     const auto weights = SafetensorsFile::open(dir / "model.safetensors");
     QCOMPARE(weights.info("vision_model.head.probe").dtype, SafetensorsDtype(dtype));
     const auto model = SiglipModel::load(weights, SiglipConfig::fromFile(dir / "config.json"));
@@ -285,9 +291,8 @@ void TestSiglipModel::halfPrecisionWeightsAreUpcast()
 
 void TestSiglipModel::missingTensorIsNamed()
 {
-    const fs::path dir = derivedCheckpoint(QStringLiteral("missing"), {}, [](const std::string &n) {
-        return n != "text_model.encoder.layers.1.mlp.fc2.bias";
-    });
+    const fs::path dir = derivedCheckpoint(QStringLiteral("missing"), {},
+        [](const std::string &n) { return n != "text_model.encoder.layers.1.mlp.fc2.bias"; });
     try {
         SiglipPipeline::load(dir);
         QFAIL("loaded a checkpoint with a missing tensor");
@@ -313,16 +318,17 @@ void TestSiglipModel::wrongShapeIsNamed()
         QCOMPARE(e.code(), ErrorCode::WrongShape);
         const QString what = QString::fromUtf8(e.what());
         QVERIFY2(what.contains(QStringLiteral("vision_model.encoder.layers.0.mlp.fc1.weight")), qPrintable(what));
-        QVERIFY2(what.contains(QStringLiteral("[128, 64]")) && what.contains(QStringLiteral("[256, 64]")), qPrintable(what));
+        QVERIFY2(
+            what.contains(QStringLiteral("[128, 64]")) && what.contains(QStringLiteral("[256, 64]")), qPrintable(what));
     }
 }
 
 void TestSiglipModel::badInputsToTheTowers()
 {
-    QVERIFY_THROWS_EXCEPTION(Error, m_model->embedImages(std::vector<float>(10), 1));      // wrong pixel count
-    QVERIFY_THROWS_EXCEPTION(Error, m_model->embedTexts({{1, 2, 400}}));                  // id outside vocab
+    QVERIFY_THROWS_EXCEPTION(Error, m_model->embedImages(std::vector<float>(10), 1)); // wrong pixel count
+    QVERIFY_THROWS_EXCEPTION(Error, m_model->embedTexts({{1, 2, 400}})); // id outside vocab
     QVERIFY_THROWS_EXCEPTION(Error, m_model->embedTexts({std::vector<std::int64_t>(17, 1)})); // longer than positions
-    QVERIFY_THROWS_EXCEPTION(Error, m_model->embedTexts({{1, 1}, {1, 1, 1}}));            // ragged batch
+    QVERIFY_THROWS_EXCEPTION(Error, m_model->embedTexts({{1, 1}, {1, 1, 1}})); // ragged batch
     QCOMPARE(m_model->embedImages({}, 0).rows, 0);
 }
 

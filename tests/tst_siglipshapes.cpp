@@ -73,11 +73,14 @@ void TestSiglipShapes::realShapes_data()
     QTest::addColumn<Shape>("shape");
     QTest::addColumn<int>("dtype");
     //                                hidden inter heads patch image | text hidden, heads, projection
-    QTest::newRow("base patch16 224 (head_dim 64)") << Shape{768, 3072, 12, 16, 224, 768, 12, 0} << int(SafetensorsDtype::F32);
-    QTest::newRow("so400m patch14 384 (head_dim 72)") << Shape{1152, 4304, 16, 14, 384, 1152, 16, 0} << int(SafetensorsDtype::BF16);
+    QTest::newRow("base patch16 224 (head_dim 64)")
+        << Shape{768, 3072, 12, 16, 224, 768, 12, 0} << int(SafetensorsDtype::F32);
+    QTest::newRow("so400m patch14 384 (head_dim 72)")
+        << Shape{1152, 4304, 16, 14, 384, 1152, 16, 0} << int(SafetensorsDtype::BF16);
     QTest::newRow("patch14 224") << Shape{384, 1536, 6, 14, 224, 384, 6, 0} << int(SafetensorsDtype::F16);
     QTest::newRow("patch16 512") << Shape{256, 1024, 4, 16, 512, 256, 4, 0} << int(SafetensorsDtype::F32);
-    QTest::newRow("text projection to the vision width") << Shape{192, 384, 3, 16, 256, 128, 2, 192} << int(SafetensorsDtype::F32);
+    QTest::newRow("text projection to the vision width")
+        << Shape{192, 384, 3, 16, 256, 128, 2, 192} << int(SafetensorsDtype::F32);
 }
 
 void TestSiglipShapes::realShapes()
@@ -100,7 +103,7 @@ void TestSiglipShapes::realShapes()
     std::mt19937 rng(7);
     // Odd sizes and aspect ratios: resizing to the model's size is part of the path.
     const std::vector<RgbImage> images{randomImage(shape.image + 13, shape.image / 2, rng), randomImage(31, 47, rng),
-                                       randomImage(shape.image, shape.image, rng)};
+        randomImage(shape.image, shape.image, rng)};
     const FloatMatrix batch = pipeline.embedImages(images);
     QCOMPARE(batch.rows, 3);
     QCOMPARE(batch.cols, shape.hidden);

@@ -3,6 +3,7 @@
 
 #include "core/Version.h"
 #include "ui/FailureView.h"
+#include "ui/MapView.h"
 #include "ui/MetricsPanel.h"
 #include "ui/ReviewSession.h"
 #include "ui/ReviewView.h"
@@ -66,7 +67,7 @@ const char *const kShortcutHelp[][2] = {
     {"Ctrl+D", "compare two versions side by side"},
     {"Ctrl+B", "blind mode (names hidden, sides shuffled per query)"},
     {"Ctrl+R", "reveal the names in blind mode"},
-    {"Ctrl+1 / Ctrl+2 / Ctrl+3", "Review / Inspect / Search tab"},
+    {"Ctrl+1 ... Ctrl+4", "Review / Inspect / Search / Map tab"},
     {"Drop an image file", "search the catalog for its look-alikes"},
     {"Ctrl+F", "filter the query list"},
     {"Ctrl+O", "open a project"},
@@ -193,6 +194,9 @@ void MainWindow::createActions()
                 text->setFocus();
         },
         true);
+    add(
+        view, QStringLiteral("actionMapTab"), tr("&Map"), QKeySequence(Qt::CTRL | Qt::Key_4),
+        [this] { m_tabs->setCurrentIndex(3); }, true);
 
     QMenu *go = menuBar()->addMenu(tr("&Go"));
     add(
@@ -304,6 +308,9 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     m_tabs->addTab(m_failures, tr("Inspect"));
     m_search = new SearchView(m_session.get(), m_thumbnails.get(), m_tabs);
     m_tabs->addTab(m_search, tr("Search"));
+    m_map = new MapView(m_session.get(), m_thumbnails.get(), m_tabs);
+    m_tabs->addTab(m_map, tr("Map"));
+    connect(m_review, &ReviewView::queryShown, m_map, &MapView::setCurrentQuery);
     setAcceptDrops(true);
     setCentralWidget(m_tabs);
     m_metrics = new MetricsPanel(m_session.get());

@@ -17,6 +17,7 @@ class QTabWidget;
 namespace lookalike::ui {
 
 class FailureView;
+class MapView;
 class MetricsPanel;
 class ReviewSession;
 class ReviewView;
@@ -37,6 +38,7 @@ public:
     ReviewView *reviewView() const { return m_review; }
     FailureView *failureView() const { return m_failures; }
     SearchView *searchView() const { return m_search; }
+    MapView *mapView() const { return m_map; }
     MetricsPanel *metricsPanel() const { return m_metrics; }
     ThumbnailCache *thumbnails() const { return m_thumbnails.get(); }
     QString lastError() const { return m_lastError; }
@@ -70,6 +72,7 @@ private:
     ReviewView *m_review = nullptr;
     FailureView *m_failures = nullptr;
     SearchView *m_search = nullptr;
+    MapView *m_map = nullptr;
     MetricsPanel *m_metrics = nullptr;
     QDockWidget *m_metricsDock = nullptr;
     QLabel *m_errorLabel = nullptr;

@@ -88,11 +88,15 @@ void NeighbourCardDelegate::paint(QPainter *p, const QStyleOptionViewItem &optio
     p->fillRect(rankRect, QColor(0, 0, 0, 160));
     p->setPen(Qt::white);
     p->drawText(rankRect, Qt::AlignCenter, rank);
-    const QString score = QString::number(index.data(NeighbourModel::ScoreRole).toDouble(), 'f', 3);
+    const double scoreValue = index.data(NeighbourModel::ScoreRole).toDouble();
+    const QString score
+        = scoreValue != 0.0 ? QString::number(scoreValue, 'f', 3) : QString(); // map selections have none
     const QRect scoreRect(imageRect.right() - p->fontMetrics().horizontalAdvance(score) - 10, imageRect.top(),
         p->fontMetrics().horizontalAdvance(score) + 10, 20);
-    p->fillRect(scoreRect, QColor(0, 0, 0, 160));
-    p->drawText(scoreRect, Qt::AlignCenter, score);
+    if (!score.isEmpty()) {
+        p->fillRect(scoreRect, QColor(0, 0, 0, 160));
+        p->drawText(scoreRect, Qt::AlignCenter, score);
+    }
     if (index.data(NeighbourModel::InOtherListRole).toBool()) {
         const QString both = tr("in both");
         const QRect bothRect(

@@ -2,6 +2,7 @@
 #include "ui/ReviewSession.h"
 
 #include "core/Error.h"
+#include "core/project/EmbeddingJob.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/TrecInterchange.h"
 
@@ -74,6 +75,28 @@ std::vector<Item> ReviewSession::items(const std::vector<std::int64_t> &ids) con
     } catch (const std::exception &e) {
         Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
         return {};
+    }
+}
+
+bool ReviewSession::mapSource(std::int64_t modelId, MapSource *out) const
+{
+    const ModelVersion *version = model(modelId);
+    if (!version)
+        return false;
+    try {
+        out->itemIds = embeddedItemIds(*m_project, *version);
+        out->embeddingsFile = QString::fromStdString(normalizedEmbeddingsFile(*m_project, *version).string());
+        std::map<std::int64_t, std::string> categoryOf;
+        for (const auto &[id, category] : m_project->itemCategories())
+            categoryOf.emplace(id, category);
+        out->categories.clear();
+        out->categories.reserve(out->itemIds.size());
+        for (std::int64_t id : out->itemIds)
+            out->categories.push_back(QString::fromStdString(categoryOf[id]));
+        return true;
+    } catch (const std::exception &e) {
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        return false;
     }
 }
 

@@ -84,6 +84,15 @@ public:
     // index (false after errorOccurred(), or if it already is a query). queriesChanged() follows.
     bool addQuery(std::int64_t itemId);
 
+    // What the embedding map needs of a version: its embedded items (in row order of its
+    // normalized .npy file), that file, and each item's category. False after errorOccurred().
+    struct MapSource {
+        std::vector<std::int64_t> itemIds;
+        QString embeddingsFile;
+        std::vector<QString> categories; // per item id above
+    };
+    bool mapSource(std::int64_t modelId, MapSource *out) const;
+
     // Exports (false after errorOccurred()).
     bool exportTrecFiles(const QString &folder, QString *summary = nullptr);
 

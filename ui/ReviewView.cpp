@@ -283,6 +283,7 @@ void ReviewView::showQuery(qint64 queryItemId)
         info += QStringLiteral("<a href=\"%1\">%1</a>").arg(QString::fromStdString(item.url).toHtmlEscaped());
     m_queryInfo->setText(info);
     refreshNeighbours();
+    Q_EMIT queryShown(queryItemId);
 }
 
 void ReviewView::refreshNeighbours()

@@ -61,6 +61,7 @@ public:
 
 Q_SIGNALS:
     void modelsChanged(qint64 a, qint64 b);
+    void queryShown(qint64 queryItemId);
     void blindChanged(bool blind);
     void statusMessage(const QString &message);
 
