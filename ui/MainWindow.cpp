@@ -381,6 +381,18 @@ void MainWindow::dropEvent(QDropEvent *event)
     m_search->searchImage(file);
 }
 
+void MainWindow::applyStartOptions(bool compare, bool blind, const QString &tab)
+{
+    if (!m_session)
+        return;
+    m_review->setCompareMode(compare);
+    m_review->setBlind(blind);
+    const QStringList tabs{QStringLiteral("review"), QStringLiteral("inspect"), QStringLiteral("search"), QStringLiteral("map")};
+    m_tabs->setCurrentIndex(std::max<qsizetype>(0, tabs.indexOf(tab.toLower())));
+    if (m_tabs->currentIndex() == 0)
+        m_review->focusCards();
+}
+
 void MainWindow::undoOrRedo(bool undo)
 {
     if (!m_session)

@@ -34,6 +34,9 @@ public:
     // Returns false, with the reason shown, if it cannot be opened.
     bool openProject(const QString &folder, const QString &rater = {});
 
+    // Start-up options of `lookalike PROJECT --compare --blind --tab inspect` (unknown tab: review).
+    void applyStartOptions(bool compare, bool blind, const QString &tab);
+
     ReviewSession *session() const { return m_session.get(); }
     ReviewView *reviewView() const { return m_review; }
     FailureView *failureView() const { return m_failures; }

@@ -1,6 +1,9 @@
-// 2-D maps of embeddings for the embedding-map view: PCA for any number of points and exact
-// t-SNE (van der Maaten & Hinton 2008) for up to kMaxTsnePoints, both computed with LibTorch
-// (ATen) on the calling thread. No LibTorch in this header.
+// 2-D maps of embeddings for the embedding-map view: PCA for any number of points and t-SNE
+// (van der Maaten & Hinton 2008) for up to kMaxTsnePoints, both computed with LibTorch (ATen:
+// PCA, neighbour search and affinities as tensors; the gradient loop split over ATen's
+// threads) on the calling thread. t-SNE's input affinities use each point's 3 x perplexity
+// nearest neighbours (van der Maaten 2014); the repulsive forces are exact, O(n^2) per
+// iteration. No LibTorch in this header.
 #pragma once
 
 #include "core/util/FloatMatrix.h"
@@ -16,7 +19,7 @@ namespace lookalike {
 // Error(InvalidArgument) for no points or components outside 1..d.
 FloatMatrix pcaProject(const FloatMatrix &points, int components = 2);
 
-inline constexpr std::int64_t kMaxTsnePoints = 10000; // exact t-SNE is O(n^2) per iteration
+inline constexpr std::int64_t kMaxTsnePoints = 10000; // the repulsion is O(n^2) per iteration
 
 struct TsneOptions {
     double perplexity = 30.0; // lowered to (n - 1) / 3 for small n
