@@ -556,6 +556,8 @@ void TestMainWindow::embeddingMapLassoOpensItems()
     QTest::keyClick(w.reviewView()->leftGrid(), Qt::Key_4, Qt::ControlModifier);
     MapView *view = w.mapView();
     QVERIFY(view->isVisible());
+    QVERIFY(view->isBusy() || !view->map()->points().empty()); // showing it starts the PCA map
+    QTRY_VERIFY_WITH_TIMEOUT(!view->isBusy(), 60000);
     for (int method : {int(MapView::Pca), int(MapView::Tsne)}) {
         view->compute(static_cast<MapView::Method>(method));
         QTRY_VERIFY_WITH_TIMEOUT(!view->isBusy(), 60000);

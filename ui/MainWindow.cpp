@@ -387,7 +387,8 @@ void MainWindow::applyStartOptions(bool compare, bool blind, const QString &tab)
         return;
     m_review->setCompareMode(compare);
     m_review->setBlind(blind);
-    const QStringList tabs{QStringLiteral("review"), QStringLiteral("inspect"), QStringLiteral("search"), QStringLiteral("map")};
+    const QStringList tabs{
+        QStringLiteral("review"), QStringLiteral("inspect"), QStringLiteral("search"), QStringLiteral("map")};
     m_tabs->setCurrentIndex(std::max<qsizetype>(0, tabs.indexOf(tab.toLower())));
     if (m_tabs->currentIndex() == 0)
         m_review->focusCards();

@@ -267,6 +267,13 @@ MapView::~MapView()
     m_watcher.waitForFinished();
 }
 
+void MapView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_map->points().empty() && !m_busy && m_message->text().isEmpty())
+        compute(Pca);
+}
+
 QString MapView::message() const
 {
     return m_message->text();
@@ -274,7 +281,7 @@ QString MapView::message() const
 
 void MapView::compute(Method method)
 {
-    if (m_watcher.isRunning())
+    if (m_busy)
         return;
     ReviewSession::MapSource source;
     const qint64 modelId = m_version->currentData().toLongLong();
@@ -283,6 +290,7 @@ void MapView::compute(Method method)
         return;
     }
     m_mapModel = modelId;
+    m_busy = true;
     m_cancelled->store(false);
     m_done->store(0);
     // t-SNE: a seeded sample of at most kMaxTsnePoints, keeping every query item.
@@ -349,6 +357,7 @@ void MapView::cancel()
 void MapView::finished()
 {
     Outcome out = m_watcher.result();
+    m_busy = false;
     m_progress->hide();
     m_cancel->hide();
     m_compute->setEnabled(true);

@@ -74,7 +74,8 @@ public:
     enum Method { Pca, Tsne };
     void compute(Method method);
     void cancel();
-    bool isBusy() const { return m_watcher.isRunning(); }
+    // From compute() until its result is shown.
+    bool isBusy() const { return m_busy; }
     QString message() const;
     // The current query and its neighbours under the map's version, ringed on the map.
     void setCurrentQuery(qint64 query);
@@ -83,6 +84,10 @@ public:
 
 Q_SIGNALS:
     void computed();
+
+protected:
+    // The first time the map is shown it computes the PCA map (quick) by itself.
+    void showEvent(QShowEvent *event) override;
 
 private:
     struct Outcome {
@@ -111,6 +116,7 @@ private:
     std::shared_ptr<std::atomic<int>> m_done;
     qint64 m_query = 0;
     qint64 m_mapModel = 0;
+    bool m_busy = false;
 };
 
 } // namespace lookalike::ui

@@ -41,18 +41,18 @@ SearchView::SearchView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_text->setPlaceholderText(
         tr("Describe an item, e.g. red leather wallet, and press Enter; or drop an image file on the window"));
     m_text->setClearButtonEnabled(true);
-    m_busy = new QProgressBar(this);
-    m_busy->setObjectName(QStringLiteral("searchBusy"));
-    m_busy->setRange(0, 0);
-    m_busy->setMaximumWidth(120);
-    m_busy->hide();
+    m_busyBar = new QProgressBar(this);
+    m_busyBar->setObjectName(QStringLiteral("searchBusy"));
+    m_busyBar->setRange(0, 0);
+    m_busyBar->setMaximumWidth(120);
+    m_busyBar->hide();
     m_addQuery = new QPushButton(tr("&Add as Query"), this);
     m_addQuery->setObjectName(QStringLiteral("addQueryButton"));
     m_addQuery->setEnabled(false);
     bar->addWidget(new QLabel(tr("Version:"), this));
     bar->addWidget(m_version);
     bar->addWidget(m_text, 1);
-    bar->addWidget(m_busy);
+    bar->addWidget(m_busyBar);
     bar->addWidget(m_addQuery);
     layout->addLayout(bar);
     m_message = new QLabel(this);
@@ -79,7 +79,7 @@ SearchView::~SearchView()
 
 bool SearchView::isBusy() const
 {
-    return m_watcher.isRunning();
+    return m_busy;
 }
 
 QString SearchView::message() const
@@ -107,11 +107,12 @@ void SearchView::start(const Request &request)
         m_message->setText(tr("The project has no model version to search with."));
         return;
     }
-    if (m_watcher.isRunning()) {
+    if (m_busy) {
         m_pending = request; // run after the current one; newer requests replace older ones
         return;
     }
-    m_busy->show();
+    m_busy = true;
+    m_busyBar->show();
     m_running = request.text ? tr("“%1”").arg(request.input) : QFileInfo(request.input).fileName();
     m_message->setText(tr("Searching for %1 with %2…").arg(m_running, request.version));
     std::shared_ptr<CatalogSearch> &cached = m_searchers[request.version];
@@ -136,7 +137,8 @@ void SearchView::start(const Request &request)
 void SearchView::finished()
 {
     const Outcome out = m_watcher.result();
-    m_busy->hide();
+    m_busy = false;
+    m_busyBar->hide();
     if (!out.error.isEmpty()) {
         m_message->setText(tr("Search failed: %1").arg(out.error));
         m_results->showItems({});

@@ -67,7 +67,8 @@ private:
     NeighbourGrid *m_grid;
     QComboBox *m_version;
     QLineEdit *m_text;
-    QProgressBar *m_busy;
+    QProgressBar *m_busyBar;
+    bool m_busy = false; // from start() until its result is shown
     QLabel *m_message;
     QPushButton *m_addQuery;
     QFutureWatcher<Outcome> m_watcher;

@@ -57,9 +57,8 @@ constexpr int kLanes = 8;
 // j = l (mod 8) of w, w^2 d0 and w^2 d1 with w = 1 / (1 + d0^2 + d1^2), into out[0..24). Fixed lanes keep the
 // sums identical whatever the vector width and the thread; the clones use AVX-512 or AVX2
 // where the CPU has them (no -march in a portable build).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void repulsion(const float *__restrict y0,
-                                                                            const float *__restrict y1, std::int64_t n,
-                                                                            float fi0, float fi1, float *out)
+__attribute__((target_clones("avx512f", "avx2", "default"))) void repulsion(
+    const float *__restrict y0, const float *__restrict y1, std::int64_t n, float fi0, float fi1, float *out)
 {
     // Local accumulators: the compiler keeps them in vector registers.
     float z[kLanes] = {}, r0[kLanes] = {}, r1[kLanes] = {};
@@ -106,7 +105,7 @@ FloatMatrix tsneProject(const FloatMatrix &points, const TsneOptions &options, c
         invalid("t-SNE needs at least 4 points, got " + std::to_string(n));
     if (n > kMaxTsnePoints)
         invalid("t-SNE is limited to " + std::to_string(kMaxTsnePoints) + " points, got " + std::to_string(n)
-                + " (use PCA, or a sample)");
+            + " (use PCA, or a sample)");
     c10::InferenceMode guard;
     at::Tensor x = toTensor(points);
     if (points.cols > options.pcaDimensions)
@@ -165,7 +164,8 @@ FloatMatrix tsneProject(const FloatMatrix &points, const TsneOptions &options, c
                 entries.push_back({j, i, p});
             }
     }
-    std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
+    std::sort(entries.begin(), entries.end(),
+        [](const Entry &a, const Entry &b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
     std::vector<std::int64_t> rowStart(static_cast<std::size_t>(n + 1), 0), column;
     std::vector<double> value;
     for (std::size_t e = 0; e < entries.size(); ++e) {
@@ -192,9 +192,11 @@ FloatMatrix tsneProject(const FloatMatrix &points, const TsneOptions &options, c
         v = 1e-4 * std::sqrt(-2.0 * std::log((static_cast<double>(random.next() >> 11) + 0.5) / 9007199254740992.0))
             * std::cos(2.0 * M_PI * (static_cast<double>(random.next() >> 11) / 9007199254740992.0));
     std::vector<float> y0(static_cast<std::size_t>(n)), y1(static_cast<std::size_t>(n));
-    std::vector<double> update(y.size(), 0.0), gains(y.size(), 1.0), grad(y.size()), repulsive(y.size()), rowZ(static_cast<std::size_t>(n));
-    const double rate = options.learningRate > 0 ? options.learningRate
-                                                 : std::max(static_cast<double>(n) / options.earlyExaggeration / 4.0, 50.0);
+    std::vector<double> update(y.size(), 0.0), gains(y.size(), 1.0), grad(y.size()), repulsive(y.size()),
+        rowZ(static_cast<std::size_t>(n));
+    const double rate = options.learningRate > 0
+        ? options.learningRate
+        : std::max(static_cast<double>(n) / options.earlyExaggeration / 4.0, 50.0);
     for (int it = 0; it < options.iterations; ++it) {
         const double exaggeration = it < options.exaggerationIterations ? options.earlyExaggeration : 1.0;
         const double momentum = it < options.exaggerationIterations ? 0.5 : 0.8;
@@ -216,9 +218,11 @@ FloatMatrix tsneProject(const FloatMatrix &points, const TsneOptions &options, c
                     ri1 += r1[l];
                 }
                 double a0 = 0, a1 = 0;
-                for (std::int64_t e = rowStart[static_cast<std::size_t>(i)]; e < rowStart[static_cast<std::size_t>(i + 1)]; ++e) {
+                for (std::int64_t e = rowStart[static_cast<std::size_t>(i)];
+                     e < rowStart[static_cast<std::size_t>(i + 1)]; ++e) {
                     const std::int64_t j = column[static_cast<std::size_t>(e)];
-                    const double d0 = yi0 - y[static_cast<std::size_t>(2 * j)], d1 = yi1 - y[static_cast<std::size_t>(2 * j + 1)];
+                    const double d0 = yi0 - y[static_cast<std::size_t>(2 * j)],
+                                 d1 = yi1 - y[static_cast<std::size_t>(2 * j + 1)];
                     const double pw = exaggeration * value[static_cast<std::size_t>(e)] / (1.0 + d0 * d0 + d1 * d1);
                     a0 += pw * d0;
                     a1 += pw * d1;
