@@ -20,10 +20,12 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("Lookalike"));
     QApplication::setOrganizationName(QStringLiteral("Lookalike"));
     QCommandLineParser parser;
-    const QCommandLineOption raterOpt(QStringLiteral("rater"), QStringLiteral("Who is grading (default: the remembered name, asked on first use)."), QStringLiteral("NAME"));
+    const QCommandLineOption raterOpt(QStringLiteral("rater"),
+        QStringLiteral("Who is grading (default: the remembered name, asked on first use)."), QStringLiteral("NAME"));
     const QCommandLineOption compareOpt(QStringLiteral("compare"), QStringLiteral("Start in compare mode."));
     const QCommandLineOption blindOpt(QStringLiteral("blind"), QStringLiteral("Start in blind compare mode."));
-    const QCommandLineOption tabOpt(QStringLiteral("tab"), QStringLiteral("Start on a tab: review, inspect, search or map."), QStringLiteral("TAB"));
+    const QCommandLineOption tabOpt(QStringLiteral("tab"),
+        QStringLiteral("Start on a tab: review, inspect, search or map."), QStringLiteral("TAB"));
     parser.addOptions({raterOpt, compareOpt, blindOpt, tabOpt});
     parser.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("A project folder to open."));
     if (!parser.parse(QApplication::arguments())) {
@@ -35,7 +37,8 @@ int main(int argc, char **argv)
         window.show();
         const QStringList positional = parser.positionalArguments();
         if (!positional.isEmpty() && window.openProject(positional.first(), parser.value(raterOpt)))
-            window.applyStartOptions(parser.isSet(compareOpt) || parser.isSet(blindOpt), parser.isSet(blindOpt), parser.value(tabOpt));
+            window.applyStartOptions(
+                parser.isSet(compareOpt) || parser.isSet(blindOpt), parser.isSet(blindOpt), parser.value(tabOpt));
         return QApplication::exec();
     } catch (const std::exception &e) {
         std::fprintf(stderr, "lookalike: error: %s\n", e.what());

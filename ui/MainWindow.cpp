@@ -19,6 +19,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QInputDialog>
 #include <QLabel>
 #include <QListWidget>
@@ -26,6 +27,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -89,7 +91,10 @@ MainWindow::MainWindow(QWidget *parent)
     createActions();
     showWelcome();
     statusBar()->showMessage(tr("Ready"));
-    resize(1500, 900);
+    // As large as the screen allows, up to 1500 x 900.
+    const QRect screen = QGuiApplication::primaryScreen() ? QGuiApplication::primaryScreen()->availableGeometry()
+                                                          : QRect(0, 0, 1500, 900);
+    resize(std::min(1500, screen.width()), std::min(900, screen.height()));
 }
 
 MainWindow::~MainWindow()
@@ -318,7 +323,7 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     m_metricsDock->setObjectName(QStringLiteral("metricsDock"));
     m_metricsDock->setFeatures(QDockWidget::DockWidgetMovable); // always visible: not closable
     m_metricsDock->setWidget(m_metrics);
-    m_metricsDock->setMinimumWidth(430);
+    m_metricsDock->setMinimumWidth(400);
     addDockWidget(Qt::RightDockWidgetArea, m_metricsDock);
 
     connect(m_review, &ReviewView::modelsChanged, this, [this](qint64 a, qint64 b) {

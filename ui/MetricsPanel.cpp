@@ -71,13 +71,18 @@ MetricsPanel::MetricsPanel(ReviewSession *session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     m_table = new QTableWidget(0, 5, this);
     m_table->setObjectName(QStringLiteral("metricsTable"));
-    m_table->setHorizontalHeaderLabels(
-        {tr("Version"), tr("nDCG@5 ± 95% CI"), tr("P@1 ± 95% CI"), tr("judged@5"), tr("n")});
+    m_table->setHorizontalHeaderLabels({tr("Version"), tr("nDCG@5"), tr("P@1"), tr("judged@5"), tr("n")});
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_table->setToolTip(tr("Means over the queries that have a list and a grade, ± the half width of a 95 % interval "
+                           "(normal approximation)"));
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setFocusPolicy(Qt::NoFocus);
-    m_table->setMaximumHeight(90);
+    m_table->setWordWrap(false);
+    m_table->setMaximumHeight(
+        m_table->horizontalHeader()->sizeHint().height() + 2 * m_table->verticalHeader()->defaultSectionSize() + 6);
     layout->addWidget(m_table);
     m_comparison = new QLabel(this);
     m_comparison->setObjectName(QStringLiteral("comparisonLabel"));
@@ -252,6 +257,7 @@ void MetricsPanel::refresh()
     for (int side = 0; side < static_cast<int>(shown.size()); ++side) {
         auto *line = new QLineSeries;
         line->setName(nameOf(side));
+        line->setPointsVisible(true); // the first point is visible before there is a line
         for (const MeanPoint &p : points)
             if (const auto it = p.ndcg5.find(shown[static_cast<std::size_t>(side)]); it != p.ndcg5.end())
                 line->append(p.grades, it->second);

@@ -81,15 +81,15 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_queryTable->setIconSize(QSize(40, 40));
     // Fixed widths: ResizeToContents would measure every row, which freezes on big query sets.
     m_queryTable->horizontalHeader()->setSectionResizeMode(QueryListModel::TitleColumn, QHeaderView::Stretch);
-    m_queryTable->horizontalHeader()->resizeSection(QueryListModel::JudgedColumn, 58);
-    m_queryTable->horizontalHeader()->resizeSection(QueryListModel::NdcgColumn, 66);
+    m_queryTable->horizontalHeader()->resizeSection(QueryListModel::JudgedColumn, 52);
+    m_queryTable->horizontalHeader()->resizeSection(QueryListModel::NdcgColumn, 58);
     m_queryTable->setColumnHidden(QueryListModel::CategoryColumn, true);
     m_queryTable->setColumnHidden(QueryListModel::IdColumn, true); // in the tooltip and the query pane
     m_queryTable->setWordWrap(false);
     leftLayout->addWidget(m_filterEdit);
     leftLayout->addWidget(m_categoryBox);
     leftLayout->addWidget(m_queryTable);
-    left->setMinimumWidth(280);
+    left->setMinimumWidth(230);
 
     // Centre: the query.
     auto *centre = new QWidget(this);
@@ -97,7 +97,7 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_queryImage = new QLabel(centre);
     m_queryImage->setObjectName(QStringLiteral("queryImage"));
     m_queryImage->setAlignment(Qt::AlignCenter);
-    m_queryImage->setMinimumSize(240, 240);
+    m_queryImage->setMinimumSize(180, 180);
     m_queryImage->setWordWrap(true);
     m_queryInfo = new QLabel(centre);
     m_queryInfo->setObjectName(QStringLiteral("queryInfo"));
