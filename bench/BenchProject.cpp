@@ -64,13 +64,7 @@ BenchProject makeBenchProject(const fs::path &dir, int queries)
             v = normal(rng);
         const fs::path npy = dir / (std::string(name) + ".npy");
         writeNpyMatrix(npy, m);
-        ModelVersion v;
-        v.name = name;
-        v.kind = ModelKind::Precomputed;
-        v.source = npy;
-        v.fingerprint = sha256OfFile(npy);
-        v.dimension = 16;
-        v = registerModelVersion(project, v);
+        const ModelVersion v = registerModelVersion(project, precomputedVersion(name, npy, dir / "ids.txt"));
         importPrecomputedEmbeddings(project, v, npy, dir / "ids.txt");
         buildNeighbourIndex(project, v, {}, false);
         b.versions.push_back(v);

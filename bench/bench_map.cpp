@@ -83,8 +83,8 @@ int main(int argc, char **argv)
         const auto t0 = Clock::now();
         tsneProject(m, options);
         const double s = secondsSince(t0);
-        std::printf("t-SNE n = %7lld: %6.1f s (%d iterations, %.0f ms each)\n", static_cast<long long>(n), s, iterations,
-                    1000.0 * s / iterations);
+        std::printf("t-SNE n = %7lld: %6.1f s (%d iterations, %.0f ms each)\n", static_cast<long long>(n), s,
+            iterations, 1000.0 * s / iterations);
         std::fflush(stdout);
     }
     return 0;

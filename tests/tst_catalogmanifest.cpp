@@ -3,6 +3,7 @@
 // errors, strict mode, image path resolution, the rejected-rows report and a 100,000-row file.
 #include "core/Error.h"
 #include "core/catalog/CatalogManifest.h"
+#include "support/ErrorOf.h"
 #include "support/RefData.h"
 
 #include <QDir>
@@ -19,15 +20,7 @@ Q_DECLARE_METATYPE(ManifestFormat)
 
 namespace {
 
-template <typename F> std::optional<Error> errorOf(F &&f)
-{
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using testsupport::errorOf;
 
 std::filesystem::path fsPath(const QString &path)
 {

@@ -4,6 +4,7 @@
 #include "core/Error.h"
 #include "core/metrics/RankingMetrics.h"
 #include "core/metrics/TrecFiles.h"
+#include "support/ErrorOf.h"
 #include "support/RefData.h"
 #include "support/TrecEvalOracle.h"
 
@@ -62,15 +63,7 @@ QString mismatch(double actual, double expected, const char *what)
 #define VERIFY_CLOSE(actual, expected, what)                                                                           \
     QVERIFY2(std::abs((actual) - (expected)) <= 1e-12, qPrintable(mismatch((actual), (expected), (what))))
 
-template <typename F> std::optional<Error> errorOf(F &&f)
-{
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using testsupport::errorOf;
 
 const double L3 = std::log2(3.0); // discount of rank 2
 const double L6 = std::log2(6.0); // rank 5

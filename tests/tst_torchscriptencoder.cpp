@@ -4,6 +4,7 @@
 #include "core/Error.h"
 #include "core/model/PillowResize.h"
 #include "core/model/TorchScriptEncoder.h"
+#include "support/ErrorOf.h"
 #include "support/RefData.h"
 
 #include <QDir>
@@ -24,15 +25,7 @@ namespace {
 // The usual JSON of the test modules: 8 x 8, pixels only rescaled (mean 0, std 1).
 const QByteArray kPlainJson = R"({"input_size": 8, "resize": "bilinear", "mean": [0, 0, 0], "std": [1, 1, 1]})";
 
-template <typename F> std::optional<Error> errorOf(F &&f)
-{
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using testsupport::errorOf;
 
 QString qs(const fs::path &p)
 {

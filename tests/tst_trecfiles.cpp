@@ -3,6 +3,7 @@
 // their line numbers.
 #include "core/Error.h"
 #include "core/metrics/TrecFiles.h"
+#include "support/ErrorOf.h"
 #include "support/RefData.h"
 
 #include <QFile>
@@ -14,15 +15,7 @@ using namespace lookalike;
 
 namespace {
 
-template <typename F> std::optional<Error> errorOf(F &&f)
-{
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using testsupport::errorOf;
 
 std::filesystem::path fsPath(const QString &path)
 {

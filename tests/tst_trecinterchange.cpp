@@ -8,6 +8,7 @@
 #include "core/project/ModelIndex.h"
 #include "core/project/RaterAgreement.h"
 #include "core/project/TrecInterchange.h"
+#include "support/ErrorOf.h"
 #include "support/TwoModelProject.h"
 
 #include <QTest>
@@ -23,15 +24,7 @@ std::int64_t idOf(Project &p, const char *key)
     return p.requireItem(key).id;
 }
 
-template <typename F> std::optional<Error> errorOf(F &&f)
-{
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using testsupport::errorOf;
 
 } // namespace
 

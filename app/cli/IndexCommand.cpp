@@ -112,8 +112,7 @@ int indexCommand(const QStringList &args)
                 return int(UsageError);
             }
             ids = parser.value(idsOpt).toStdString();
-            candidate.dimension = static_cast<int>(npyMatrixShape(source).second);
-            candidate.config = configJson({{QStringLiteral("ids_sha256"), QString::fromStdString(sha256OfFile(ids))}});
+            candidate = precomputedVersion(candidate.name, source, ids);
         } else {
             ModelVersion probe = candidate;
             encoder = openImageEncoder(probe, static_cast<int>(*threads), static_cast<int>(*batch));

@@ -2,6 +2,7 @@
 #include "core/project/ModelVersion.h"
 
 #include "core/Error.h"
+#include "core/index/NpyFile.h"
 #include "core/model/SiglipImageEncoder.h"
 #include "core/model/SiglipNames.h"
 #include "core/model/TorchScriptEncoder.h"
@@ -10,6 +11,8 @@
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace lookalike {
 
@@ -18,9 +21,12 @@ namespace fs = std::filesystem;
 const char *modelKindName(ModelKind kind)
 {
     switch (kind) {
-    case ModelKind::Siglip: return "siglip";
-    case ModelKind::TorchScript: return "torchscript";
-    case ModelKind::Precomputed: return "precomputed";
+    case ModelKind::Siglip:
+        return "siglip";
+    case ModelKind::TorchScript:
+        return "torchscript";
+    case ModelKind::Precomputed:
+        return "precomputed";
     }
     return "?";
 }
@@ -30,7 +36,8 @@ ModelKind parseModelKind(const std::string &name)
     for (ModelKind k : {ModelKind::Siglip, ModelKind::TorchScript, ModelKind::Precomputed})
         if (name == modelKindName(k))
             return k;
-    throw Error(ErrorCode::InvalidArgument, {}, "unknown model kind '" + name + "' (siglip, torchscript or precomputed)");
+    throw Error(
+        ErrorCode::InvalidArgument, {}, "unknown model kind '" + name + "' (siglip, torchscript or precomputed)");
 }
 
 ModelKind detectModelKind(const fs::path &source)
@@ -39,7 +46,7 @@ ModelKind detectModelKind(const fs::path &source)
         if (fs::exists(source / siglip::kConfigFile))
             return ModelKind::Siglip;
         throw Error(ErrorCode::FileNotFound, (source / siglip::kConfigFile).string(),
-                    "not a Hugging Face checkpoint folder (no config.json)");
+            "not a Hugging Face checkpoint folder (no config.json)");
     }
     if (!fs::exists(source))
         throw Error(ErrorCode::FileNotFound, source.string(), "model not found");
@@ -56,7 +63,7 @@ std::string sha256OfFile(const fs::path &file)
     QFile f(QString::fromStdString(file.string()));
     if (!f.open(QIODevice::ReadOnly))
         throw Error(f.exists() ? ErrorCode::FileUnreadable : ErrorCode::FileNotFound, file.string(),
-                    f.errorString().toStdString());
+            f.errorString().toStdString());
     QCryptographicHash hash(QCryptographicHash::Sha256);
     if (!hash.addData(&f))
         throw Error(ErrorCode::FileUnreadable, file.string(), "read error while fingerprinting");
@@ -79,8 +86,8 @@ ModelVersion versionFromRow(const Sql &q)
     return v;
 }
 
-const QString kSelect = QStringLiteral(
-    "SELECT id, name, kind, source, fingerprint, dimension, config, created_at FROM model_versions");
+const QString kSelect
+    = QStringLiteral("SELECT id, name, kind, source, fingerprint, dimension, config, created_at FROM model_versions");
 
 void checkName(const std::string &name)
 {
@@ -88,8 +95,8 @@ void checkName(const std::string &name)
         throw Error(ErrorCode::InvalidArgument, {}, "a model version name must have 1 to 100 characters");
     for (unsigned char c : name)
         if (c < 0x20 || c == '/' || c == '\\')
-            throw Error(ErrorCode::InvalidArgument, {}, "model version name '" + name
-                                                            + "' may not contain '/', '\\' or control characters");
+            throw Error(ErrorCode::InvalidArgument, {},
+                "model version name '" + name + "' may not contain '/', '\\' or control characters");
 }
 
 } // namespace
@@ -120,7 +127,22 @@ ModelVersion requireModelVersion(const Project &project, const std::string &name
     for (const ModelVersion &v : modelVersions(project))
         known += (known.empty() ? "" : ", ") + v.name;
     throw Error(ErrorCode::NotFound, project.databaseFile().string(),
-                "no model version named '" + name + "'" + (known.empty() ? " (none indexed yet)" : " (known: " + known + ")"));
+        "no model version named '" + name + "'" + (known.empty() ? " (none indexed yet)" : " (known: " + known + ")"));
+}
+
+ModelVersion precomputedVersion(
+    const std::string &name, const std::filesystem::path &npy, const std::filesystem::path &ids)
+{
+    ModelVersion v;
+    v.name = name;
+    v.kind = ModelKind::Precomputed;
+    v.source = npy;
+    v.dimension = static_cast<int>(npyMatrixShape(npy).second);
+    v.config = QJsonDocument(QJsonObject{{QStringLiteral("ids_sha256"), QString::fromStdString(sha256OfFile(ids))}})
+                   .toJson(QJsonDocument::Compact)
+                   .toStdString();
+    v.fingerprint = sha256OfFile(npy);
+    return v;
 }
 
 ModelVersion registerModelVersion(Project &project, const ModelVersion &candidate)
@@ -129,9 +151,9 @@ ModelVersion registerModelVersion(Project &project, const ModelVersion &candidat
     if (auto existing = findModelVersion(project, candidate.name)) {
         auto differs = [&](const char *what, const std::string &stored, const std::string &now) {
             throw Error(ErrorCode::InvalidArgument, project.databaseFile().string(),
-                        "model version '" + candidate.name + "' already exists with a different " + what + " ("
-                            + stored.substr(0, 16) + " vs " + now.substr(0, 16)
-                            + "); results must not be attributed to another model: choose a new --name");
+                "model version '" + candidate.name + "' already exists with a different " + what + " ("
+                    + stored.substr(0, 16) + " vs " + now.substr(0, 16)
+                    + "); results must not be attributed to another model: choose a new --name");
         };
         if (existing->kind != candidate.kind)
             differs("kind", modelKindName(existing->kind), modelKindName(candidate.kind));
@@ -144,11 +166,16 @@ ModelVersion registerModelVersion(Project &project, const ModelVersion &candidat
         return *existing;
     }
     Sql insert(project.database(), project.databaseFile().string(),
-               QStringLiteral("INSERT INTO model_versions (name, kind, source, fingerprint, dimension, config, "
-                              "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    insert.bind(candidate.name).bind(std::string(modelKindName(candidate.kind)))
-        .bind(fs::absolute(candidate.source).lexically_normal().string()).bind(candidate.fingerprint)
-        .bind(std::int64_t(candidate.dimension)).bind(candidate.config).bind(nowIso8601()).exec();
+        QStringLiteral("INSERT INTO model_versions (name, kind, source, fingerprint, dimension, config, "
+                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    insert.bind(candidate.name)
+        .bind(std::string(modelKindName(candidate.kind)))
+        .bind(fs::absolute(candidate.source).lexically_normal().string())
+        .bind(candidate.fingerprint)
+        .bind(std::int64_t(candidate.dimension))
+        .bind(candidate.config)
+        .bind(nowIso8601())
+        .exec();
     return requireModelVersion(project, candidate.name);
 }
 
@@ -178,7 +205,7 @@ std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int 
         break;
     }
     throw Error(ErrorCode::Unsupported, version.source.string(),
-                "model version '" + version.name + "' holds precomputed embeddings and has no image encoder");
+        "model version '" + version.name + "' holds precomputed embeddings and has no image encoder");
 }
 
 } // namespace lookalike

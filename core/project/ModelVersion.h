@@ -42,6 +42,12 @@ struct ModelVersion {
     std::string createdAt;
 };
 
+// The version of embeddings computed elsewhere, ready to register: `npy` (N x D float32) and
+// `ids` (the catalog id of each row, one per line). The fingerprint is the .npy's SHA-256 and
+// the config records the ids file's, so other ids under the same name are refused. Throws as
+// the .npy reader for a bad file.
+ModelVersion precomputedVersion(const std::string &name, const std::filesystem::path &npy, const std::filesystem::path &ids);
+
 // Registers `candidate` (id ignored) or, if its name exists, returns the stored version after
 // checking the kind, fingerprint, config and dimension are the same. Throws InvalidArgument
 // naming what differs otherwise.

@@ -102,8 +102,8 @@ double maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
 QString scratchDir(const QString &name)
 {
     static std::vector<std::unique_ptr<QTemporaryDir>> dirs; // removed when the process exits
-    dirs.push_back(std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/lookalike-") + name
-                                                   + QStringLiteral("-XXXXXX")));
+    dirs.push_back(std::make_unique<QTemporaryDir>(
+        QDir::tempPath() + QStringLiteral("/lookalike-") + name + QStringLiteral("-XXXXXX")));
     return dirs.back()->path();
 }
 

@@ -12,9 +12,9 @@
 
 namespace testsupport {
 
-QString dataDir();            // tests/data
-QString refDir();             // tests/data/siglip_ref
-QString tinyCheckpointDir();  // tests/data/siglip_ref/tiny_a
+QString dataDir(); // tests/data
+QString refDir(); // tests/data/siglip_ref
+QString tinyCheckpointDir(); // tests/data/siglip_ref/tiny_a
 std::string tinyCheckpointPath();
 
 // ref_tiny_a.json, parsed once.

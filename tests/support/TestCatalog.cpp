@@ -44,7 +44,7 @@ TestCatalog makeTestCatalog(const TestCatalogOptions &options)
     if (options.withTwins) {
         for (const QString &twin : {QStringLiteral("twin-a"), QStringLiteral("twin-b")}) {
             writePpm(catalog.folder + QStringLiteral("/images/%1.ppm").arg(twin), options.width, options.height, 120,
-                     120, 60, 4242); // same seed: identical bytes
+                120, 60, 4242); // same seed: identical bytes
             csv += QStringLiteral("%1,images/%1.ppm,twin item,twins,seller-0\n").arg(twin);
             catalog.ids.push_back(twin.toStdString());
         }

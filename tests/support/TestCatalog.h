@@ -12,7 +12,7 @@ namespace testsupport {
 
 struct TestCatalog {
     QString folder;
-    QString manifest;            // catalog.csv
+    QString manifest; // catalog.csv
     std::vector<std::string> ids; // in manifest order
 };
 

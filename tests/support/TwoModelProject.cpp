@@ -33,13 +33,7 @@ TwoModelProject makeTwoModelProject(unsigned seed)
             v = normal(rng);
         const fs::path npy = (scratchDir(QStringLiteral("npy")) + QStringLiteral("/v.npy")).toStdString();
         writeNpyMatrix(npy, m);
-        ModelVersion v;
-        v.name = name;
-        v.kind = ModelKind::Precomputed;
-        v.source = npy;
-        v.fingerprint = sha256OfFile(npy);
-        v.dimension = 8;
-        v = registerModelVersion(*f.project, v);
+        const ModelVersion v = registerModelVersion(*f.project, precomputedVersion(name, npy, idsFile.toStdString()));
         importPrecomputedEmbeddings(*f.project, v, npy, idsFile.toStdString());
         buildNeighbourIndex(*f.project, v, {}, false);
         f.versions.push_back(v);
