@@ -22,6 +22,7 @@ struct Command {
 };
 
 constexpr std::array kCommands{
+    Command{"demo", "Build the demo project (generated catalog, two versions, silver grades) and open it", &demoCommand},
     Command{"init", "Create a project folder from a catalog manifest (CSV or JSON Lines)", &initCommand},
     Command{"import", "Re-import a catalog manifest into a project (idempotent)", &importCommand},
     Command{"index", "Embed the catalog with a model version, build its index, freeze result lists", &indexCommand},
@@ -33,6 +34,7 @@ constexpr std::array kCommands{
     Command{"export", "Write TREC qrels and run files (checkable with trec_eval)", &exportCommand},
     Command{"import-qrels", "Import TREC qrels from another tool as one rater's grades", &importQrelsCommand},
     Command{"agreement", "Agreement between raters: weighted kappa, Krippendorff's alpha, disagreements", &agreementCommand},
+    Command{"autojudge", "Pre-grade the frozen lists from catalog attributes as a silver judge", &autojudgeCommand},
     Command{"settings", "Show or change the grade scale, relevance threshold and resolution rule", &settingsCommand},
     Command{"embed", "Embed images and texts with a SigLIP checkpoint; print embeddings and logits", &embedCommand},
 };

@@ -26,5 +26,7 @@ int exportCommand(const QStringList &args);
 int importQrelsCommand(const QStringList &args);
 int agreementCommand(const QStringList &args);
 int settingsCommand(const QStringList &args);
+int autojudgeCommand(const QStringList &args);
+int demoCommand(const QStringList &args);
 
 } // namespace lookalike::cli

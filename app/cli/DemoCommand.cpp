@@ -1,0 +1,202 @@
+// `lookalike demo`: the whole loop on a built-in catalog with nothing of the user's: generate the
+// product photos, make a project, index two model versions (the shipped tiny SigLIP and a
+// hand-crafted colour/shape baseline), sample queries, pre-grade them with the silver judge,
+// print the comparison and open the app in compare mode. `lookalike autojudge` is the silver
+// judge on its own, for real catalogs too.
+#include "cli/Cli.h"
+#include "cli/CliOutput.h"
+
+#include "core/Error.h"
+#include "core/demo/DemoCatalog.h"
+#include "core/index/NpyFile.h"
+#include "core/project/AutoJudge.h"
+#include "core/project/Project.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QStandardPaths>
+
+#include <fstream>
+
+namespace lookalike::cli {
+
+namespace {
+
+constexpr const char *kDemoRule = "category+colour=3,category=2,colour=1";
+constexpr const char *kCompleteKey = "demo_complete";
+
+// The models the project ships: installed under share/lookalike/models, or in the source tree
+// when running from a build folder.
+QString shippedModel(const QString &name)
+{
+    const QStringList roots{QCoreApplication::applicationDirPath() + QStringLiteral("/../share/lookalike/models"),
+        QStringLiteral(LOOKALIKE_SOURCE_MODELS_DIR)};
+    for (const QString &root : roots)
+        if (QFileInfo::exists(root + QLatin1Char('/') + name + QStringLiteral("/config.json")))
+            return QDir(root + QLatin1Char('/') + name).absolutePath();
+    throw Error(ErrorCode::FileNotFound, (roots.first() + QLatin1Char('/') + name).toStdString(),
+        "the shipped model is missing (is Lookalike installed completely?)");
+}
+
+int runStep(int (*command)(const QStringList &), const QString &name, QStringList args)
+{
+    args.prepend(QStringLiteral("lookalike ") + name);
+    const int status = command(args);
+    if (status != 0)
+        throw Error(
+            ErrorCode::Internal, {}, "lookalike demo", "the step '" + name.toStdString() + "' failed (see above)");
+    return status;
+}
+
+} // namespace
+
+int autojudgeCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Pre-grade every (query, candidate) pair of the frozen lists from catalog attributes, as a separate rater that "
+        "human raters confirm or overrule. The rule is a list of clauses tried in order: the first whose fields all "
+        "have "
+        "equal values in the query and the candidate gives the grade; '*=G' sets the grade of pairs that match none "
+        "(default 0). Example: --rule category+colour=3,category=2,colour=1"));
+    const QCommandLineOption ruleOpt(
+        QStringLiteral("rule"), QStringLiteral("The rule (see above)."), QStringLiteral("RULE"));
+    const QCommandLineOption raterOpt(QStringLiteral("rater"),
+        QStringLiteral("The judge's rater name (default silver)."), QStringLiteral("NAME"), QStringLiteral("silver"));
+    parser.addOptions({ruleOpt, raterOpt});
+    if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
+        return *status;
+    if (!parser.isSet(ruleOpt)) {
+        printError(QStringLiteral("autojudge needs --rule, e.g. --rule category+colour=3,category=2,colour=1"));
+        return UsageError;
+    }
+    return guarded([&] {
+        const AutoJudgeRule rule = parseAutoJudgeRule(parser.value(ruleOpt).toStdString());
+        Project project = Project::open(parser.positionalArguments().at(0).toStdString());
+        const AutoJudgeReport r = autoJudge(project, rule, parser.value(raterOpt).toStdString());
+        printOut(QStringLiteral("%1 pairs judged as %2: %3 grades recorded, %4 unchanged\n")
+                     .arg(r.pairs)
+                     .arg(parser.value(raterOpt))
+                     .arg(r.changed)
+                     .arg(r.unchanged));
+        return int(Success);
+    });
+}
+
+int demoCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Build the demo project (generated product photos, two model versions, a query set pre-graded by the silver "
+        "judge) and open it in the app, comparing the versions. The first run takes a few seconds; later runs open the "
+        "same project (with --rebuild, it is made again)."));
+    const QCommandLineOption itemsOpt(QStringLiteral("items"), QStringLiteral("Catalog size (default 2400)."),
+        QStringLiteral("N"), QStringLiteral("2400"));
+    const QCommandLineOption queriesOpt(QStringLiteral("queries"), QStringLiteral("Query set size (default 240)."),
+        QStringLiteral("N"), QStringLiteral("240"));
+    const QCommandLineOption seedOpt(QStringLiteral("seed"),
+        QStringLiteral("Seed of the catalog and the query sample (default 1)."), QStringLiteral("S"),
+        QStringLiteral("1"));
+    const QCommandLineOption rebuildOpt(
+        QStringLiteral("rebuild"), QStringLiteral("Make the project again even if it exists."));
+    const QCommandLineOption noOpenOpt(QStringLiteral("no-open"), QStringLiteral("Build it but do not open the app."));
+    parser.addOptions({itemsOpt, queriesOpt, seedOpt, rebuildOpt, noOpenOpt});
+    parser.addPositionalArgument(
+        QStringLiteral("FOLDER"), QStringLiteral("Where to put it (default: the user's data folder, lookalike/demo)."));
+    if (!parser.parse(args)) {
+        printError(parser.errorText());
+        return UsageError;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        printOut(parser.helpText());
+        return Success;
+    }
+    const auto items = intOption(parser, QStringLiteral("items"), 50);
+    const auto queries = intOption(parser, QStringLiteral("queries"), 1);
+    const auto seed = intOption(parser, QStringLiteral("seed"), 0);
+    if (!items || !queries || !seed)
+        return UsageError;
+    if (parser.positionalArguments().size() > 1) {
+        printError(QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().at(1)));
+        return UsageError;
+    }
+    const QString folder = QDir(
+        parser.positionalArguments().value(0,
+            QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/lookalike/demo")))
+                               .absolutePath();
+    const QString project = folder + QStringLiteral("/project");
+    const QString fingerprint = QStringLiteral("items=%1 queries=%2 seed=%3").arg(*items).arg(*queries).arg(*seed);
+
+    const int status = guarded([&] {
+        bool ready = false;
+        if (Project::exists(project.toStdString()) && !parser.isSet(rebuildOpt)) {
+            Project p = Project::open(project.toStdString());
+            ready = p.setting(kCompleteKey).value_or("") == fingerprint.toStdString();
+        }
+        if (ready) {
+            printOut(QStringLiteral("the demo project is ready: %1\n").arg(project));
+            return int(Success);
+        }
+        // A half-made or different demo: start again (it is all generated).
+        QDir(folder).removeRecursively();
+        const QString catalog = folder + QStringLiteral("/catalog");
+        printOut(QStringLiteral("drawing %1 product photos in %2 ...\n").arg(*items).arg(catalog));
+        DemoCatalogOptions options;
+        options.items = static_cast<int>(*items);
+        options.seed = static_cast<std::uint64_t>(*seed);
+        const std::vector<DemoItem> demo = writeDemoCatalog(catalog.toStdString(), options);
+
+        runStep(&initCommand, QStringLiteral("init"),
+            {project, QStringLiteral("--catalog"), catalog + QStringLiteral("/catalog.csv")});
+        runStep(&queriesCommand, QStringLiteral("queries"),
+            {project, QStringLiteral("--sample"), QString::number(*queries), QStringLiteral("--seed"),
+                QString::number(*seed), QStringLiteral("--by"), QStringLiteral("category")});
+
+        // Version 1: the hand-crafted colour/shape baseline, embedded here.
+        printOut(QStringLiteral("computing the hand-crafted embeddings ...\n"));
+        std::vector<std::filesystem::path> images;
+        QString ids;
+        for (const DemoItem &item : demo) {
+            images.push_back(std::filesystem::path(catalog.toStdString()) / item.image);
+            ids += QString::fromStdString(item.id) + QLatin1Char('\n');
+        }
+        const QString npy = folder + QStringLiteral("/handcrafted.npy"),
+                      idsFile = folder + QStringLiteral("/handcrafted-ids.txt");
+        writeNpyMatrix(npy.toStdString(), handcraftedEmbeddings(images));
+        {
+            std::ofstream out(idsFile.toStdString(), std::ios::trunc);
+            out << ids.toStdString();
+        }
+        runStep(&indexCommand, QStringLiteral("index"),
+            {project, QStringLiteral("--model"), npy, QStringLiteral("--kind"), QStringLiteral("precomputed"),
+                QStringLiteral("--ids"), idsFile, QStringLiteral("--name"), QStringLiteral("handcrafted-colour-shape"),
+                QStringLiteral("--quiet")});
+        // Version 2: the shipped tiny SigLIP (random weights: the "before fine-tuning" model).
+        runStep(&indexCommand, QStringLiteral("index"),
+            {project, QStringLiteral("--model"), shippedModel(QStringLiteral("siglip-tiny-random")),
+                QStringLiteral("--name"), QStringLiteral("siglip-tiny-random"), QStringLiteral("--quiet")});
+        runStep(&autojudgeCommand, QStringLiteral("autojudge"),
+            {project, QStringLiteral("--rule"), QString::fromLatin1(kDemoRule)});
+        Project p = Project::open(project.toStdString());
+        p.setSetting(kCompleteKey, fingerprint.toStdString());
+        printOut(QStringLiteral("\n"));
+        runStep(&evalCommand, QStringLiteral("eval"), {project, QStringLiteral("--resamples"), QStringLiteral("2000")});
+        printOut(QStringLiteral("\nthe demo project is ready: %1\n").arg(project));
+        return int(Success);
+    });
+    if (status != Success || parser.isSet(noOpenOpt))
+        return status;
+    // The CLI runs without a GUI application object: open the app as its own process.
+    const QString exe = QCoreApplication::applicationFilePath();
+    if (!QProcess::startDetached(exe, {project, QStringLiteral("--compare")})) {
+        printError(QStringLiteral("%1: cannot start the app; open %2 yourself").arg(exe, project));
+        return Failure;
+    }
+    printOut(QStringLiteral("opening it in the app, comparing the two versions ...\n"));
+    return Success;
+}
+
+} // namespace lookalike::cli
