@@ -203,6 +203,9 @@ MapView::MapView(ReviewSession *session, ThumbnailCache *thumbnails, QWidget *pa
     auto *bar = new QHBoxLayout;
     m_version = new QComboBox(this);
     m_version->setObjectName(QStringLiteral("mapVersion"));
+    m_version->setSizeAdjustPolicy(
+        QComboBox::AdjustToMinimumContentsLengthWithIcon); // long names must not widen the window
+    m_version->setMinimumContentsLength(14);
     for (const ModelVersion &v : m_session->models())
         m_version->addItem(QString::fromStdString(v.name), QVariant::fromValue<qint64>(v.id));
     m_method = new QComboBox(this);

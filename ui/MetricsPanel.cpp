@@ -73,7 +73,9 @@ MetricsPanel::MetricsPanel(ReviewSession *session, QWidget *parent)
     m_table->setObjectName(QStringLiteral("metricsTable"));
     m_table->setHorizontalHeaderLabels({tr("Version"), tr("nDCG@5"), tr("P@1"), tr("judged@5"), tr("n")});
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch); // the name gives way first
+    m_table->setTextElideMode(Qt::ElideMiddle);
     m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_table->setToolTip(tr("Means over the queries that have a list and a grade, ± the half width of a 95 % interval "

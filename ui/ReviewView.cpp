@@ -23,6 +23,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace lookalike::ui {
 
 namespace {
@@ -97,7 +99,7 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_queryImage = new QLabel(centre);
     m_queryImage->setObjectName(QStringLiteral("queryImage"));
     m_queryImage->setAlignment(Qt::AlignCenter);
-    m_queryImage->setMinimumSize(180, 180);
+    m_queryImage->setMinimumSize(160, 160);
     m_queryImage->setWordWrap(true);
     m_queryInfo = new QLabel(centre);
     m_queryInfo->setObjectName(QStringLiteral("queryInfo"));
@@ -117,6 +119,11 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_modelB->setObjectName(QStringLiteral("modelB"));
     fillModels(m_modelA, m_session);
     fillModels(m_modelB, m_session);
+    for (QComboBox *box : {m_modelA, m_modelB}) { // long version names must not widen the window
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(10);
+        box->setToolTip(tr("The model version whose result lists are shown"));
+    }
     if (m_modelB->count() > 1)
         m_modelB->setCurrentIndex(1);
     m_compareBox = new QCheckBox(tr("&Compare"), right);
@@ -130,7 +137,6 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_depth->setRange(1, 10);
     m_depth->setValue(5);
     m_depth->setPrefix(tr("k = "));
-    bar->addWidget(new QLabel(tr("Version:"), right));
     bar->addWidget(m_modelA);
     bar->addWidget(m_compareBox);
     bar->addWidget(m_modelB);
@@ -269,8 +275,9 @@ void ReviewView::showQuery(qint64 queryItemId)
         m_queryImage->setPixmap({});
         m_queryImage->setText(tr("Cannot show the query image:\n%1").arg(error));
     } else {
+        const int side = std::clamp(m_queryImage->width() - 8, 160, 360);
         m_queryImage->setPixmap(
-            QPixmap::fromImage(image.scaled(360, 360, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+            QPixmap::fromImage(image.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
     }
     QString info
         = QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3</p>")

@@ -34,6 +34,9 @@ SearchView::SearchView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     auto *bar = new QHBoxLayout;
     m_version = new QComboBox(this);
     m_version->setObjectName(QStringLiteral("searchVersion"));
+    m_version->setSizeAdjustPolicy(
+        QComboBox::AdjustToMinimumContentsLengthWithIcon); // long names must not widen the window
+    m_version->setMinimumContentsLength(14);
     for (const ModelVersion &v : m_session->models())
         m_version->addItem(QString::fromStdString(v.name));
     m_text = new QLineEdit(this);
