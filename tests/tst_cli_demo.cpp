@@ -32,6 +32,7 @@ void TestCliDemo::demoBuildsAComparableProject()
     QVERIFY(first.out.contains("pairs judged as silver"));
     QVERIFY(first.out.contains("siglip-tiny-random vs handcrafted-colour-shape (baseline)"));
     QVERIFY(first.out.contains("the demo project is ready"));
+    QVERIFY2(first.err.isEmpty() || !first.err.contains("not defined"), first.err.constData());
     const QString project = folder + QStringLiteral("/project");
 
     const auto eval = runLookalike({QStringLiteral("eval"), project, QStringLiteral("--json"),
@@ -68,6 +69,10 @@ void TestCliDemo::demoBuildsAComparableProject()
 
 void TestCliDemo::helpListsEveryCommand()
 {
+    const auto demoHelp = runLookalike({QStringLiteral("demo"), QStringLiteral("--help")});
+    CHECK_OK(demoHelp);
+    QVERIFY(demoHelp.out.contains("--rebuild"));
+    QVERIFY(demoHelp.err.isEmpty());
     const auto help = runLookalike({QStringLiteral("--help")});
     CHECK_OK(help);
     for (const char *command : {"demo", "init", "import", "index", "queries", "neighbours", "models", "judge", "eval",

@@ -103,6 +103,7 @@ int demoCommand(const QStringList &args)
     const QCommandLineOption rebuildOpt(
         QStringLiteral("rebuild"), QStringLiteral("Make the project again even if it exists."));
     const QCommandLineOption noOpenOpt(QStringLiteral("no-open"), QStringLiteral("Build it but do not open the app."));
+    parser.addHelpOption();
     parser.addOptions({itemsOpt, queriesOpt, seedOpt, rebuildOpt, noOpenOpt});
     parser.addPositionalArgument(
         QStringLiteral("FOLDER"), QStringLiteral("Where to put it (default: the user's data folder, lookalike/demo)."));
