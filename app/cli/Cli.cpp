@@ -29,6 +29,7 @@ constexpr std::array kCommands{
     Command{"queries", "Add a seeded (stratified) sample or a list of items to the query set", &queriesCommand},
     Command{"neighbours", "Nearest catalog items to an item or a text under a model version", &neighboursCommand},
     Command{"models", "List the model versions of a project", &modelsCommand},
+    Command{"finetune", "Fine-tune a SigLIP checkpoint on the catalog's image-title pairs (sigmoid loss)", &finetuneCommand},
     Command{"judge", "Grade a (query, candidate) pair as a rater; undo or redo", &judgeCommand},
     Command{"eval", "Metrics per model version (nDCG@5, P@1, ...) and their comparison, by category, per query", &evalCommand},
     Command{"export", "Write TREC qrels and run files (checkable with trec_eval)", &exportCommand},

@@ -28,5 +28,6 @@ int agreementCommand(const QStringList &args);
 int settingsCommand(const QStringList &args);
 int autojudgeCommand(const QStringList &args);
 int demoCommand(const QStringList &args);
+int finetuneCommand(const QStringList &args);
 
 } // namespace lookalike::cli

@@ -1,7 +1,8 @@
 // `lookalike demo`: the whole loop on a built-in catalog with nothing of the user's: generate the
-// product photos, make a project, index two model versions (the shipped tiny SigLIP and a
-// hand-crafted colour/shape baseline), sample queries, pre-grade them with the silver judge,
-// print the comparison and open the app in compare mode. `lookalike autojudge` is the silver
+// product photos, make a project, index three model versions (the shipped tiny SigLIP before
+// and after fine-tuning on this catalog, and a hand-crafted colour/shape baseline), sample
+// queries, pre-grade them with the silver judge, print the comparison and open the app
+// comparing the first two. `lookalike autojudge` is the silver
 // judge on its own, for real catalogs too.
 #include "cli/Cli.h"
 #include "cli/CliOutput.h"
@@ -156,7 +157,13 @@ int demoCommand(const QStringList &args)
             {project, QStringLiteral("--sample"), QString::number(*queries), QStringLiteral("--seed"),
                 QString::number(*seed), QStringLiteral("--by"), QStringLiteral("category")});
 
-        // Version 1: the hand-crafted colour/shape baseline, embedded here.
+        // The baseline first (the app compares the first two versions): the shipped tiny SigLIP
+        // before fine-tuning, then the same model fine-tuned on this catalog, then a classic
+        // hand-crafted baseline.
+        for (const char *model : {"siglip-tiny-random", "siglip-tiny-demo-finetuned"})
+            runStep(&indexCommand, QStringLiteral("index"),
+                {project, QStringLiteral("--model"), shippedModel(QString::fromLatin1(model)), QStringLiteral("--name"),
+                    QString::fromLatin1(model), QStringLiteral("--quiet")});
         printOut(QStringLiteral("computing the hand-crafted embeddings ...\n"));
         std::vector<std::filesystem::path> images;
         QString ids;
@@ -175,10 +182,6 @@ int demoCommand(const QStringList &args)
             {project, QStringLiteral("--model"), npy, QStringLiteral("--kind"), QStringLiteral("precomputed"),
                 QStringLiteral("--ids"), idsFile, QStringLiteral("--name"), QStringLiteral("handcrafted-colour-shape"),
                 QStringLiteral("--quiet")});
-        // Version 2: the shipped tiny SigLIP (random weights: the "before fine-tuning" model).
-        runStep(&indexCommand, QStringLiteral("index"),
-            {project, QStringLiteral("--model"), shippedModel(QStringLiteral("siglip-tiny-random")),
-                QStringLiteral("--name"), QStringLiteral("siglip-tiny-random"), QStringLiteral("--quiet")});
         runStep(&autojudgeCommand, QStringLiteral("autojudge"),
             {project, QStringLiteral("--rule"), QString::fromLatin1(kDemoRule)});
         Project p = Project::open(project.toStdString());

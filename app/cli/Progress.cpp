@@ -26,17 +26,18 @@ QString Progress::formatDuration(double seconds)
     return QStringLiteral("%1s").arg(s);
 }
 
-void Progress::update(std::int64_t done, std::int64_t total, double perSecond, double etaSeconds)
+void Progress::update(std::int64_t done, std::int64_t total, double perSecond, double etaSeconds, const QString &detail)
 {
     if (!m_enabled)
         return;
     const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
-    const QString stats = QStringLiteral("%1/%2 %3  %4 %3/s  ETA %5")
-                              .arg(done)
-                              .arg(total)
-                              .arg(m_unit)
-                              .arg(perSecond, 0, 'f', perSecond < 10 ? 2 : 1)
-                              .arg(formatDuration(etaSeconds));
+    const QString stats
+        = QStringLiteral("%1/%2 %3  %4 %3/s  ETA %5%6")
+              .arg(done)
+              .arg(total)
+              .arg(m_unit)
+              .arg(perSecond, 0, 'f', perSecond < 10 ? 2 : 1)
+              .arg(formatDuration(etaSeconds), detail.isEmpty() ? QString() : QStringLiteral("  ") + detail);
     QString line;
     if (m_tty) {
         constexpr int width = 30;

@@ -12,7 +12,8 @@ namespace lookalike::cli {
 class Progress {
 public:
     Progress(QString unit, bool enabled = true);
-    void update(std::int64_t done, std::int64_t total, double perSecond, double etaSeconds);
+    // `detail` (for example "loss 0.42  lr 1e-4") is shown after the rate and ETA.
+    void update(std::int64_t done, std::int64_t total, double perSecond, double etaSeconds, const QString &detail = {});
     void finish(); // ends the bar's line
 
     static QString formatDuration(double seconds); // "3m55s", "1h02m", "12s"

@@ -1,0 +1,232 @@
+// The fine-tuning loop over a project's image-title pairs.
+#include "core/project/FineTuneJob.h"
+
+#include "core/Error.h"
+#include "core/model/ImageDecoder.h"
+#include "core/model/SafetensorsFile.h"
+#include "core/model/SiglipNames.h"
+#include "core/model/SiglipPipeline.h"
+#include "core/project/Project.h"
+#include "core/util/SeededRandom.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+namespace lookalike {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Pair {
+    fs::path image;
+    std::vector<std::int64_t> ids;
+};
+
+void shuffle(std::vector<std::size_t> &v, std::uint64_t seed)
+{
+    SeededRandom r(seed);
+    for (std::size_t i = v.size(); i > 1; --i)
+        std::swap(v[i - 1], v[r.below(i)]);
+}
+
+} // namespace
+
+FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs::path &outFolder,
+    const FineTuneOptions &options, const std::function<void(const FineTuneProgress &)> &progress)
+{
+    if (options.epochs < 1 || options.batchSize < 2 || options.validationFraction < 0
+        || options.validationFraction >= 1)
+        throw Error(ErrorCode::InvalidArgument, {}, "fine-tuning",
+            "needs epochs >= 1, batch size >= 2 and a validation fraction in [0, 1)");
+    if (fs::exists(outFolder) && !fs::is_empty(outFolder))
+        throw Error(ErrorCode::InvalidArgument, outFolder.string(), "the output folder exists and is not empty");
+    SiglipPipeline::Options pipelineOptions;
+    pipelineOptions.threads = options.threads;
+    const SiglipPipeline pipeline = SiglipPipeline::load(modelFolder, pipelineOptions);
+    if (!pipeline.hasVision() || !pipeline.hasText())
+        throw Error(ErrorCode::Unsupported, modelFolder.string(), "fine-tuning needs a checkpoint with both towers");
+
+    // The pairs: every catalog item whose image decodes (the others are skipped).
+    std::vector<std::int64_t> ids;
+    for (const auto &[id, category] : project.itemCategories())
+        ids.push_back(id);
+    std::vector<Pair> pairs;
+    for (const Item &item : project.items(ids))
+        pairs.push_back({item.image, pipeline.tokenizer().encode(item.title)});
+    const ImagePreprocessor &pre = pipeline.imagePreprocessor();
+    const std::size_t perImage = pre.pixelValueCount();
+    // Decode and preprocess once when the pixels fit in 512 MB, else batch by batch.
+    const bool cache = pairs.size() * perImage * sizeof(float) <= (std::size_t(512) << 20);
+    std::vector<std::vector<float>> cached;
+    std::vector<std::size_t> usable;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        try {
+            const RgbImage rgb = decodeImageFile(pairs[i].image);
+            if (cache) {
+                std::vector<float> px(perImage);
+                pre.pixelValues(rgb, px);
+                cached.push_back(std::move(px));
+            }
+            usable.push_back(i);
+        } catch (const Error &) {
+            if (cache)
+                cached.emplace_back();
+        }
+    }
+    if (usable.size() < 4)
+        throw Error(ErrorCode::InvalidArgument, project.databaseFile().string(),
+            "fine-tuning needs at least 4 items with a readable image");
+    auto fill = [&](const std::vector<std::size_t> &batch, std::vector<float> &pixels,
+                    std::vector<std::vector<std::int64_t>> &texts) {
+        pixels.resize(batch.size() * perImage);
+        texts.clear();
+        for (std::size_t b = 0; b < batch.size(); ++b) {
+            std::span<float> out(pixels.data() + b * perImage, perImage);
+            if (cache)
+                std::copy(cached[batch[b]].begin(), cached[batch[b]].end(), out.begin());
+            else
+                pre.pixelValues(decodeImageFile(pairs[batch[b]].image), out);
+            texts.push_back(pairs[batch[b]].ids);
+        }
+    };
+
+    // The seeded split.
+    shuffle(usable, options.seed);
+    const std::size_t validation = options.validationFraction > 0
+        ? std::max<std::size_t>(
+            2, static_cast<std::size_t>(std::ceil(options.validationFraction * static_cast<double>(usable.size()))))
+        : 0;
+    const std::vector<std::size_t> val(usable.begin(), usable.begin() + static_cast<std::ptrdiff_t>(validation));
+    std::vector<std::size_t> train(usable.begin() + static_cast<std::ptrdiff_t>(validation), usable.end());
+    if (train.size() < 2)
+        throw Error(ErrorCode::InvalidArgument, project.databaseFile().string(),
+            "too few items left to train on after the validation split");
+    const int batch = std::min<int>(options.batchSize, static_cast<int>(train.size()));
+    const int stepsPerEpoch = static_cast<int>(train.size()) / batch; // the last partial batch is dropped
+
+    SiglipTrainingOptions training = options.training;
+    training.totalSteps = stepsPerEpoch * options.epochs;
+    training.warmupSteps = static_cast<int>(std::round(options.warmupFraction * training.totalSteps));
+    SiglipTrainer trainer(SafetensorsFile::open(modelFolder / siglip::kWeightsFile), pipeline.config(), training);
+
+    std::vector<float> pixels;
+    std::vector<std::vector<std::int64_t>> texts;
+    auto evaluate = [&](double *loss, double *recall) {
+        *loss = 0;
+        *recall = 0;
+        if (val.size() < 2)
+            return;
+        int batches = 0;
+        std::vector<float> allImages, allTexts;
+        for (std::size_t start = 0; start < val.size(); start += static_cast<std::size_t>(batch)) {
+            const std::vector<std::size_t> part(val.begin() + static_cast<std::ptrdiff_t>(start),
+                val.begin()
+                    + static_cast<std::ptrdiff_t>(std::min(val.size(), start + static_cast<std::size_t>(batch))));
+            fill(part, pixels, texts);
+            if (part.size() >= 2) {
+                *loss += trainer.loss(pixels, texts);
+                ++batches;
+            }
+            const FloatMatrix xi = trainer.embedImages(pixels, static_cast<std::int64_t>(part.size()));
+            const FloatMatrix yt = trainer.embedTexts(texts);
+            allImages.insert(allImages.end(), xi.data.begin(), xi.data.end());
+            allTexts.insert(allTexts.end(), yt.data.begin(), yt.data.end());
+        }
+        *loss /= std::max(1, batches);
+        const std::size_t n = val.size(), dim = allImages.size() / n;
+        auto normalise = [dim](std::vector<float> &m) {
+            for (std::size_t r = 0; r < m.size() / dim; ++r) {
+                double s = 0;
+                for (std::size_t c = 0; c < dim; ++c)
+                    s += double(m[r * dim + c]) * m[r * dim + c];
+                const double inv = s > 0 ? 1.0 / std::sqrt(s) : 0.0;
+                for (std::size_t c = 0; c < dim; ++c)
+                    m[r * dim + c] = static_cast<float>(m[r * dim + c] * inv);
+            }
+        };
+        normalise(allImages);
+        normalise(allTexts);
+        int hits = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::size_t best = 0;
+            double bestScore = -2;
+            for (std::size_t j = 0; j < n; ++j) {
+                double dot = 0;
+                for (std::size_t c = 0; c < dim; ++c)
+                    dot += double(allImages[i * dim + c]) * allTexts[j * dim + c];
+                if (dot > bestScore) {
+                    bestScore = dot;
+                    best = j;
+                }
+            }
+            // A title shared by several items (relistings) counts as found for any of them.
+            hits += pairs[val[best]].ids == pairs[val[i]].ids;
+        }
+        *recall = static_cast<double>(hits) / static_cast<double>(n);
+    };
+
+    FineTuneReport report;
+    report.trainPairs = static_cast<int>(train.size());
+    report.validationPairs = static_cast<int>(val.size());
+    evaluate(&report.initialValidationLoss, &report.initialRecallAt1);
+    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+        shuffle(train, options.seed * 1000003 + static_cast<std::uint64_t>(epoch));
+        EpochReport e;
+        e.epoch = epoch;
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int s = 0; s < stepsPerEpoch; ++s) {
+            const std::vector<std::size_t> part(train.begin() + s * batch, train.begin() + (s + 1) * batch);
+            fill(part, pixels, texts);
+            const double lr = trainer.learningRate();
+            const double loss = trainer.step(pixels, texts);
+            e.trainLoss += loss;
+            if (progress) {
+                const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                progress({epoch, options.epochs, s + 1, stepsPerEpoch, loss, lr,
+                    seconds > 0 ? (s + 1) * batch / seconds : 0});
+            }
+        }
+        e.trainLoss /= std::max(1, stepsPerEpoch);
+        evaluate(&e.validationLoss, &e.recallAt1);
+        report.epochs.push_back(e);
+    }
+
+    // The Hugging Face folder, written beside its final place and renamed when complete.
+    const fs::path partial = outFolder.parent_path() / (outFolder.filename().string() + ".partial");
+    fs::remove_all(partial);
+    fs::create_directories(partial);
+    for (const char *file : {siglip::kConfigFile, siglip::kPreprocessorFile, siglip::kTokenizerConfigFile,
+             siglip::kSpecialTokensFile, siglip::kSentencePieceFile})
+        if (fs::exists(modelFolder / file))
+            fs::copy_file(modelFolder / file, partial / file, fs::copy_options::overwrite_existing);
+    trainer.saveWeights(partial / siglip::kWeightsFile);
+    QJsonArray epochs;
+    for (const EpochReport &e : report.epochs)
+        epochs.append(QJsonObject{{QStringLiteral("epoch"), e.epoch}, {QStringLiteral("train_loss"), e.trainLoss},
+            {QStringLiteral("validation_loss"), e.validationLoss}, {QStringLiteral("recall_at_1"), e.recallAt1}});
+    const QJsonObject log{{QStringLiteral("base_model"), QString::fromStdString(fs::absolute(modelFolder).string())},
+        {QStringLiteral("project"), QString::fromStdString(project.folder().string())},
+        {QStringLiteral("train_pairs"), report.trainPairs},
+        {QStringLiteral("validation_pairs"), report.validationPairs}, {QStringLiteral("epochs"), epochs},
+        {QStringLiteral("batch_size"), batch}, {QStringLiteral("learning_rate"), training.learningRate},
+        {QStringLiteral("weight_decay"), training.weightDecay}, {QStringLiteral("warmup_steps"), training.warmupSteps},
+        {QStringLiteral("total_steps"), training.totalSteps}, {QStringLiteral("gradient_clip"), training.gradientClip},
+        {QStringLiteral("freeze_text"), training.freezeText},
+        {QStringLiteral("trainable_vision_layers"), training.trainableVisionLayers},
+        {QStringLiteral("seed"), static_cast<qint64>(options.seed)},
+        {QStringLiteral("initial_validation_loss"), report.initialValidationLoss},
+        {QStringLiteral("initial_recall_at_1"), report.initialRecallAt1}};
+    std::ofstream(partial / "lookalike_finetune.json") << QJsonDocument(log).toJson().toStdString();
+    if (fs::exists(outFolder))
+        fs::remove(outFolder); // empty, checked above
+    fs::rename(partial, outFolder);
+    return report;
+}
+
+} // namespace lookalike
