@@ -21,6 +21,7 @@ class TestCliDemo : public QObject {
 private Q_SLOTS:
     void demoBuildsAComparableProject();
     void finetuneLowersTheLossAndWritesALoadableCheckpoint();
+    void interruptedFinetuneContinuesToTheSameModel();
     void helpListsEveryCommand();
 };
 
@@ -125,6 +126,35 @@ void TestCliDemo::finetuneLowersTheLossAndWritesALoadableCheckpoint()
     QCOMPARE(again.exitCode, 1);
     QVERIFY2(again.err.contains("exists and is not empty"), again.err.constData());
     QVERIFY(QFile::exists(out + QStringLiteral("/model.safetensors")));
+}
+
+void TestCliDemo::interruptedFinetuneContinuesToTheSameModel()
+{
+    const QString folder = testsupport::scratchDir(QStringLiteral("cli-resume"));
+    CHECK_OK(runLookalike({QStringLiteral("demo"), folder + QStringLiteral("/demo"), QStringLiteral("--no-open"),
+        QStringLiteral("--items"), QStringLiteral("200"), QStringLiteral("--queries"), QStringLiteral("8")}));
+    const QString project = folder + QStringLiteral("/demo/project");
+    auto tune = [&](const QString &out, const QStringList &extra) {
+        return runLookalike(
+            QStringList{QStringLiteral("finetune"), project, QStringLiteral("--model"),
+                testsupport::tinyCheckpointDir(), QStringLiteral("--out"), out, QStringLiteral("--epochs"),
+                QStringLiteral("3"), QStringLiteral("--batch-size"), QStringLiteral("32"), QStringLiteral("--lr"),
+                QStringLiteral("2e-3"), QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--quiet")}
+            + extra);
+    };
+    const QString straight = folder + QStringLiteral("/straight"), resumed = folder + QStringLiteral("/resumed");
+    CHECK_OK(tune(straight, {}));
+    const auto stopped = tune(resumed, {QStringLiteral("--stop-after"), QStringLiteral("1")});
+    CHECK_OK(stopped);
+    QVERIFY2(stopped.out.contains("stopped after epoch 1 of 3"), stopped.out.constData());
+    QVERIFY(!QFile::exists(resumed + QStringLiteral("/model.safetensors"))); // nothing half-written in place
+    QVERIFY(QFile::exists(resumed + QStringLiteral(".partial/state.safetensors")));
+    const auto rest = tune(resumed, {});
+    CHECK_OK(rest);
+    QVERIFY2(rest.out.contains("continued an interrupted run after epoch 1"), rest.out.constData());
+    QCOMPARE(testsupport::readFileBytes(resumed + QStringLiteral("/model.safetensors")),
+        testsupport::readFileBytes(straight + QStringLiteral("/model.safetensors")));
+    QVERIFY(!QFile::exists(resumed + QStringLiteral(".partial")));
 }
 
 void TestCliDemo::helpListsEveryCommand()

@@ -18,7 +18,8 @@ int finetuneCommand(const QStringList &args)
         "Fine-tune a SigLIP checkpoint on the project's catalog (each item's image and title are a matching pair) with "
         "the SigLIP pairwise sigmoid loss, AdamW, warm-up and cosine decay, and gradient clipping. A seeded held-out "
         "split "
-        "reports validation loss and image-to-text recall@1 after each epoch. Writes a Hugging Face folder to --out."));
+        "reports validation loss and image-to-text recall@1 after each epoch. Writes a Hugging Face folder to --out. "
+        "An interrupted run continues from its last completed epoch when the same command is run again."));
     const QCommandLineOption modelOpt(QStringLiteral("model"),
         QStringLiteral("The checkpoint to start from (a Hugging Face SigLIP folder)."), QStringLiteral("DIR"));
     const QCommandLineOption outOpt(QStringLiteral("out"),
@@ -47,9 +48,11 @@ int finetuneCommand(const QStringList &args)
         QStringLiteral("Train only the last N vision layers (and the head)."), QStringLiteral("N"));
     const QCommandLineOption threadsOpt(QStringLiteral("threads"),
         QStringLiteral("LibTorch threads (default: one per core)."), QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption stopOpt(QStringLiteral("stop-after"),
+        QStringLiteral("Stop after N epochs of this run; the same command continues later."), QStringLiteral("N"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress bar."));
     parser.addOptions({modelOpt, outOpt, epochsOpt, batchOpt, lrOpt, wdOpt, warmupOpt, clipOpt, valOpt, seedOpt,
-        freezeTextOpt, visionLayersOpt, threadsOpt, quietOpt});
+        freezeTextOpt, visionLayersOpt, threadsOpt, stopOpt, quietOpt});
     if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
         return *status;
     if (!parser.isSet(modelOpt) || !parser.isSet(outOpt)) {
@@ -86,6 +89,12 @@ int finetuneCommand(const QStringList &args)
         || !real(valOpt, 0, 0.9, &options.validationFraction))
         return UsageError;
     options.training.freezeText = parser.isSet(freezeTextOpt);
+    if (parser.isSet(stopOpt)) {
+        const auto stop = intOption(parser, QStringLiteral("stop-after"), 1);
+        if (!stop)
+            return UsageError;
+        options.stopAfterEpochs = static_cast<int>(*stop);
+    }
     if (parser.isSet(visionLayersOpt)) {
         const auto layers = intOption(parser, QStringLiteral("train-vision-layers"), 0);
         if (!layers)
@@ -114,6 +123,8 @@ int finetuneCommand(const QStringList &args)
         bar.finish();
         QString out
             = QStringLiteral("%1 training pairs, %2 held out\n").arg(report.trainPairs).arg(report.validationPairs);
+        if (report.resumedAfterEpoch > 0)
+            out += QStringLiteral("continued an interrupted run after epoch %1\n").arg(report.resumedAfterEpoch);
         TextTable table({QStringLiteral("epoch"), QStringLiteral("train loss"), QStringLiteral("validation loss"),
             QStringLiteral("recall@1")});
         table.addRow({QStringLiteral("start"), QStringLiteral("-"),
@@ -122,7 +133,12 @@ int finetuneCommand(const QStringList &args)
             table.addRow({QString::number(e.epoch), QString::number(e.trainLoss, 'f', 4),
                 QString::number(e.validationLoss, 'f', 4), QString::number(e.recallAt1, 'f', 3)});
         out += table.render();
-        out += QStringLiteral("wrote %1\n").arg(parser.value(outOpt));
+        if (report.finished)
+            out += QStringLiteral("wrote %1\n").arg(parser.value(outOpt));
+        else
+            out += QStringLiteral("stopped after epoch %1 of %2; run the same command again to continue\n")
+                       .arg(report.epochs.size())
+                       .arg(options.epochs);
         printOut(out);
         return int(Success);
     });

@@ -28,7 +28,7 @@ namespace {
 
 struct Linear {
     at::Tensor weight; // out x in
-    at::Tensor bias;   // out
+    at::Tensor bias; // out
     at::Tensor operator()(const at::Tensor &x) const { return at::linear(x, weight, bias); }
 };
 
@@ -61,11 +61,16 @@ Activation parseActivation(const std::string &name)
 at::Tensor activate(const at::Tensor &x, Activation act)
 {
     switch (act) {
-    case Activation::GeluTanh: return at::gelu(x, "tanh");
-    case Activation::GeluErf: return at::gelu(x);
-    case Activation::QuickGelu: return x * at::sigmoid(1.702 * x);
-    case Activation::Relu: return at::relu(x);
-    case Activation::Silu: return at::silu(x);
+    case Activation::GeluTanh:
+        return at::gelu(x, "tanh");
+    case Activation::GeluErf:
+        return at::gelu(x);
+    case Activation::QuickGelu:
+        return x * at::sigmoid(1.702 * x);
+    case Activation::Relu:
+        return at::relu(x);
+    case Activation::Silu:
+        return at::silu(x);
     }
     return x;
 }
@@ -148,11 +153,11 @@ public:
         const std::int64_t d = c.hiddenSize, i = c.intermediateSize;
         for (int l = 0; l < c.numHiddenLayers; ++l) {
             auto name = [&](const char *rest) { return siglip::layerTensor(tower, l, rest); };
-            e.layers.push_back({layerNorm(name("layer_norm1"), d, c.layerNormEps),
-                                layerNorm(name("layer_norm2"), d, c.layerNormEps),
-                                linear(name("self_attn.q_proj"), d, d), linear(name("self_attn.k_proj"), d, d),
-                                linear(name("self_attn.v_proj"), d, d), linear(name("self_attn.out_proj"), d, d),
-                                Mlp{linear(name("mlp.fc1"), i, d), linear(name("mlp.fc2"), d, i)}});
+            e.layers.push_back(
+                {layerNorm(name("layer_norm1"), d, c.layerNormEps), layerNorm(name("layer_norm2"), d, c.layerNormEps),
+                    linear(name("self_attn.q_proj"), d, d), linear(name("self_attn.k_proj"), d, d),
+                    linear(name("self_attn.v_proj"), d, d), linear(name("self_attn.out_proj"), d, d),
+                    Mlp{linear(name("mlp.fc1"), i, d), linear(name("mlp.fc2"), d, i)}});
         }
         return e;
     }
@@ -186,7 +191,8 @@ struct VisionTower {
         postNorm = w.layerNorm(name("post_layernorm"), d, c.layerNormEps);
         probe = w.get(name("head.probe"), {1, 1, d});
         // in_proj rows are ordered q, k, v.
-        headIn = {w.get(name("head.attention.in_proj_weight"), {3 * d, d}), w.get(name("head.attention.in_proj_bias"), {3 * d})};
+        headIn = {w.get(name("head.attention.in_proj_weight"), {3 * d, d}),
+            w.get(name("head.attention.in_proj_bias"), {3 * d})};
         headOut = w.linear(name("head.attention.out_proj"), d, d);
         headNorm = w.layerNorm(name("head.layernorm"), d, c.layerNormEps);
         headMlp = {w.linear(name("head.mlp.fc1"), i, d), w.linear(name("head.mlp.fc2"), d, i)};
@@ -216,7 +222,7 @@ struct VisionTower {
     }
 
     static void recordTrace(SiglipModel::Trace &trace, const std::vector<at::Tensor> &states, const at::Tensor &norm,
-                            const at::Tensor &pooled);
+        const at::Tensor &pooled);
 };
 
 struct TextTower {
@@ -261,8 +267,8 @@ FloatMatrix toMatrix(const at::Tensor &t2d)
     return m;
 }
 
-void VisionTower::recordTrace(SiglipModel::Trace &trace, const std::vector<at::Tensor> &states, const at::Tensor &norm,
-                              const at::Tensor &pooled)
+void VisionTower::recordTrace(
+    SiglipModel::Trace &trace, const std::vector<at::Tensor> &states, const at::Tensor &norm, const at::Tensor &pooled)
 {
     for (const at::Tensor &s : states)
         trace.hiddenStates.push_back(toMatrix(s.select(0, 0)));
@@ -348,11 +354,11 @@ at::Tensor pixelTensor(std::span<const float> pixelValues, std::int64_t count, c
     const std::int64_t per = static_cast<std::int64_t>(c.numChannels) * c.imageSize * c.imageSize;
     if (count < 0 || static_cast<std::int64_t>(pixelValues.size()) != count * per)
         throw Error(ErrorCode::InvalidArgument, {},
-                    "pixel values hold " + std::to_string(pixelValues.size()) + " floats, expected " + std::to_string(count)
-                        + " x " + std::to_string(per));
+            "pixel values hold " + std::to_string(pixelValues.size()) + " floats, expected " + std::to_string(count)
+                + " x " + std::to_string(per));
     // from_blob does not copy; the span outlives the forward pass.
-    return at::from_blob(const_cast<float *>(pixelValues.data()), {count, c.numChannels, c.imageSize, c.imageSize},
-                         at::kFloat);
+    return at::from_blob(
+        const_cast<float *>(pixelValues.data()), {count, c.numChannels, c.imageSize, c.imageSize}, at::kFloat);
 }
 
 at::Tensor idTensor(const std::vector<std::vector<std::int64_t>> &ids, const SiglipTextConfig &c)
@@ -360,8 +366,8 @@ at::Tensor idTensor(const std::vector<std::vector<std::int64_t>> &ids, const Sig
     const std::size_t len = ids.empty() ? 0 : ids.front().size();
     if (len == 0 || len > static_cast<std::size_t>(c.maxPositionEmbeddings))
         throw Error(ErrorCode::InvalidArgument, {},
-                    "token sequences must have 1 to " + std::to_string(c.maxPositionEmbeddings) + " ids, got "
-                        + std::to_string(len));
+            "token sequences must have 1 to " + std::to_string(c.maxPositionEmbeddings) + " ids, got "
+                + std::to_string(len));
     at::Tensor t = at::empty({static_cast<std::int64_t>(ids.size()), static_cast<std::int64_t>(len)}, at::kLong);
     std::int64_t *out = t.data_ptr<std::int64_t>();
     for (const auto &seq : ids) {
@@ -370,8 +376,7 @@ at::Tensor idTensor(const std::vector<std::vector<std::int64_t>> &ids, const Sig
         for (std::int64_t id : seq) {
             if (id < 0 || id >= c.vocabSize)
                 throw Error(ErrorCode::InvalidArgument, {},
-                            "token id " + std::to_string(id) + " is outside the vocabulary of "
-                                + std::to_string(c.vocabSize));
+                    "token id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(c.vocabSize));
             *out++ = id;
         }
     }
@@ -451,7 +456,7 @@ struct SiglipTrainer::Impl {
     SiglipConfig config;
     SiglipTrainingOptions options;
     std::map<std::string, at::Tensor> params; // every weight, by Hugging Face name
-    std::vector<std::string> trainable;       // names of those that learn
+    std::vector<std::string> trainable; // names of those that learn
     std::map<std::string, std::pair<at::Tensor, at::Tensor>> moments; // AdamW m, v
     std::optional<VisionTower> vision;
     std::optional<TextTower> text;
@@ -483,8 +488,9 @@ struct SiglipTrainer::Impl {
     {
         // Matrices decay; biases, norms, positions' neighbours of that kind and the logit
         // parameters do not (the usual AdamW practice).
-        return name.find("norm") == std::string::npos && name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") != 0
-            && name != siglip::kLogitScale && name != siglip::kLogitBias && name.find("in_proj_bias") == std::string::npos;
+        return name.find("norm") == std::string::npos && name.size() > 5
+            && name.compare(name.size() - 5, 5, ".bias") != 0 && name != siglip::kLogitScale
+            && name != siglip::kLogitBias && name.find("in_proj_bias") == std::string::npos;
     }
 };
 
@@ -497,7 +503,8 @@ namespace {
 
 } // namespace
 
-SiglipTrainer::SiglipTrainer(const SafetensorsFile &weights, const SiglipConfig &config, const SiglipTrainingOptions &options)
+SiglipTrainer::SiglipTrainer(
+    const SafetensorsFile &weights, const SiglipConfig &config, const SiglipTrainingOptions &options)
     : d(std::make_unique<Impl>())
 {
     if (!config.isDualEncoder())
@@ -625,6 +632,45 @@ void SiglipTrainer::saveWeights(const std::filesystem::path &file) const
     writer.write(file);
 }
 
+void SiglipTrainer::saveState(const std::filesystem::path &file) const
+{
+    SafetensorsWriter writer;
+    writer.setMetadata("format", "lookalike-training-state");
+    writer.setMetadata("steps", std::to_string(d->steps));
+    auto add = [&](const std::string &name, const at::Tensor &t) {
+        const at::Tensor c = t.detach().contiguous();
+        writer.add(name, c.sizes().vec(), {c.data_ptr<float>(), static_cast<std::size_t>(c.numel())});
+    };
+    for (const auto &[name, tensor] : d->params)
+        add(name, tensor);
+    for (const auto &[name, mv] : d->moments) {
+        add("optimizer.m." + name, mv.first);
+        add("optimizer.v." + name, mv.second);
+    }
+    writer.write(file);
+}
+
+void SiglipTrainer::loadState(const std::filesystem::path &file)
+{
+    const SafetensorsFile state = SafetensorsFile::open(file);
+    const auto steps = state.metadata().find("steps");
+    if (steps == state.metadata().end())
+        throw Error(ErrorCode::MalformedHeader, file.string(), "not a Lookalike training state (no step count)");
+    at::NoGradGuard noGrad;
+    auto read = [&](const std::string &name, at::Tensor &into) {
+        state.requireShape(name, into.sizes().vec());
+        std::vector<float> values = state.readFloat32(name);
+        into.copy_(at::from_blob(values.data(), into.sizes(), at::kFloat));
+    };
+    for (auto &[name, tensor] : d->params)
+        read(name, tensor);
+    for (auto &[name, mv] : d->moments) {
+        read("optimizer.m." + name, mv.first);
+        read("optimizer.v." + name, mv.second);
+    }
+    d->steps = std::stoi(steps->second);
+}
+
 std::vector<std::string> SiglipTrainer::parameterNames() const
 {
     std::vector<std::string> names;
@@ -648,8 +694,8 @@ void SiglipTrainer::setParameter(const std::string &name, std::span<const float>
     p.copy_(at::from_blob(const_cast<float *>(values.data()), p.sizes(), at::kFloat));
 }
 
-std::vector<float> SiglipTrainer::gradient(const std::string &name, std::span<const float> pixels,
-                                           const std::vector<std::vector<std::int64_t>> &ids)
+std::vector<float> SiglipTrainer::gradient(
+    const std::string &name, std::span<const float> pixels, const std::vector<std::vector<std::int64_t>> &ids)
 {
     at::Tensor &p = d->params.at(name);
     if (!p.requires_grad())

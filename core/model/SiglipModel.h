@@ -102,6 +102,10 @@ public:
 
     // Every weight, F32, under its Hugging Face name.
     void saveWeights(const std::filesystem::path &file) const;
+    // The whole training state (weights, AdamW moments, steps done) in one safetensors file,
+    // and back: a run continued from a saved state takes exactly the steps it would have taken.
+    void saveState(const std::filesystem::path &file) const;
+    void loadState(const std::filesystem::path &file); // throws lookalike::Error for a state of another model
 
     // For tests: parameter names, values, and the gradient of the batch loss for one of them.
     std::vector<std::string> parameterNames() const;

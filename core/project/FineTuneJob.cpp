@@ -6,6 +6,7 @@
 #include "core/model/SafetensorsFile.h"
 #include "core/model/SiglipNames.h"
 #include "core/model/SiglipPipeline.h"
+#include "core/project/ModelVersion.h"
 #include "core/project/Project.h"
 #include "core/util/SeededRandom.h"
 
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 
 namespace lookalike {
 
@@ -110,6 +112,15 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
     const int batch = std::min<int>(options.batchSize, static_cast<int>(train.size()));
     const int stepsPerEpoch = static_cast<int>(train.size()) / batch; // the last partial batch is dropped
 
+    // What a saved state must match to be continued: the base weights and every setting.
+    const std::string signature = sha256OfFile(modelFolder / siglip::kWeightsFile)
+        + " epochs=" + std::to_string(options.epochs) + " batch=" + std::to_string(options.batchSize)
+        + " val=" + std::to_string(options.validationFraction) + " warmup=" + std::to_string(options.warmupFraction)
+        + " seed=" + std::to_string(options.seed) + " lr=" + std::to_string(options.training.learningRate) + " wd="
+        + std::to_string(options.training.weightDecay) + " clip=" + std::to_string(options.training.gradientClip)
+        + " freezeText=" + std::to_string(options.training.freezeText) + " visionLayers="
+        + std::to_string(options.training.trainableVisionLayers) + " pairs=" + std::to_string(usable.size());
+
     SiglipTrainingOptions training = options.training;
     training.totalSteps = stepsPerEpoch * options.epochs;
     training.warmupSteps = static_cast<int>(std::round(options.warmupFraction * training.totalSteps));
@@ -174,14 +185,55 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
     FineTuneReport report;
     report.trainPairs = static_cast<int>(train.size());
     report.validationPairs = static_cast<int>(val.size());
-    evaluate(&report.initialValidationLoss, &report.initialRecallAt1);
-    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-        shuffle(train, options.seed * 1000003 + static_cast<std::uint64_t>(epoch));
+    const fs::path partial = outFolder.parent_path() / (outFolder.filename().string() + ".partial");
+    const fs::path stateFile = partial / "state.safetensors", reportFile = partial / "state.json";
+    int firstEpoch = 1;
+    if (fs::exists(reportFile) && fs::exists(stateFile)) {
+        std::ifstream in(reportFile);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const QJsonObject saved = QJsonDocument::fromJson(QByteArray::fromStdString(text)).object();
+        if (saved.value(QStringLiteral("signature")).toString().toStdString() == signature) {
+            trainer.loadState(stateFile);
+            report.initialValidationLoss = saved.value(QStringLiteral("initial_validation_loss")).toDouble();
+            report.initialRecallAt1 = saved.value(QStringLiteral("initial_recall_at_1")).toDouble();
+            for (const QJsonValue &v : saved.value(QStringLiteral("epochs")).toArray()) {
+                const QJsonObject o = v.toObject();
+                report.epochs.push_back(
+                    {o.value(QStringLiteral("epoch")).toInt(), o.value(QStringLiteral("train_loss")).toDouble(),
+                        o.value(QStringLiteral("validation_loss")).toDouble(),
+                        o.value(QStringLiteral("recall_at_1")).toDouble()});
+            }
+            firstEpoch = static_cast<int>(report.epochs.size()) + 1;
+            report.resumedAfterEpoch = firstEpoch - 1;
+        }
+    }
+    if (firstEpoch == 1) {
+        fs::remove_all(partial); // nothing to continue (or a state of other settings)
+        fs::create_directories(partial);
+        evaluate(&report.initialValidationLoss, &report.initialRecallAt1);
+    }
+    auto epochsJson = [&report] {
+        QJsonArray epochs;
+        for (const EpochReport &e : report.epochs)
+            epochs.append(QJsonObject{{QStringLiteral("epoch"), e.epoch}, {QStringLiteral("train_loss"), e.trainLoss},
+                {QStringLiteral("validation_loss"), e.validationLoss}, {QStringLiteral("recall_at_1"), e.recallAt1}});
+        return epochs;
+    };
+    int ranThisTime = 0;
+    for (int epoch = firstEpoch; epoch <= options.epochs; ++epoch) {
+        if (options.stopAfterEpochs > 0 && ranThisTime == options.stopAfterEpochs) {
+            report.finished = false;
+            return report;
+        }
+        // Each epoch's order comes from the split's order and the epoch alone, so a resumed run
+        // takes the same batches as an uninterrupted one.
+        std::vector<std::size_t> order = train;
+        shuffle(order, options.seed * 1000003 + static_cast<std::uint64_t>(epoch));
         EpochReport e;
         e.epoch = epoch;
         const auto t0 = std::chrono::steady_clock::now();
         for (int s = 0; s < stepsPerEpoch; ++s) {
-            const std::vector<std::size_t> part(train.begin() + s * batch, train.begin() + (s + 1) * batch);
+            const std::vector<std::size_t> part(order.begin() + s * batch, order.begin() + (s + 1) * batch);
             fill(part, pixels, texts);
             const double lr = trainer.learningRate();
             const double loss = trainer.step(pixels, texts);
@@ -195,21 +247,26 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
         e.trainLoss /= std::max(1, stepsPerEpoch);
         evaluate(&e.validationLoss, &e.recallAt1);
         report.epochs.push_back(e);
+        ++ranThisTime;
+        // The state after this epoch, written beside and renamed: a kill leaves the previous one.
+        trainer.saveState(partial / "state.safetensors.tmp");
+        fs::rename(partial / "state.safetensors.tmp", stateFile);
+        const QJsonObject state{{QStringLiteral("signature"), QString::fromStdString(signature)},
+            {QStringLiteral("initial_validation_loss"), report.initialValidationLoss},
+            {QStringLiteral("initial_recall_at_1"), report.initialRecallAt1}, {QStringLiteral("epochs"), epochsJson()}};
+        std::ofstream(partial / "state.json.tmp") << QJsonDocument(state).toJson().toStdString();
+        fs::rename(partial / "state.json.tmp", reportFile);
     }
 
     // The Hugging Face folder, written beside its final place and renamed when complete.
-    const fs::path partial = outFolder.parent_path() / (outFolder.filename().string() + ".partial");
-    fs::remove_all(partial);
-    fs::create_directories(partial);
+    fs::remove(stateFile);
+    fs::remove(reportFile);
     for (const char *file : {siglip::kConfigFile, siglip::kPreprocessorFile, siglip::kTokenizerConfigFile,
              siglip::kSpecialTokensFile, siglip::kSentencePieceFile})
         if (fs::exists(modelFolder / file))
             fs::copy_file(modelFolder / file, partial / file, fs::copy_options::overwrite_existing);
     trainer.saveWeights(partial / siglip::kWeightsFile);
-    QJsonArray epochs;
-    for (const EpochReport &e : report.epochs)
-        epochs.append(QJsonObject{{QStringLiteral("epoch"), e.epoch}, {QStringLiteral("train_loss"), e.trainLoss},
-            {QStringLiteral("validation_loss"), e.validationLoss}, {QStringLiteral("recall_at_1"), e.recallAt1}});
+    const QJsonArray epochs = epochsJson();
     const QJsonObject log{{QStringLiteral("base_model"), QString::fromStdString(fs::absolute(modelFolder).string())},
         {QStringLiteral("project"), QString::fromStdString(project.folder().string())},
         {QStringLiteral("train_pairs"), report.trainPairs},

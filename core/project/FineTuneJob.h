@@ -5,6 +5,12 @@
 // model.safetensors, the preprocessing and tokenizer files) that `lookalike index` and
 // transformers' SiglipModel.from_pretrained load. It is written to a temporary folder and
 // renamed into place when complete, so an interrupted run never leaves a half-written model.
+//
+// Resumable: after every epoch the whole training state (weights, AdamW moments, steps, the
+// report so far) is saved in <out>.partial/. Running the same command again after an
+// interruption (Ctrl-C, kill, a crash, or stopAfterEpochs) continues from the last completed
+// epoch and gives the same model as an uninterrupted run. A state from other settings or
+// another base model is discarded.
 #pragma once
 
 #include "core/model/SiglipModel.h"
@@ -25,6 +31,7 @@ struct FineTuneOptions {
     double warmupFraction = 0.1; // of all steps
     std::uint64_t seed = 1;
     int threads = 0; // LibTorch intra-op threads; 0 = one per core
+    int stopAfterEpochs = 0; // > 0: stop after this many epochs in this run (the state is kept to continue)
     SiglipTrainingOptions training; // totalSteps and warmupSteps are set from the above
 };
 
@@ -46,6 +53,8 @@ struct EpochReport {
 };
 
 struct FineTuneReport {
+    bool finished = true;  // false: stopped early (stopAfterEpochs); run again to continue
+    int resumedAfterEpoch = 0; // > 0: this run continued a stopped or interrupted one
     int trainPairs = 0;
     int validationPairs = 0;
     double initialValidationLoss = 0;
