@@ -22,6 +22,7 @@ private Q_SLOTS:
     void demoBuildsAComparableProject();
     void finetuneLowersTheLossAndWritesALoadableCheckpoint();
     void interruptedFinetuneContinuesToTheSameModel();
+    void finetuneFromScratchTrainsAVocabulary();
     void helpListsEveryCommand();
 };
 
@@ -155,6 +156,52 @@ void TestCliDemo::interruptedFinetuneContinuesToTheSameModel()
     QCOMPARE(testsupport::readFileBytes(resumed + QStringLiteral("/model.safetensors")),
         testsupport::readFileBytes(straight + QStringLiteral("/model.safetensors")));
     QVERIFY(!QFile::exists(resumed + QStringLiteral(".partial")));
+}
+
+void TestCliDemo::finetuneFromScratchTrainsAVocabulary()
+{
+    const QString folder = testsupport::scratchDir(QStringLiteral("cli-scratch"));
+    CHECK_OK(runLookalike({QStringLiteral("demo"), folder + QStringLiteral("/demo"), QStringLiteral("--no-open"),
+        QStringLiteral("--items"), QStringLiteral("300"), QStringLiteral("--queries"), QStringLiteral("8")}));
+    const QString config = testsupport::writeScratchFile(QStringLiteral("scratch-config.json"),
+        R"({"vision_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+             "image_size": 32, "patch_size": 8},
+            "text_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+             "vocab_size": 250, "max_position_embeddings": 12}})");
+    const QString out = folder + QStringLiteral("/new");
+    const auto tune = runLookalike({QStringLiteral("finetune"), folder + QStringLiteral("/demo/project"),
+        QStringLiteral("--from-scratch"), config, QStringLiteral("--out"), out, QStringLiteral("--epochs"),
+        QStringLiteral("3"), QStringLiteral("--lr"), QStringLiteral("3e-3")});
+    CHECK_OK(tune);
+    QVERIFY2(tune.out.contains("a vocabulary trained on the catalog's titles"), tune.out.constData());
+    QVERIFY(!QFile::exists(out + QStringLiteral(".scratch")));
+    // The new vocabulary knows the catalog's words: no <unk> (id 2) in a title-like text, and
+    // it is not the tiny checkpoint's.
+    QVERIFY(testsupport::readFileBytes(out + QStringLiteral("/spiece.model"))
+        != testsupport::readFileBytes(testsupport::tinyCheckpointDir() + QStringLiteral("/spiece.model")));
+    const auto embed = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), out, QStringLiteral("--text"),
+        QStringLiteral("Acme red striped mug - brand new"), QStringLiteral("--json")});
+    CHECK_OK(embed);
+    const QJsonArray ids = QJsonDocument::fromJson(embed.out)
+                               .object()
+                               .value(QStringLiteral("texts"))
+                               .toArray()
+                               .at(0)
+                               .toObject()
+                               .value(QStringLiteral("input_ids"))
+                               .toArray();
+    QCOMPARE(ids.size(), 12);
+    for (const QJsonValue &id : ids) {
+        QVERIFY(id.toInt() != 2);
+        QVERIFY(id.toInt() < 250);
+    }
+    QVERIFY(QJsonDocument::fromJson(testsupport::readFileBytes(out + QStringLiteral("/config.json")))
+                .object()
+                .value(QStringLiteral("vision_config"))
+                .toObject()
+                .value(QStringLiteral("hidden_size"))
+                .toInt()
+        == 32);
 }
 
 void TestCliDemo::helpListsEveryCommand()

@@ -4,10 +4,14 @@
 #include "cli/CliOutput.h"
 #include "cli/Progress.h"
 
+#include "core/model/SiglipConfig.h"
 #include "core/project/FineTuneJob.h"
 #include "core/project/Project.h"
 
 #include <QCommandLineParser>
+#include <QFile>
+
+#include <filesystem>
 
 namespace lookalike::cli {
 
@@ -48,15 +52,20 @@ int finetuneCommand(const QStringList &args)
         QStringLiteral("Train only the last N vision layers (and the head)."), QStringLiteral("N"));
     const QCommandLineOption threadsOpt(QStringLiteral("threads"),
         QStringLiteral("LibTorch threads (default: one per core)."), QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption scratchOpt(QStringLiteral("from-scratch"),
+        QStringLiteral(
+            "Train a new model instead of --model: CONFIG is a Hugging Face SigLIP config.json (a file, or the JSON "
+            "itself; missing keys take transformers' defaults). Its vocabulary is trained on the catalog's titles."),
+        QStringLiteral("CONFIG"));
     const QCommandLineOption stopOpt(QStringLiteral("stop-after"),
         QStringLiteral("Stop after N epochs of this run; the same command continues later."), QStringLiteral("N"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress bar."));
     parser.addOptions({modelOpt, outOpt, epochsOpt, batchOpt, lrOpt, wdOpt, warmupOpt, clipOpt, valOpt, seedOpt,
-        freezeTextOpt, visionLayersOpt, threadsOpt, stopOpt, quietOpt});
+        freezeTextOpt, visionLayersOpt, threadsOpt, scratchOpt, stopOpt, quietOpt});
     if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
         return *status;
-    if (!parser.isSet(modelOpt) || !parser.isSet(outOpt)) {
-        printError(QStringLiteral("finetune needs --model DIR and --out DIR"));
+    if (parser.isSet(modelOpt) == parser.isSet(scratchOpt) || !parser.isSet(outOpt)) {
+        printError(QStringLiteral("finetune needs --out DIR and one of --model DIR or --from-scratch CONFIG"));
         return UsageError;
     }
     FineTuneOptions options;
@@ -104,10 +113,27 @@ int finetuneCommand(const QStringList &args)
 
     return guarded([&] {
         Project project = Project::open(parser.positionalArguments().at(0).toStdString());
+        std::filesystem::path base = parser.value(modelOpt).toStdString();
+        if (parser.isSet(scratchOpt)) {
+            // The config: a file, or the JSON given inline.
+            QString json = parser.value(scratchOpt);
+            QString source = QStringLiteral("--from-scratch");
+            if (QFile file(json); !json.trimmed().startsWith(QLatin1Char('{')) && file.open(QIODevice::ReadOnly)) {
+                source = json;
+                json = QString::fromUtf8(file.readAll());
+            }
+            const SiglipConfig config = SiglipConfig::fromJson(json.toStdString(), source.toStdString());
+            base = parser.value(outOpt).toStdString() + ".scratch";
+            std::filesystem::remove_all(base);
+            writeScratchCheckpoint(project, config, base, options.seed);
+            if (!parser.isSet(quietOpt))
+                printOut(QStringLiteral("a new model with a vocabulary trained on the catalog's titles: %1\n")
+                             .arg(QString::fromStdString(base.string())));
+        }
         Progress bar(QStringLiteral("steps"), !parser.isSet(quietOpt));
         const auto start = std::chrono::steady_clock::now();
-        const FineTuneReport report = fineTune(project, parser.value(modelOpt).toStdString(),
-            parser.value(outOpt).toStdString(), options, [&](const FineTuneProgress &p) {
+        const FineTuneReport report = fineTune(
+            project, base, parser.value(outOpt).toStdString(), options, [&](const FineTuneProgress &p) {
                 const std::int64_t done = static_cast<std::int64_t>(p.epoch - 1) * p.stepsPerEpoch + p.step;
                 const std::int64_t total = static_cast<std::int64_t>(p.epochs) * p.stepsPerEpoch;
                 const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -133,6 +159,8 @@ int finetuneCommand(const QStringList &args)
             table.addRow({QString::number(e.epoch), QString::number(e.trainLoss, 'f', 4),
                 QString::number(e.validationLoss, 'f', 4), QString::number(e.recallAt1, 'f', 3)});
         out += table.render();
+        if (report.finished && parser.isSet(scratchOpt))
+            std::filesystem::remove_all(base); // its config and vocabulary are in the output now
         if (report.finished)
             out += QStringLiteral("wrote %1\n").arg(parser.value(outOpt));
         else

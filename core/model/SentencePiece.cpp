@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #ifndef LOOKALIKE_SPM_MODULE_RELATIVE
@@ -19,12 +20,13 @@ namespace {
 struct ModuleApi {
     void *(*load)(const char *, std::size_t, char *, std::size_t) = nullptr;
     void (*free)(void *) = nullptr;
-    int (*encode)(void *, const char *, std::size_t, void (*)(void *, const char *, std::size_t), void *, char *,
-                  std::size_t)
+    int (*encode)(
+        void *, const char *, std::size_t, void (*)(void *, const char *, std::size_t), void *, char *, std::size_t)
         = nullptr;
     int (*pieceToId)(void *, const char *, std::size_t) = nullptr;
     const char *(*idToPiece)(void *, int, std::size_t *) = nullptr;
     int (*pieceSize)(void *) = nullptr;
+    int (*train)(const char *, const char *, int, char *, std::size_t) = nullptr;
     std::string error; // why the module could not be loaded
 };
 
@@ -65,6 +67,7 @@ const ModuleApi &moduleApi()
         sym(api.pieceToId, "lookalike_spm_piece_to_id");
         sym(api.idToPiece, "lookalike_spm_id_to_piece");
         sym(api.pieceSize, "lookalike_spm_piece_size");
+        sym(api.train, "lookalike_spm_train");
     });
     return api;
 }
@@ -98,7 +101,8 @@ SentencePiece SentencePiece::load(const std::string &serializedModel, const std:
     char error[512] = {};
     void *handle = api.load(serializedModel.data(), serializedModel.size(), error, sizeof error);
     if (!handle)
-        throw Error(ErrorCode::TokenizerFailed, fileForErrors, std::string("cannot load SentencePiece model: ") + error);
+        throw Error(
+            ErrorCode::TokenizerFailed, fileForErrors, std::string("cannot load SentencePiece model: ") + error);
     auto impl = std::make_unique<Impl>();
     impl->api = &api;
     impl->handle = handle;
@@ -135,6 +139,39 @@ std::string SentencePiece::idToPiece(int id) const
 int SentencePiece::pieceCount() const
 {
     return d->api->pieceSize(d->handle);
+}
+
+} // namespace lookalike
+
+namespace lookalike {
+
+void SentencePiece::train(
+    const std::vector<std::string> &sentences, int vocabSize, const std::filesystem::path &modelFile)
+{
+    const ModuleApi &api = moduleApi();
+    if (!api.error.empty())
+        throw Error(ErrorCode::TokenizerFailed, modelFile.string(), api.error);
+    const std::filesystem::path input = modelFile.string() + ".sentences.txt";
+    {
+        std::ofstream out(input, std::ios::trunc);
+        for (const std::string &s : sentences)
+            if (!s.empty())
+                out << s << '\n';
+        if (!out)
+            throw Error(ErrorCode::FileUnreadable, input.string(), "cannot write the training sentences");
+    }
+    std::string prefix = modelFile.string();
+    if (prefix.size() > 6 && prefix.compare(prefix.size() - 6, 6, ".model") == 0)
+        prefix.resize(prefix.size() - 6);
+    char error[512] = {};
+    const int status = api.train(input.c_str(), prefix.c_str(), vocabSize, error, sizeof error);
+    std::filesystem::remove(input);
+    std::filesystem::remove(prefix + ".vocab");
+    if (status != 0)
+        throw Error(ErrorCode::TokenizerFailed, modelFile.string(),
+            std::string("cannot train a SentencePiece model: ") + error);
+    if (prefix + ".model" != modelFile.string())
+        std::filesystem::rename(prefix + ".model", modelFile);
 }
 
 } // namespace lookalike

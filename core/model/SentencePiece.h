@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,9 +23,14 @@ public:
     ~SentencePiece();
 
     std::vector<std::string> encode(std::string_view utf8) const; // pieces
-    int pieceToId(std::string_view piece) const;                  // unk id for unknown pieces
+    int pieceToId(std::string_view piece) const; // unk id for unknown pieces
     std::string idToPiece(int id) const;
     int pieceCount() const;
+
+    // Trains a unigram model on `sentences` (UTF-8, one per element) into `modelFile`, with the
+    // special ids SigLIP's tokenizer uses (0 <pad>, 1 </s>, 2 <unk>). At most `vocabSize` pieces
+    // (fewer when the text is too small for more). Throws Error(TokenizerFailed).
+    static void train(const std::vector<std::string> &sentences, int vocabSize, const std::filesystem::path &modelFile);
 
 private:
     struct Impl;

@@ -7,7 +7,6 @@
 
 #include "core/Error.h"
 
-
 #include <QByteArray>
 #include <QChar>
 #include <QFile>
@@ -565,6 +564,14 @@ SiglipTokenizer::SiglipTokenizer(std::unique_ptr<Impl> impl)
 SiglipTokenizer::SiglipTokenizer(SiglipTokenizer &&) noexcept = default;
 SiglipTokenizer &SiglipTokenizer::operator=(SiglipTokenizer &&) noexcept = default;
 SiglipTokenizer::~SiglipTokenizer() = default;
+
+std::string SiglipTokenizer::canonicalText(std::string_view utf8)
+{
+    std::u32string lower;
+    for (char32_t c : decodeUtf8(utf8))
+        appendPythonLower(lower, c);
+    return encodeUtf8(canonicalize(lower));
+}
 
 SiglipTokenizer SiglipTokenizer::load(const std::filesystem::path &folder, int fallbackMaxLength)
 {

@@ -36,6 +36,9 @@ public:
     // maxLength() ids when `pad` is true. With `pad` false, HF tokenizer(text).input_ids:
     // no padding and no truncation (may exceed maxLength()), eos appended unless last.
     std::vector<std::int64_t> encode(std::string_view utf8, bool pad = true) const;
+    // The text as the tokenizer sees it before SentencePiece: lower-cased, ASCII punctuation
+    // dropped, whitespace collapsed (for training a vocabulary on what will be encoded).
+    static std::string canonicalText(std::string_view utf8);
 
     int maxLength() const;
     std::int64_t eosId() const;

@@ -3,9 +3,12 @@
 
 #include "core/Error.h"
 #include "core/model/ImageDecoder.h"
+#include "core/model/RandomCheckpoint.h"
 #include "core/model/SafetensorsFile.h"
+#include "core/model/SentencePiece.h"
 #include "core/model/SiglipNames.h"
 #include "core/model/SiglipPipeline.h"
+#include "core/model/SiglipTokenizer.h"
 #include "core/project/ModelVersion.h"
 #include "core/project/Project.h"
 #include "core/util/SeededRandom.h"
@@ -38,6 +41,28 @@ void shuffle(std::vector<std::size_t> &v, std::uint64_t seed)
 }
 
 } // namespace
+
+void writeScratchCheckpoint(Project &project, const SiglipConfig &config, const fs::path &folder, std::uint64_t seed)
+{
+    config.validate("--from-scratch");
+    if (!config.vision || !config.text)
+        throw Error(ErrorCode::InvalidConfig, "--from-scratch",
+            "training from scratch needs both towers (vision_config and text_config)");
+    std::vector<std::int64_t> ids;
+    for (const auto &[id, category] : project.itemCategories())
+        ids.push_back(id);
+    std::vector<std::string> titles;
+    for (const Item &item : project.items(ids))
+        titles.push_back(SiglipTokenizer::canonicalText(item.title));
+    fs::create_directories(folder);
+    const fs::path vocabulary = folder / "catalog-spiece.model";
+    SentencePiece::train(titles, config.text->vocabSize, vocabulary);
+    RandomCheckpointOptions options;
+    options.seed = seed;
+    options.sentencePieceModel = vocabulary;
+    writeRandomCheckpoint(folder, config, options);
+    fs::remove(vocabulary); // copied in as spiece.model
+}
 
 FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs::path &outFolder,
     const FineTuneOptions &options, const std::function<void(const FineTuneProgress &)> &progress)

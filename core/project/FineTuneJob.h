@@ -53,7 +53,7 @@ struct EpochReport {
 };
 
 struct FineTuneReport {
-    bool finished = true;  // false: stopped early (stopAfterEpochs); run again to continue
+    bool finished = true; // false: stopped early (stopAfterEpochs); run again to continue
     int resumedAfterEpoch = 0; // > 0: this run continued a stopped or interrupted one
     int trainPairs = 0;
     int validationPairs = 0;
@@ -61,6 +61,12 @@ struct FineTuneReport {
     double initialRecallAt1 = 0;
     std::vector<EpochReport> epochs;
 };
+
+// Writes a checkpoint to train from scratch into `folder`: `config` (both towers) with seeded
+// random weights, and a SentencePiece vocabulary of at most config.text.vocabSize pieces trained
+// on the catalog's titles (as the tokenizer will see them: lower-cased, punctuation dropped).
+void writeScratchCheckpoint(
+    Project &project, const SiglipConfig &config, const std::filesystem::path &folder, std::uint64_t seed);
 
 // Throws lookalike::Error for a checkpoint that cannot train (one tower), a catalog with fewer
 // than 4 usable pairs, or an output folder that exists and is not empty.

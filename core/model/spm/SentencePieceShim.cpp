@@ -6,6 +6,7 @@
 // each other and the process crashes in protobuf's static initialisers. Deep binding makes
 // SentencePiece use its own copy while nothing else can see it.
 #include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
 
 #include <cstddef>
 #include <cstring>
@@ -29,8 +30,8 @@ void setError(char *error, std::size_t size, const std::string &message)
 
 extern "C" {
 
-__attribute__((visibility("default"))) void *lookalike_spm_load(const char *data, std::size_t size, char *error,
-                                                                 std::size_t errorSize)
+__attribute__((visibility("default"))) void *lookalike_spm_load(
+    const char *data, std::size_t size, char *error, std::size_t errorSize)
 {
     try {
         auto *sp = new sentencepiece::SentencePieceProcessor();
@@ -54,13 +55,12 @@ __attribute__((visibility("default"))) void lookalike_spm_free(void *handle)
 
 // Calls emit(ctx, piece, length) for each piece of `text`. Returns 0 on success.
 __attribute__((visibility("default"))) int lookalike_spm_encode(void *handle, const char *text, std::size_t length,
-                                                                void (*emit)(void *, const char *, std::size_t),
-                                                                void *ctx, char *error, std::size_t errorSize)
+    void (*emit)(void *, const char *, std::size_t), void *ctx, char *error, std::size_t errorSize)
 {
     try {
         std::vector<std::string> pieces;
-        const auto status = static_cast<sentencepiece::SentencePieceProcessor *>(handle)->Encode(
-            std::string(text, length), &pieces);
+        const auto status
+            = static_cast<sentencepiece::SentencePieceProcessor *>(handle)->Encode(std::string(text, length), &pieces);
         if (!status.ok()) {
             setError(error, errorSize, status.ToString());
             return 1;
@@ -74,8 +74,8 @@ __attribute__((visibility("default"))) int lookalike_spm_encode(void *handle, co
     }
 }
 
-__attribute__((visibility("default"))) int lookalike_spm_piece_to_id(void *handle, const char *piece,
-                                                                     std::size_t length)
+__attribute__((visibility("default"))) int lookalike_spm_piece_to_id(
+    void *handle, const char *piece, std::size_t length)
 {
     return static_cast<sentencepiece::SentencePieceProcessor *>(handle)->PieceToId(std::string(piece, length));
 }
@@ -91,6 +91,29 @@ __attribute__((visibility("default"))) const char *lookalike_spm_id_to_piece(voi
 __attribute__((visibility("default"))) int lookalike_spm_piece_size(void *handle)
 {
     return static_cast<sentencepiece::SentencePieceProcessor *>(handle)->GetPieceSize();
+}
+
+// Trains a unigram model on `input` (one sentence per line) into <prefix>.model, with the ids
+// SigLIP's tokenizer expects: 0 <pad>, 1 </s>, 2 <unk>, no <s>. Returns 0 on success.
+__attribute__((visibility("default"))) int lookalike_spm_train(
+    const char *input, const char *prefix, int vocabSize, char *error, std::size_t errorSize)
+{
+    try {
+        const std::string args = std::string("--input=") + input + " --model_prefix=" + prefix
+            + " --vocab_size=" + std::to_string(vocabSize)
+            + " --model_type=unigram --character_coverage=1.0 --hard_vocab_limit=false"
+              " --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1 --pad_piece=<pad> --eos_piece=</s> --unk_piece=<unk>"
+              " --minloglevel=2 --num_threads=1"; // one thread: the same vocabulary every time
+        const auto status = sentencepiece::SentencePieceTrainer::Train(args);
+        if (!status.ok()) {
+            setError(error, errorSize, status.ToString());
+            return 1;
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        setError(error, errorSize, e.what());
+        return 1;
+    }
 }
 
 } // extern "C"
