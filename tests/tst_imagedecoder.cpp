@@ -4,6 +4,7 @@
 // typed one-line error naming the file, never a crash.
 #include "core/Error.h"
 #include "core/model/ImageDecoder.h"
+#include "support/ErrorOf.h"
 #include "support/RefData.h"
 
 #include <QDir>
@@ -62,16 +63,7 @@ const QJsonObject &decoderVectors()
     return vectors;
 }
 
-// Runs `f` and returns the lookalike::Error it throws (std::nullopt if it returns normally).
-template <typename F> std::optional<lookalike::Error> errorOf(F &&f)
-{
-    try {
-        f();
-    } catch (const lookalike::Error &e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using testsupport::errorOf;
 
 // A PNG signature and an IHDR chunk with the given size (CRC left zero: the size checks
 // must come before libpng ever reads it).

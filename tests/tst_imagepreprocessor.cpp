@@ -4,6 +4,7 @@
 #include "core/Error.h"
 #include "core/model/ImageDecoder.h"
 #include "core/model/ImagePreprocessor.h"
+#include "support/ErrorOf.h"
 #include "support/RefData.h"
 
 #include <QFile>
@@ -31,15 +32,7 @@ std::string tinyConfigPath()
     return testsupport::tinyCheckpointPath() + "/preprocessor_config.json";
 }
 
-template <typename F> std::optional<lookalike::Error> errorOf(F &&f)
-{
-    try {
-        f();
-    } catch (const lookalike::Error &e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using testsupport::errorOf;
 
 // Exact comparison of float bit patterns; describes the first mismatch.
 QByteArray firstDifference(const std::vector<float> &actual, const std::vector<float> &expected)
