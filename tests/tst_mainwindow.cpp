@@ -331,6 +331,21 @@ void TestMainWindow::failureViewOrdersQueriesAndOpensOne()
     QCOMPARE(model->rowCount(), 2);
     for (int row = 0; row < model->rowCount(); ++row)
         QCOMPARE(model->index(row, FailureModel::CategoryColumn).data().toString(), QStringLiteral("green"));
+    // The raters' agreement: "ana" alone has graded, so there is no pair yet; a second rater on
+    // the same pairs appears as a row.
+    QCOMPARE(w.findChild<QTableWidget *>(QStringLiteral("agreementTable"))->rowCount(), 0);
+    {
+        Project p = Project::open(o->project.folder.toStdString());
+        JudgmentStore store(p);
+        for (const Judgment &j : store.judgments(o->project.queries[0], "ana"))
+            store.grade(j.queryItemId, j.candidateItemId, "silver", j.grade);
+    }
+    view->reload();
+    auto *agreement = w.findChild<QTableWidget *>(QStringLiteral("agreementTable"));
+    QCOMPARE(agreement->rowCount(), 1);
+    QCOMPARE(agreement->item(0, 1)->text(), QStringLiteral("silver"));
+    QCOMPARE(agreement->item(0, 2)->text(), QStringLiteral("5"));
+    QCOMPARE(agreement->item(0, 4)->text(), QStringLiteral("100.0 %"));
     // The breakdown lists the three categories.
     QCOMPARE(w.findChild<QTableWidget *>(QStringLiteral("breakdownTable"))->rowCount(), 3);
     // Opening a failure jumps to it in review.

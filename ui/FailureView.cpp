@@ -190,6 +190,15 @@ FailureView::FailureView(ReviewSession *session, QWidget *parent)
     m_breakdown->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_breakdown->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     layout->addWidget(m_breakdown, 2);
+    layout->addWidget(new QLabel(tr("Agreement between raters (on the pairs both graded)"), this));
+    m_agreement = new QTableWidget(0, 5, this);
+    m_agreement->setObjectName(QStringLiteral("agreementTable"));
+    m_agreement->setHorizontalHeaderLabels(
+        {tr("Rater A"), tr("Rater B"), tr("Pairs"), tr("Weighted kappa (quadratic)"), tr("Same grade")});
+    m_agreement->verticalHeader()->hide();
+    m_agreement->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_agreement->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    layout->addWidget(m_agreement, 1);
 
     connect(m_order, &QComboBox::currentIndexChanged, this, &FailureView::apply);
     connect(m_category, &QComboBox::currentIndexChanged, this, &FailureView::apply);
@@ -224,6 +233,25 @@ void FailureView::reload()
 {
     m_model->reload();
     reloadBreakdown();
+    reloadAgreement();
+}
+
+void FailureView::reloadAgreement()
+{
+    const AgreementReport report = m_session->agreement();
+    m_agreement->setRowCount(static_cast<int>(report.pairs.size()));
+    int row = 0;
+    for (const RaterPairAgreement &p : report.pairs) {
+        const QStringList cells{QString::fromStdString(p.raterA), QString::fromStdString(p.raterB),
+            QString::number(p.quadratic.items),
+            p.quadratic.defined ? QString::number(p.quadratic.kappa, 'f', 3) : tr("n/a"),
+            p.unweighted.items > 0
+                ? QString::number(100.0 * p.unweighted.observedAgreement, 'f', 1) + QStringLiteral(" %")
+                : tr("n/a")};
+        for (int c = 0; c < cells.size(); ++c)
+            m_agreement->setItem(row, c, new QTableWidgetItem(cells[c]));
+        ++row;
+    }
 }
 
 void FailureView::apply()

@@ -1,6 +1,7 @@
 // The product manager's failure view: the queries a version gets worst (by nDCG@5), or those on
 // which two versions differ most, filterable by category; opening one jumps to it in review.
-// Below it, the per-category breakdown of both versions.
+// Below it, the per-category breakdown of both versions, and how much the raters (the silver
+// judge among them) agree.
 #pragma once
 
 #include <QAbstractTableModel>
@@ -63,6 +64,7 @@ Q_SIGNALS:
 private:
     void apply();
     void reloadBreakdown();
+    void reloadAgreement();
 
     ReviewSession *m_session;
     qint64 m_a = 0, m_b = 0;
@@ -72,6 +74,7 @@ private:
     QComboBox *m_category;
     QTableView *m_table;
     QTableWidget *m_breakdown;
+    QTableWidget *m_agreement;
 };
 
 } // namespace lookalike::ui

@@ -100,6 +100,16 @@ bool ReviewSession::mapSource(std::int64_t modelId, MapSource *out) const
     }
 }
 
+AgreementReport ReviewSession::agreement() const
+{
+    try {
+        return raterAgreement(*m_store);
+    } catch (const std::exception &e) {
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        return {};
+    }
+}
+
 bool ReviewSession::addQuery(std::int64_t itemId)
 {
     if (queryRow(itemId) >= 0)

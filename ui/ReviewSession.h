@@ -11,6 +11,7 @@
 #include "core/project/JudgmentStore.h"
 #include "core/project/ModelVersion.h"
 #include "core/project/Project.h"
+#include "core/project/RaterAgreement.h"
 
 #include <QObject>
 #include <QString>
@@ -92,6 +93,9 @@ public:
         std::vector<QString> categories; // per item id above
     };
     bool mapSource(std::int64_t modelId, MapSource *out) const;
+
+    // Agreement between the raters (weighted kappa per pair, Krippendorff's alpha, disagreements).
+    AgreementReport agreement() const;
 
     // Exports (false after errorOccurred()).
     bool exportTrecFiles(const QString &folder, QString *summary = nullptr);
