@@ -11,6 +11,11 @@ function(lookalike_target_defaults target)
   if(LOOKALIKE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  # Debian's libtorch_cpu links libopencv_highgui, which loads Qt 5 into every process that
+  # uses LibTorch, beside our Qt 6. Where our code emits an out-of-line copy of a Qt inline
+  # (unoptimised builds: ASan), an exported copy would be bound by Qt 5's own calls to that
+  # inline, with Qt 6's layout: a crash at start-up. Hidden inlines stay ours.
+  target_compile_options(${target} PRIVATE -fvisibility-inlines-hidden)
   # LibTorch and Qt cannot share a translation unit with Qt's `slots`/`signals` macros.
   target_compile_definitions(${target} PRIVATE QT_NO_KEYWORDS QT_NO_CAST_FROM_ASCII QT_NO_FOREACH)
 endfunction()
