@@ -26,6 +26,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
@@ -40,6 +41,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+#include <QTimer>
 
 using namespace lookalike;
 using namespace lookalike::ui;
@@ -101,6 +103,7 @@ private Q_SLOTS:
     void lockedDatabaseShowsErrorAndKeepsBadge();
     void exportsWriteFiles();
     void shortcutsDialogOnQuestionMark();
+    void spaceShowsTheImageFullSize();
     void textSearchAndAddAsQuery();
     void droppedImageSearchesItsNeighbours();
     void embeddingMapLassoOpensItems();
@@ -170,6 +173,12 @@ void TestMainWindow::gradingFromTheKeyboardSavesAndUpdatesMetrics()
     // A digit off the scale changes nothing.
     QTest::keyClick(grid, '7');
     QVERIFY(!storedGrade(o->project.folder, query, grid->currentIndex().data(NeighbourModel::ItemIdRole).toLongLong()));
+    // Arrows move between the cards.
+    const int at = grid->currentIndex().row();
+    QTest::keyClick(grid, Qt::Key_Right);
+    QCOMPARE(grid->currentIndex().row(), at + 1);
+    QTest::keyClick(grid, Qt::Key_Left);
+    QCOMPARE(grid->currentIndex().row(), at);
     // The query list shows the progress.
     QueryListModel *list = review->queryModel();
     QCOMPARE(list->index(0, QueryListModel::JudgedColumn).data().toString(), QStringLiteral("2/5"));
@@ -471,6 +480,34 @@ void addTinySiglip(testsupport::TwoModelProject &p)
 }
 
 } // namespace
+
+void TestMainWindow::spaceShowsTheImageFullSize()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    NeighbourGrid *grid = w.reviewView()->leftGrid();
+    const QString path = grid->currentIndex().data(NeighbourModel::ImagePathRole).toString();
+    const QImage original(path);
+    QVERIFY(!original.isNull());
+    QSize shown;
+    bool seen = false;
+    // The dialog is modal: look at it, then close it, from the event loop it runs.
+    QTimer::singleShot(200, [&] {
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        if (dialog && dialog->objectName() == QStringLiteral("fullImageDialog")) {
+            seen = true;
+            for (QLabel *label : dialog->findChildren<QLabel *>())
+                if (!label->pixmap().isNull())
+                    shown = label->pixmap().size();
+            QTest::keyClick(dialog, Qt::Key_Space); // Space closes it again
+        }
+    });
+    QTest::keyClick(grid, Qt::Key_Space);
+    QVERIFY(seen);
+    QCOMPARE(shown, original.size()); // full size, not the thumbnail
+    QVERIFY(!QApplication::activeModalWidget());
+}
 
 void TestMainWindow::textSearchAndAddAsQuery()
 {
