@@ -22,7 +22,7 @@ struct Command {
 };
 
 constexpr std::array kCommands{
-    Command{"demo", "Build the demo project (generated catalog, two versions, silver grades) and open it", &demoCommand},
+    Command{"demo", "Build the demo project (generated catalog, SigLIP before and after fine-tuning, silver grades) and open it", &demoCommand},
     Command{"init", "Create a project folder from a catalog manifest (CSV or JSON Lines)", &initCommand},
     Command{"import", "Re-import a catalog manifest into a project (idempotent)", &importCommand},
     Command{"index", "Embed the catalog with a model version, build its index, freeze result lists", &indexCommand},
@@ -43,7 +43,7 @@ constexpr std::array kCommands{
 QString usage()
 {
     QString text = QStringLiteral(
-        "Usage: lookalike                      open the reviewer GUI\n"
+        "Usage: lookalike [PROJECT]            open the reviewer GUI (on a project folder)\n"
         "       lookalike <command> [options]  run a command (lookalike <command> --help for its options)\n"
         "\nCommands:\n");
     for (const Command &c : kCommands)
