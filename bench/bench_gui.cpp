@@ -27,20 +27,16 @@
 
 using namespace lookalike;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::msSince;
+using bench::percentile;
 
 namespace {
 
-double msSince(Clock::time_point t0)
+void report(const char *what, const std::vector<double> &v)
 {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-void report(const char *what, std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    std::printf(
-        "  %-52s p50 %6.2f ms  p90 %6.2f ms  max %6.2f ms\n", what, v[v.size() / 2], v[v.size() * 9 / 10], v.back());
+    std::printf("  %-52s p50 %6.2f ms  p90 %6.2f ms  max %6.2f ms\n", what, percentile(v, 0.5), percentile(v, 0.9),
+        percentile(v, 1.0));
 }
 
 } // namespace

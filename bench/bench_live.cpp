@@ -22,22 +22,9 @@
 
 using namespace lookalike;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-double msSince(Clock::time_point t0)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
-
-} // namespace
+using bench::Clock;
+using bench::msSince;
+using bench::percentile;
 
 int main(int argc, char **argv)
 {

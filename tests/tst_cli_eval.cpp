@@ -147,7 +147,7 @@ void TestCliEval::comparisonBreakdownWorstAndCsv()
     Project project = Project::open(g.folder.toStdString());
     const EvaluationEngine engine(project);
     const auto &a = engine.models().at(0), &b = engine.models().at(1);
-    const PairedComparison expected = engine.compare(a.id, b.id, [](const QueryMetrics &m) { return m.ndcg5; });
+    const PairedComparison expected = engine.compare(a.id, b.id, Metric::Ndcg5);
     const QJsonObject ndcg = c.value(QStringLiteral("metrics")).toObject().value(QStringLiteral("ndcg@5")).toObject();
     QCOMPARE(ndcg.value(QStringLiteral("queries")).toInt(), static_cast<int>(expected.n));
     QCOMPARE(ndcg.value(QStringLiteral("delta")).toDouble(), expected.meanDelta);

@@ -122,8 +122,7 @@ void TestEvaluationEngine::comparisonUsesQueriesBothHave()
         }
     }
     const EvaluationEngine engine(*f.project);
-    const PairedComparison c
-        = engine.compare(f.versions[0].id, f.versions[1].id, [](const QueryMetrics &m) { return m.precision1; });
+    const PairedComparison c = engine.compare(f.versions[0].id, f.versions[1].id, Metric::Precision1);
     QVERIFY(c.n >= std::size_t(6));
     QCOMPARE(c.meanA, 0.0);
     QCOMPARE(c.meanB, 1.0);

@@ -130,10 +130,7 @@ QVariant FailureModel::headerData(int section, Qt::Orientation orientation, int 
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    auto name = [this](qint64 id, int side) {
-        const ModelVersion *v = m_session->model(id);
-        return m_blind || !v ? tr("version %1").arg(side) : QString::fromStdString(v->name);
-    };
+    auto name = [this](qint64 id, int side) { return m_session->versionLabel(id, side, m_blind); };
     switch (section) {
     case IdColumn:
         return tr("Query");
@@ -266,10 +263,7 @@ void FailureView::reloadBreakdown()
     std::map<std::int64_t, std::string> groups;
     for (const Item &q : m_session->queries())
         groups.emplace(q.id, q.category);
-    auto name = [this](qint64 id, int side) {
-        const ModelVersion *v = m_session->model(id);
-        return m_blind || !v ? tr("version %1").arg(side) : QString::fromStdString(v->name);
-    };
+    auto name = [this](qint64 id, int side) { return m_session->versionLabel(id, side, m_blind); };
     m_breakdown->setHorizontalHeaderLabels({tr("Category"), tr("Queries"), tr("nDCG@5 %1").arg(name(m_a, 1)),
         tr("nDCG@5 %1").arg(name(m_b, 2)), tr("Delta")});
     std::map<std::string, std::pair<const GroupMetrics *, const GroupMetrics *>> rows;

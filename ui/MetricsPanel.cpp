@@ -116,10 +116,7 @@ void MetricsPanel::setBlind(bool blind)
 
 QString MetricsPanel::nameOf(int side) const
 {
-    if (m_blind)
-        return tr("version %1").arg(side + 1);
-    const ModelVersion *v = m_session->model(side == 0 ? m_a : m_b);
-    return v ? QString::fromStdString(v->name) : QString();
+    return m_session->versionLabel(side == 0 ? m_a : m_b, side + 1, m_blind);
 }
 
 void MetricsPanel::refresh()

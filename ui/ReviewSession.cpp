@@ -37,14 +37,6 @@ bool sameBytes(const QString &a, const QString &b)
     return true;
 }
 
-QString attribute(const Item &item, const char *name)
-{
-    for (const auto &[k, v] : item.attributes)
-        if (k == name)
-            return QString::fromStdString(v);
-    return {};
-}
-
 } // namespace
 
 ReviewSession::ReviewSession(const QString &folder, const QString &rater, QObject *parent)
@@ -144,6 +136,12 @@ const ModelVersion *ReviewSession::model(std::int64_t id) const
     return nullptr;
 }
 
+QString ReviewSession::versionLabel(std::int64_t modelId, int side, bool blind) const
+{
+    const ModelVersion *v = model(modelId);
+    return blind || !v ? tr("version %1").arg(side) : QString::fromStdString(v->name);
+}
+
 int ReviewSession::queryRow(std::int64_t queryItemId) const
 {
     const auto it = m_rowOf.find(queryItemId);
@@ -194,8 +192,8 @@ std::vector<Candidate> ReviewSession::candidates(std::int64_t queryItemId, std::
             c.sameImage = c.image == queryImage || sameBytes(c.image, queryImage);
             c.nearIdentical = c.score >= kNearIdenticalCosine;
             for (const char *column : kSellerColumns) {
-                const QString a = attribute(query, column);
-                if (!a.isEmpty() && a == attribute(item, column)) {
+                const QString a = QString::fromStdString(itemField(query, column).value_or(""));
+                if (!a.isEmpty() && a == QString::fromStdString(itemField(item, column).value_or(""))) {
                     c.sameSeller = QStringLiteral("%1 %2").arg(QLatin1String(column), a);
                     break;
                 }
@@ -207,6 +205,23 @@ std::vector<Candidate> ReviewSession::candidates(std::int64_t queryItemId, std::
         const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
         return {};
     }
+}
+
+std::pair<std::optional<int>, std::optional<int>> ReviewSession::gradesOf(
+    std::int64_t queryItemId, std::int64_t candidateItemId) const
+{
+    std::pair<std::optional<int>, std::optional<int>> out;
+    const QueryJudgments &resolved = m_engine->judgments(queryItemId);
+    if (const auto g = resolved.find(candidateItemId); g != resolved.end())
+        out.first = g->second;
+    try {
+        for (const Judgment &j : m_store->judgments(queryItemId, m_rater.toStdString()))
+            if (j.candidateItemId == candidateItemId)
+                out.second = j.grade;
+    } catch (const std::exception &e) {
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+    }
+    return out;
 }
 
 std::pair<int, int> ReviewSession::judgedCount(std::int64_t queryItemId, std::int64_t modelId, int k) const
@@ -287,15 +302,10 @@ void ReviewSession::recordMean()
 bool ReviewSession::exportTrecFiles(const QString &folder, QString *summary)
 {
     try {
-        if (!QDir().mkpath(folder))
-            throw Error(ErrorCode::FileUnreadable, folder.toStdString(), "cannot create the folder");
-        writeQrelsFile(QDir(folder).filePath(QStringLiteral("qrels.txt")).toStdString(), exportQrels(*m_project));
-        QStringList files{QStringLiteral("qrels.txt")};
-        for (const ModelVersion &v : models()) {
-            const QString file = QString::fromStdString(runFileName(v.name));
-            writeRunFile(QDir(folder).filePath(file).toStdString(), exportRun(*m_project, v));
-            files << file;
-        }
+        const TrecExportReport r = lookalike::exportTrecFiles(*m_project, folder.toStdString(), models());
+        QStringList files{QString::fromStdString(r.qrelsFile.filename().string())};
+        for (const auto &[file, lists] : r.runFiles)
+            files << QString::fromStdString(file.filename().string());
         if (summary)
             *summary = files.join(QStringLiteral(", "));
         return true;

@@ -60,12 +60,17 @@ public:
     const GradeScale &scale() const { return m_scale; }
     const std::vector<ModelVersion> &models() const { return m_engine->models(); }
     const ModelVersion *model(std::int64_t id) const;
+    // How a view names a version: its name, or "version N" (N = side) when blind or unknown.
+    QString versionLabel(std::int64_t modelId, int side, bool blind) const;
     const std::vector<Item> &queries() const { return m_queries; } // by item id
     int queryRow(std::int64_t queryItemId) const; // -1 if not a query
     QStringList categories() const; // of the queries, sorted
 
     // The version's frozen list for the query, with items and grades (empty if none).
     std::vector<Candidate> candidates(std::int64_t queryItemId, std::int64_t modelId) const;
+    // The grade the metrics use and this rater's own grade of one pair (nothing: ungraded).
+    std::pair<std::optional<int>, std::optional<int>> gradesOf(
+        std::int64_t queryItemId, std::int64_t candidateItemId) const;
     // How many of the top k of the version's list have a grade, and the list's length up to k.
     std::pair<int, int> judgedCount(std::int64_t queryItemId, std::int64_t modelId, int k = 5) const;
     // Per-query metrics, if the query enters the version's mean.

@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace lookalike::cli {
@@ -58,6 +59,16 @@ std::optional<long long> intOption(const QCommandLineParser &parser, const QStri
         return std::nullopt;
     }
     return value;
+}
+
+QString fixed(double value, int decimals)
+{
+    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("n/a");
+}
+
+QJsonValue jsonNumber(double value)
+{
+    return std::isfinite(value) ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
 }
 
 QString TextTable::render(const QString &indent) const

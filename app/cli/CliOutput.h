@@ -1,6 +1,7 @@
 // Output helpers shared by the CLI commands: one-line errors on stderr, text on stdout.
 #pragma once
 
+#include <QJsonValue>
 #include <QString>
 
 #include <exception>
@@ -21,6 +22,11 @@ std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringLis
 
 // Reads an integer option; prints a usage error and returns nothing if it is not one >= minimum.
 std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum);
+
+// A number with `decimals` digits after the point, or "n/a" when it is not finite (an empty mean).
+QString fixed(double value, int decimals);
+// A JSON number, or null when it is not finite (JSON has no NaN).
+QJsonValue jsonNumber(double value);
 
 // A plain-text table: columns padded to their widest cell, the first column left-aligned and
 // the others right-aligned (numbers), two spaces between columns.

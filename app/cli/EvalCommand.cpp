@@ -28,16 +28,6 @@ constexpr std::array kComparedMetrics{
     Metric::Ndcg5, Metric::Precision1, Metric::Ndcg10, Metric::Precision5, Metric::ReciprocalRank};
 constexpr std::array kHeadlineMetrics{Metric::Ndcg5, Metric::Precision1};
 
-QJsonValue number(double v)
-{
-    return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null);
-}
-
-QString fixed(double v, int decimals = 4)
-{
-    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("n/a");
-}
-
 QString signedFixed(double v, int decimals = 4)
 {
     return std::isfinite(v) ? (v >= 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'f', decimals)
@@ -62,18 +52,18 @@ QJsonObject metricsJson(const QueryMetrics &m, bool ranges)
 {
     QJsonObject o;
     for (Metric metric : kAllMetrics) {
-        o.insert(QString::fromLatin1(metricKey(metric)), number(metricValue(m, metric)));
+        o.insert(QString::fromLatin1(metricKey(metric)), jsonNumber(metricValue(m, metric)));
         if (ranges)
             if (const auto r = metricRange(m, metric))
                 o.insert(QString::fromLatin1(metricKey(metric)) + QStringLiteral("_range"),
-                    QJsonArray{number(r->low), number(r->high)});
+                    QJsonArray{jsonNumber(r->low), jsonNumber(r->high)});
     }
     return o;
 }
 
 QString cell(const QueryMetrics &m, Metric metric, bool ranges)
 {
-    QString text = fixed(metricValue(m, metric));
+    QString text = fixed(metricValue(m, metric), 4);
     if (ranges)
         if (const auto r = metricRange(m, metric))
             text += QStringLiteral(" [%1, %2]").arg(fixed(r->low, 3), fixed(r->high, 3));
@@ -215,12 +205,12 @@ QString textReport(const Report &r, const Options &options, const QString &heade
             QStringLiteral("delta"), QStringLiteral("change"), QStringLiteral("95% CI of delta"), QStringLiteral("p"),
             QStringLiteral("wins/ties/losses")});
         for (const auto &[metric, p] : c.overall)
-            cmp.addRow({QString::fromLatin1(metricName(metric)), fixed(p.meanA), fixed(p.meanB),
+            cmp.addRow({QString::fromLatin1(metricName(metric)), fixed(p.meanA, 4), fixed(p.meanB, 4),
                 signedFixed(p.meanDelta),
                 std::isfinite(p.relativeChangePercent) ? signedFixed(p.relativeChangePercent, 1) + QStringLiteral(" %")
                                                        : QStringLiteral("n/a"),
                 QStringLiteral("[%1, %2]").arg(signedFixed(p.meanDeltaCI.lower), signedFixed(p.meanDeltaCI.upper)),
-                fixed(p.randomization.pValue),
+                fixed(p.randomization.pValue, 4),
                 QStringLiteral("%1/%2/%3")
                     .arg(p.winsTiesLosses.wins)
                     .arg(p.winsTiesLosses.ties)
@@ -258,7 +248,7 @@ QString textReport(const Report &r, const Options &options, const QString &heade
                     continue;
                 }
                 n = std::max(n, it->queries.size());
-                values << fixed(it->mean.ndcg5) << fixed(it->mean.precision1);
+                values << fixed(it->mean.ndcg5, 4) << fixed(it->mean.precision1, 4);
             }
             row << QString::number(n) << values;
             if (r.models.size() == 2) {
@@ -301,7 +291,7 @@ QString textReport(const Report &r, const Options &options, const QString &heade
             for (const QueryValue &w :
                 worstQueries(*r.metrics[i], Metric::Ndcg5, static_cast<std::size_t>(options.worst))) {
                 const QueryMetrics &m = r.metrics[i]->perQuery.at(w.query);
-                worst.addRow({QString::fromStdString(r.keys.at(w.query)), fixed(m.ndcg5), fixed(m.precision1),
+                worst.addRow({QString::fromStdString(r.keys.at(w.query)), fixed(m.ndcg5, 4), fixed(m.precision1, 4),
                     fixed(m.judged5, 2)});
             }
             out += worst.render(QStringLiteral("  "));
@@ -312,7 +302,8 @@ QString textReport(const Report &r, const Options &options, const QString &heade
             TextTable gaps({QStringLiteral("query"), QString::fromStdString(r.models[0].name),
                 QString::fromStdString(r.models[c.model].name), QStringLiteral("delta")});
             for (const QueryGap &g : c.gaps)
-                gaps.addRow({QString::fromStdString(r.keys.at(g.query)), fixed(g.a), fixed(g.b), signedFixed(g.delta)});
+                gaps.addRow(
+                    {QString::fromStdString(r.keys.at(g.query)), fixed(g.a, 4), fixed(g.b, 4), signedFixed(g.delta)});
             out += gaps.render(QStringLiteral("  "));
         }
     }
@@ -323,11 +314,12 @@ QString textReport(const Report &r, const Options &options, const QString &heade
 
 QJsonObject comparisonJson(const PairedComparison &p)
 {
-    return {{QStringLiteral("queries"), static_cast<qint64>(p.n)}, {QStringLiteral("mean_a"), number(p.meanA)},
-        {QStringLiteral("mean_b"), number(p.meanB)}, {QStringLiteral("delta"), number(p.meanDelta)},
-        {QStringLiteral("relative_change_percent"), number(p.relativeChangePercent)},
-        {QStringLiteral("ci"), QJsonArray{number(p.meanDeltaCI.lower), number(p.meanDeltaCI.upper)}},
-        {QStringLiteral("ci_level"), p.meanDeltaCI.level}, {QStringLiteral("p_value"), number(p.randomization.pValue)},
+    return {{QStringLiteral("queries"), static_cast<qint64>(p.n)}, {QStringLiteral("mean_a"), jsonNumber(p.meanA)},
+        {QStringLiteral("mean_b"), jsonNumber(p.meanB)}, {QStringLiteral("delta"), jsonNumber(p.meanDelta)},
+        {QStringLiteral("relative_change_percent"), jsonNumber(p.relativeChangePercent)},
+        {QStringLiteral("ci"), QJsonArray{jsonNumber(p.meanDeltaCI.lower), jsonNumber(p.meanDeltaCI.upper)}},
+        {QStringLiteral("ci_level"), p.meanDeltaCI.level},
+        {QStringLiteral("p_value"), jsonNumber(p.randomization.pValue)},
         {QStringLiteral("p_exact"), p.randomization.exact},
         {QStringLiteral("wins"), static_cast<qint64>(p.winsTiesLosses.wins)},
         {QStringLiteral("ties"), static_cast<qint64>(p.winsTiesLosses.ties)},

@@ -12,7 +12,6 @@
 #include "core/project/TrecInterchange.h"
 
 #include <QCommandLineParser>
-#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -23,16 +22,6 @@
 namespace lookalike::cli {
 
 namespace {
-
-QString fixed(double v, int decimals = 3)
-{
-    return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("n/a");
-}
-
-QJsonValue number(double v)
-{
-    return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null);
-}
 
 QString listSome(const std::vector<std::string> &ids, std::size_t shown = 10)
 {
@@ -81,26 +70,16 @@ int exportCommand(const QStringList &args)
                 versions.push_back(requireModelVersion(project, name.trimmed().toStdString()));
         else
             versions = modelVersions(project);
-        const QString out = parser.value(outOpt);
-        if (!QDir().mkpath(out))
-            throw Error(ErrorCode::FileUnreadable, out.toStdString(), "cannot create the folder");
-        const TrecQrels qrels = exportQrels(project);
-        std::size_t pairs = 0;
-        for (const auto &[qid, docs] : qrels)
-            pairs += docs.size();
-        const QString qrelsFile = QDir(out).filePath(QStringLiteral("qrels.txt"));
-        writeQrelsFile(qrelsFile.toStdString(), qrels);
-        QString report
-            = QStringLiteral("%1: %2 judged pairs of %3 queries\n").arg(qrelsFile).arg(pairs).arg(qrels.size());
-        for (const ModelVersion &v : versions) {
-            const TrecRun run = exportRun(project, v);
-            const QString runFile = QDir(out).filePath(QString::fromStdString(runFileName(v.name)));
-            writeRunFile(runFile.toStdString(), run);
+        const TrecExportReport r = exportTrecFiles(project, parser.value(outOpt).toStdString(), versions);
+        QString report = QStringLiteral("%1: %2 judged pairs of %3 queries\n")
+                             .arg(QString::fromStdString(r.qrelsFile.string()))
+                             .arg(r.judgedPairs)
+                             .arg(r.judgedQueries);
+        for (std::size_t i = 0; i < r.runFiles.size(); ++i)
             report += QStringLiteral("%1: %2 result lists of %3\n")
-                          .arg(runFile)
-                          .arg(run.rankings.size())
-                          .arg(QString::fromStdString(v.name));
-        }
+                          .arg(QString::fromStdString(r.runFiles[i].first.string()))
+                          .arg(r.runFiles[i].second)
+                          .arg(QString::fromStdString(versions[i].name));
         printOut(report);
         return int(Success);
     });
@@ -207,10 +186,11 @@ int agreementCommand(const QStringList &args)
             for (const RaterPairAgreement &p : report.pairs)
                 pairs.append(QJsonObject{{QStringLiteral("rater_a"), QString::fromStdString(p.raterA)},
                     {QStringLiteral("rater_b"), QString::fromStdString(p.raterB)},
-                    {QStringLiteral("items"), p.linear.items}, {QStringLiteral("kappa_linear"), number(p.linear.kappa)},
-                    {QStringLiteral("kappa_quadratic"), number(p.quadratic.kappa)},
-                    {QStringLiteral("kappa_unweighted"), number(p.unweighted.kappa)},
-                    {QStringLiteral("observed_agreement"), number(p.unweighted.observedAgreement)}});
+                    {QStringLiteral("items"), p.linear.items},
+                    {QStringLiteral("kappa_linear"), jsonNumber(p.linear.kappa)},
+                    {QStringLiteral("kappa_quadratic"), jsonNumber(p.quadratic.kappa)},
+                    {QStringLiteral("kappa_unweighted"), jsonNumber(p.unweighted.kappa)},
+                    {QStringLiteral("observed_agreement"), jsonNumber(p.unweighted.observedAgreement)}});
             for (const PairDisagreement &d : report.disagreements) {
                 QJsonObject grades;
                 for (const auto &[rater, grade] : d.grades)
@@ -224,7 +204,7 @@ int agreementCommand(const QStringList &args)
             for (const std::string &r : report.raters)
                 raters.append(QString::fromStdString(r));
             const QJsonObject doc{{QStringLiteral("raters"), raters}, {QStringLiteral("pairs"), pairs},
-                {QStringLiteral("alpha_ordinal"), number(report.alpha.alpha)},
+                {QStringLiteral("alpha_ordinal"), jsonNumber(report.alpha.alpha)},
                 {QStringLiteral("alpha_pairable_units"), static_cast<qint64>(report.alpha.pairableUnits)},
                 {QStringLiteral("disagreements"), disagreements}};
             printOut(QString::fromUtf8(QJsonDocument(doc).toJson(QJsonDocument::Indented)));
@@ -249,12 +229,12 @@ int agreementCommand(const QStringList &args)
         for (const RaterPairAgreement &p : report.pairs)
             table.addRow(
                 {QString::fromStdString(p.raterA), QString::fromStdString(p.raterB), QString::number(p.linear.items),
-                    fixed(p.linear.kappa), fixed(p.quadratic.kappa), fixed(p.unweighted.kappa),
+                    fixed(p.linear.kappa, 3), fixed(p.quadratic.kappa, 3), fixed(p.unweighted.kappa, 3),
                     p.unweighted.items > 0 ? fixed(100.0 * p.unweighted.observedAgreement, 1) + QStringLiteral(" %")
                                            : QStringLiteral("n/a")});
         out += QLatin1Char('\n') + table.render();
         out += QStringLiteral("\nKrippendorff's alpha (ordinal): %1 over %2 pairs graded by two raters or more\n")
-                   .arg(fixed(report.alpha.alpha))
+                   .arg(fixed(report.alpha.alpha, 3))
                    .arg(report.alpha.pairableUnits);
         out += QStringLiteral("\n%1 disagreements").arg(report.disagreements.size());
         if (!report.disagreements.empty() && *limit > 0) {

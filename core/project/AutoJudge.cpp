@@ -22,20 +22,6 @@ namespace {
     throw Error(ErrorCode::InvalidArgument, {}, "autojudge rule clause '" + clause + "'", why);
 }
 
-std::string field(const Item &item, const std::string &name)
-{
-    if (name == "category")
-        return item.category;
-    if (name == "title")
-        return item.title;
-    if (name == "url")
-        return item.url;
-    for (const auto &[k, v] : item.attributes)
-        if (k == name)
-            return v;
-    return {};
-}
-
 } // namespace
 
 AutoJudgeRule parseAutoJudgeRule(const std::string &text)
@@ -87,9 +73,9 @@ AutoJudgeReport autoJudge(Project &project, const AutoJudgeRule &rule, const std
     // Every field the rule names must exist somewhere, or the rule has a typo.
     for (const auto &[fields, grade] : rule.clauses)
         for (const std::string &f : fields) {
-            bool seen = f == "category" || f == "title" || f == "url";
+            bool seen = false;
             for (auto it = items.begin(); !seen && it != items.end(); ++it)
-                seen = !field(it->second, f).empty();
+                seen = itemField(it->second, f).has_value();
             if (!seen && !items.empty())
                 throw Error(ErrorCode::InvalidArgument, project.databaseFile().string(), "autojudge rule",
                     "no item has a field '" + f + "' (category, title, url or a manifest column)");
@@ -103,8 +89,8 @@ AutoJudgeReport autoJudge(Project &project, const AutoJudgeRule &rule, const std
         for (const auto &[fields, g] : rule.clauses) {
             bool all = true;
             for (const std::string &f : fields) {
-                const std::string va = field(a, f);
-                all = all && !va.empty() && va == field(b, f);
+                const std::string va = itemField(a, f).value_or("");
+                all = all && !va.empty() && va == itemField(b, f).value_or("");
             }
             if (all) {
                 grade = g;

@@ -2,6 +2,7 @@
 #include "core/project/EvaluationEngine.h"
 
 #include "core/Error.h"
+#include "core/metrics/FailureAnalysis.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/Project.h"
 #include "core/project/Sql.h"
@@ -23,22 +24,11 @@ MetricSettings metricSettingsFor(const GradeScale &scale, GainKind gain)
 std::map<std::int64_t, std::string> queryGroups(Project &project, const std::string &field)
 {
     std::map<std::int64_t, std::string> out;
-    bool seen = field == "category" || field == "title" || field == "url";
+    bool seen = false;
     for (const Item &item : project.items(project.queryItemIds())) {
-        std::string value;
-        if (field == "category")
-            value = item.category;
-        else if (field == "title")
-            value = item.title;
-        else if (field == "url")
-            value = item.url;
-        else
-            for (const auto &[name, v] : item.attributes)
-                if (name == field) {
-                    value = v;
-                    seen = true;
-                }
-        out.emplace(item.id, std::move(value));
+        const std::optional<std::string> value = itemField(item, field);
+        seen = seen || value.has_value();
+        out.emplace(item.id, value.value_or(""));
     }
     if (!seen && !out.empty())
         throw Error(ErrorCode::InvalidArgument, project.databaseFile().string(),
@@ -133,20 +123,10 @@ const QueryJudgments &EvaluationEngine::judgments(std::int64_t queryItemId) cons
     return it == m_judgments.end() ? none : it->second;
 }
 
-PairedComparison EvaluationEngine::compare(std::int64_t modelA, std::int64_t modelB,
-                                           const std::function<double(const QueryMetrics &)> &metric,
+PairedComparison EvaluationEngine::compare(std::int64_t modelA, std::int64_t modelB, Metric metric,
                                            const ComparisonOptions &options) const
 {
-    const ModelMetrics &a = metrics(modelA), &b = metrics(modelB);
-    std::vector<double> va, vb;
-    for (const auto &[query, qa] : a.perQuery) {
-        const auto qb = b.perQuery.find(query);
-        if (qb == b.perQuery.end())
-            continue;
-        va.push_back(metric(qa));
-        vb.push_back(metric(qb->second));
-    }
-    return comparePaired(va, vb, options);
+    return compareModels(metrics(modelA), metrics(modelB), metric, options);
 }
 
 } // namespace lookalike

@@ -5,11 +5,11 @@
 #pragma once
 
 #include "core/metrics/Comparison.h"
+#include "core/metrics/MetricKind.h"
 #include "core/metrics/RankingMetrics.h"
 #include "core/project/ModelVersion.h"
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <vector>
 
@@ -46,8 +46,7 @@ public:
     void refreshAll();
 
     // Paired comparison of two versions on one per-query metric, over the queries both have.
-    PairedComparison compare(std::int64_t modelA, std::int64_t modelB,
-                             const std::function<double(const QueryMetrics &)> &metric,
+    PairedComparison compare(std::int64_t modelA, std::int64_t modelB, Metric metric,
                              const ComparisonOptions &options = {}) const;
 
 private:

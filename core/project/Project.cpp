@@ -17,6 +17,20 @@
 
 namespace lookalike {
 
+std::optional<std::string> itemField(const Item &item, const std::string &field)
+{
+    if (field == "category")
+        return item.category;
+    if (field == "title")
+        return item.title;
+    if (field == "url")
+        return item.url;
+    for (const auto &[name, value] : item.attributes)
+        if (name == field)
+            return value;
+    return std::nullopt;
+}
+
 namespace fs = std::filesystem;
 
 namespace {

@@ -27,6 +27,10 @@ struct Item {
     std::vector<std::pair<std::string, std::string>> attributes;
 };
 
+// The value of a catalog field of an item: "category", "title" or "url", or the manifest column
+// (attribute) of that name; nothing when the item has no such attribute.
+std::optional<std::string> itemField(const Item &item, const std::string &field);
+
 struct CatalogImportReport {
     std::int64_t accepted = 0;
     std::int64_t rejected = 0;

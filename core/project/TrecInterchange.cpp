@@ -41,8 +41,8 @@ std::string runFileName(const std::string &modelName)
 {
     std::string safe = modelName;
     for (char &c : safe) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-'
-            || c == '_';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+            || c == '-' || c == '_';
         if (!ok)
             c = '_';
     }
@@ -60,6 +60,29 @@ TrecRun exportRun(Project &project, const ModelVersion &version)
     for (q.bind(version.id).exec(); q.next();)
         run.rankings[keys.at(q.int64(0))].push_back(keys.at(q.int64(1)));
     return run;
+}
+
+TrecExportReport exportTrecFiles(
+    Project &project, const std::filesystem::path &folder, const std::vector<ModelVersion> &versions)
+{
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (ec)
+        throw Error(ErrorCode::FileUnreadable, folder.string(), "cannot create the folder: " + ec.message());
+    TrecExportReport report;
+    const TrecQrels qrels = exportQrels(project);
+    for (const auto &[qid, docs] : qrels)
+        report.judgedPairs += docs.size();
+    report.judgedQueries = qrels.size();
+    report.qrelsFile = folder / "qrels.txt";
+    writeQrelsFile(report.qrelsFile, qrels);
+    for (const ModelVersion &v : versions) {
+        const TrecRun run = exportRun(project, v);
+        const std::filesystem::path file = folder / runFileName(v.name);
+        writeRunFile(file, run);
+        report.runFiles.emplace_back(file, run.rankings.size());
+    }
+    return report;
 }
 
 QrelsImportReport importQrels(

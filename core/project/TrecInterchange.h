@@ -14,7 +14,9 @@
 #include "core/metrics/TrecFiles.h"
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lookalike {
@@ -27,6 +29,17 @@ TrecQrels exportQrels(Project &project);
 // '-' and '_' replaced by '_' so that any name makes a portable file name.
 std::string runFileName(const std::string &modelName);
 TrecRun exportRun(Project &project, const ModelVersion &version);
+
+struct TrecExportReport {
+    std::filesystem::path qrelsFile;
+    std::size_t judgedPairs = 0;
+    std::size_t judgedQueries = 0;
+    std::vector<std::pair<std::filesystem::path, std::size_t>> runFiles; // file, result lists
+};
+
+// Writes <folder>/qrels.txt and <folder>/run-<name>.txt of each version (the folder is created).
+TrecExportReport exportTrecFiles(
+    Project &project, const std::filesystem::path &folder, const std::vector<ModelVersion> &versions);
 
 struct QrelsImportReport {
     std::size_t lines = 0; // qrels lines read (judged pairs in the file)
