@@ -5,6 +5,8 @@
 
 #include <QPixmap>
 
+#include <tuple>
+
 namespace lookalike::ui {
 
 NeighbourModel::NeighbourModel(ReviewSession *session, ThumbnailCache *thumbnails, QObject *parent)
@@ -15,17 +17,12 @@ NeighbourModel::NeighbourModel(ReviewSession *session, ThumbnailCache *thumbnail
     connect(m_session, &ReviewSession::judgmentChanged, this, [this](qint64 query, qint64 candidate) {
         if (query != m_query || m_query == 0)
             return;
-        // Re-read the grades (a grade counts for every list that holds the pair).
-        const std::vector<Candidate> fresh = m_session->candidates(m_query, m_model);
+        // Only this pair's grades changed (a grade counts for every list that holds the pair).
         for (int row = 0; row < static_cast<int>(m_cards.size()); ++row) {
             Candidate &card = m_cards[static_cast<std::size_t>(row)];
             if (card.itemId != candidate)
                 continue;
-            for (const Candidate &c : fresh)
-                if (c.itemId == candidate) {
-                    card.grade = c.grade;
-                    card.ownGrade = c.ownGrade;
-                }
+            std::tie(card.grade, card.ownGrade) = m_session->gradesOf(m_query, candidate);
             Q_EMIT dataChanged(index(row), index(row), {GradeRole, OwnGradeRole});
         }
     });

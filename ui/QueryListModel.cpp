@@ -68,15 +68,17 @@ QVariant QueryListModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Item &item = m_session->queries()[static_cast<std::size_t>(index.row())];
-    const auto [judged, shown] = m_session->judgedCount(item.id, m_modelId, 5);
-    const QueryMetrics *metrics = m_session->queryMetrics(item.id, m_modelId);
+    // Computed only for the roles and columns that show them: data() runs for every visible cell.
+    auto judgedCount = [&] { return m_session->judgedCount(item.id, m_modelId, 5); };
     switch (role) {
     case QueryIdRole:
         return QVariant::fromValue<qint64>(item.id);
     case CategoryRole:
         return QString::fromStdString(item.category);
-    case FinishedRole:
+    case FinishedRole: {
+        const auto [judged, shown] = judgedCount();
         return shown > 0 && judged == shown;
+    }
     case Qt::DisplayRole:
     case SortRole:
         switch (index.column()) {
@@ -86,16 +88,20 @@ QVariant QueryListModel::data(const QModelIndex &index, int role) const
             return QString::fromStdString(item.key);
         case CategoryColumn:
             return QString::fromStdString(item.category);
-        case JudgedColumn:
+        case JudgedColumn: {
+            const auto [judged, shown] = judgedCount();
             if (role == SortRole)
                 return shown > 0 ? double(judged) / shown : -1.0;
             return QStringLiteral("%1/%2").arg(judged).arg(shown);
-        case NdcgColumn:
+        }
+        case NdcgColumn: {
             if (m_blind)
                 return role == SortRole ? QVariant(0.0) : QVariant(QStringLiteral("hidden"));
+            const QueryMetrics *metrics = m_session->queryMetrics(item.id, m_modelId);
             if (!metrics)
                 return role == SortRole ? QVariant(-1.0) : QVariant(QStringLiteral("-"));
             return role == SortRole ? QVariant(metrics->ndcg5) : QVariant(QString::number(metrics->ndcg5, 'f', 3));
+        }
         }
         break;
     case Qt::DecorationRole:
@@ -119,8 +125,11 @@ QVariant QueryListModel::data(const QModelIndex &index, int role) const
             return int(Qt::AlignRight | Qt::AlignVCenter);
         break;
     case Qt::ForegroundRole:
-        if (index.column() == JudgedColumn && shown > 0 && judged == shown)
-            return QColor(0x2e, 0x7d, 0x32); // finished
+        if (index.column() == JudgedColumn) {
+            const auto [judged, shown] = judgedCount();
+            if (shown > 0 && judged == shown)
+                return QColor(0x2e, 0x7d, 0x32); // finished
+        }
         break;
     }
     return {};

@@ -189,6 +189,10 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter);
 
+    connect(m_thumbnails, &ThumbnailCache::thumbnailReady, this, [this](const QString &path) {
+        if (path == m_queryImagePath)
+            showQueryImage();
+    });
     connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &QueryFilterModel::setText);
     connect(m_categoryBox, &QComboBox::currentIndexChanged, this,
         [this] { m_filter->setCategory(m_categoryBox->currentData().toString()); });
@@ -267,18 +271,10 @@ void ReviewView::showQuery(qint64 queryItemId)
         m_queryTable->setCurrentIndex(proxy);
         m_queryTable->scrollTo(proxy);
     }
-    // The query image at full resolution, scaled to the label (decoded here: one image).
-    const QString path = QString::fromStdString(item.image.string());
-    QString error;
-    const QImage image = ThumbnailCache::loadFull(path, &error);
-    if (image.isNull()) {
-        m_queryImage->setPixmap({});
-        m_queryImage->setText(tr("Cannot show the query image:\n%1").arg(error));
-    } else {
-        const int side = std::clamp(m_queryImage->width() - 8, 160, 360);
-        m_queryImage->setPixmap(
-            QPixmap::fromImage(image.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-    }
+    // The query image comes from the thumbnail cache like the cards: decoded on a worker, so
+    // moving to the next query never waits for a large photo.
+    m_queryImagePath = QString::fromStdString(item.image.string());
+    showQueryImage();
     QString info
         = QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3</p>")
               .arg(QString::fromStdString(item.title).toHtmlEscaped(), QString::fromStdString(item.key).toHtmlEscaped(),
@@ -291,6 +287,20 @@ void ReviewView::showQuery(qint64 queryItemId)
     m_queryInfo->setText(info);
     refreshNeighbours();
     Q_EMIT queryShown(queryItemId);
+}
+
+void ReviewView::showQueryImage()
+{
+    const QImage image = m_thumbnails->thumbnail(m_queryImagePath);
+    if (!image.isNull()) {
+        const int side = std::clamp(m_queryImage->width() - 8, 160, 360);
+        m_queryImage->setPixmap(
+            QPixmap::fromImage(image.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        return;
+    }
+    m_queryImage->setPixmap({});
+    const QString failure = m_thumbnails->failure(m_queryImagePath);
+    m_queryImage->setText(failure.isEmpty() ? tr("loading…") : tr("Cannot show the query image:\n%1").arg(failure));
 }
 
 void ReviewView::refreshNeighbours()

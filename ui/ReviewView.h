@@ -70,6 +70,7 @@ private:
     void focusNextUngraded(NeighbourGrid *grid, NeighbourModel *model, int fromRow);
     void showFullImage(const QString &path, const QString &title);
     void refreshNeighbours();
+    void showQueryImage();
     void updateSideLabels();
     void moveInList(int step, bool unfinishedOnly);
     bool shuffled() const;
@@ -81,6 +82,7 @@ private:
     NeighbourModel *m_left;
     NeighbourModel *m_right;
     qint64 m_query = 0;
+    QString m_queryImagePath;
     bool m_compare = false;
     bool m_blind = false;
     bool m_revealed = false;

@@ -18,8 +18,9 @@ namespace lookalike::ui {
 class ThumbnailCache : public QObject {
     Q_OBJECT
 public:
-    // Thumbnails fit in maxSide x maxSide; the cache holds about `capacityBytes` of them.
-    explicit ThumbnailCache(int maxSide = 320, qint64 capacityBytes = 256 << 20, QObject *parent = nullptr);
+    // Thumbnails fit in maxSide x maxSide (the query pane shows them at up to 360 px); the cache holds about
+    // `capacityBytes` of them.
+    explicit ThumbnailCache(int maxSide = 360, qint64 capacityBytes = 256 << 20, QObject *parent = nullptr);
     ~ThumbnailCache() override;
 
     // The thumbnail if it is ready (a null image otherwise: loading starts, thumbnailReady()
