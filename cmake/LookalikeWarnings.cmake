@@ -1,6 +1,11 @@
 # Project-wide compile settings, applied per target with lookalike_target_defaults().
 function(lookalike_target_defaults target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+  # Clang (the fuzz preset) spells GCC's -Wshadow=local differently.
+  set(shadow -Wshadow=local)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    set(shadow -Wshadow-uncaptured-local)
+  endif()
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic ${shadow} -Wnon-virtual-dtor
     # Bit-exact image preprocessing must not be changed by fused multiply-add.
     -ffp-contract=off)
   # GCC 12 at -O3 reports "accessing 9223372036854775810 or more bytes" for plain

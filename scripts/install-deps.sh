@@ -18,6 +18,9 @@ PACKAGES=(
   # image decoding, nearest neighbours, tokenizer
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libfaiss-dev libsentencepiece-dev
+  # libFuzzer targets (fuzz/, the `fuzz` preset): clang, its fuzzer and sanitizer runtimes,
+  # llvm-symbolizer for readable crash stacks
+  clang libclang-rt-14-dev llvm
   # headless GUI runs (screenshots) and fonts for offscreen rendering
   xvfb xauth fonts-dejavu-core
 )

@@ -384,7 +384,8 @@ void SafetensorsFile::readFloat32(const std::string &name, std::span<float> out)
     const std::byte *src = d->data + i.begin;
     switch (i.dtype) {
     case SafetensorsDtype::F32:
-        std::memcpy(out.data(), src, n * 4);
+        if (n != 0) // an empty tensor's `out` may be null, which memcpy must not be given (found by fuzzing)
+            std::memcpy(out.data(), src, n * 4);
         return;
     case SafetensorsDtype::F64:
         for (std::size_t k = 0; k < n; ++k) {

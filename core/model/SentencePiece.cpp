@@ -9,6 +9,17 @@
 #include <fstream>
 #include <mutex>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define LOOKALIKE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LOOKALIKE_SANITIZED 1
+#endif
+#endif
+#ifndef LOOKALIKE_SANITIZED
+#define LOOKALIKE_SANITIZED 0
+#endif
+
 #ifndef LOOKALIKE_SPM_MODULE_RELATIVE
 #define LOOKALIKE_SPM_MODULE_RELATIVE "../lib/lookalike/liblookalike_spm.so"
 #endif
@@ -47,11 +58,18 @@ const ModuleApi &moduleApi()
     static std::once_flag once;
     std::call_once(once, [] {
         const std::string path = modulePath().lexically_normal().string();
-        int flags = RTLD_NOW | RTLD_LOCAL;
-#if !defined(__SANITIZE_ADDRESS__)
-        flags |= RTLD_DEEPBIND; // AddressSanitizer refuses deep binding; see SentencePieceShim.cpp
+#if LOOKALIKE_SANITIZED
+        // AddressSanitizer refuses RTLD_DEEPBIND (a deep-bound library would bypass its malloc).
+        // Without it, libsentencepiece's bundled protobuf-lite 3.14 is interposed by LibTorch's
+        // libprotobuf.so.32 (3.21) and aborts on its version check. A new link namespace isolates
+        // it fully instead: the module, libsentencepiece and their own libstdc++/libc live there,
+        // unseen by (and not instrumented like) the rest. Nothing allocated on one side is freed
+        // on the other: the C API copies every string across. The module is built without
+        // sanitizers for this (core/CMakeLists.txt).
+        void *lib = ::dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
+#else
+        void *lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
 #endif
-        void *lib = ::dlopen(path.c_str(), flags);
         if (!lib) {
             api.error = "cannot load the SentencePiece module " + path + ": " + ::dlerror();
             return;

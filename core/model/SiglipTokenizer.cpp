@@ -567,6 +567,10 @@ SiglipTokenizer::~SiglipTokenizer() = default;
 
 std::string SiglipTokenizer::canonicalText(std::string_view utf8)
 {
+    // decodeUtf8 trusts its input: a truncated sequence at the end would be read past (found by fuzzing).
+    std::size_t bad = 0;
+    if (!isValidUtf8(utf8, &bad))
+        throw Error(ErrorCode::InvalidUtf8, std::string(), "text", "invalid UTF-8 at byte " + std::to_string(bad));
     std::u32string lower;
     for (char32_t c : decodeUtf8(utf8))
         appendPythonLower(lower, c);

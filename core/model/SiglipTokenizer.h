@@ -38,6 +38,7 @@ public:
     std::vector<std::int64_t> encode(std::string_view utf8, bool pad = true) const;
     // The text as the tokenizer sees it before SentencePiece: lower-cased, ASCII punctuation
     // dropped, whitespace collapsed (for training a vocabulary on what will be encoded).
+    // Throws InvalidUtf8.
     static std::string canonicalText(std::string_view utf8);
 
     int maxLength() const;

@@ -5,6 +5,10 @@
 // that also loads LibTorch (which needs the system libprotobuf.so.32), the two copies interpose
 // each other and the process crashes in protobuf's static initialisers. Deep binding makes
 // SentencePiece use its own copy while nothing else can see it.
+// (Precisely: libsentencepiece bundles protobuf-lite 3.14, LibTorch needs libprotobuf 3.21; without
+// isolation sentencepiece_model.pb.cc binds to 3.21 and aborts in VerifyVersion. AddressSanitizer
+// refuses RTLD_DEEPBIND, so sanitizer builds use dlmopen into a new link namespace instead, and
+// build this module without sanitizers; see SentencePiece.cpp.)
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 

@@ -1,0 +1,31 @@
+// libFuzzer target: the checkpoint's JSON settings. Each input is parsed both as config.json
+// (SiglipConfig, validated, written as config.json and read back) and as preprocessor_config.json
+// (ImagePreprocessorConfig). Rejections must be lookalike::Error; anything else is a finding.
+#include "core/Error.h"
+#include "core/model/ImagePreprocessor.h"
+#include "core/model/SiglipConfig.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
+    const std::string json(reinterpret_cast<const char *>(data), size);
+    try {
+        const auto config = lookalike::SiglipConfig::fromJson(json, "config.json");
+        config.validate("config.json");
+        (void)config.embeddingSize();
+        // The config.json we write for a checkpoint must read back as the same architecture.
+        const auto again = lookalike::SiglipConfig::fromJson(config.toHuggingFaceJson(), "round-trip.json");
+        if (again.toJson() != config.toJson())
+            __builtin_trap();
+    } catch (const lookalike::Error &) {
+    }
+    try {
+        const auto pre = lookalike::ImagePreprocessorConfig::fromJson(json, "preprocessor_config.json");
+        (void)lookalike::ImagePreprocessorConfig::fromJson(pre.toJson(), "round-trip.json");
+    } catch (const lookalike::Error &) {
+    }
+    return 0;
+}
