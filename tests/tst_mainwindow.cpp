@@ -551,10 +551,10 @@ void TestMainWindow::textSearchAndAddAsQuery()
         ++row;
     QVERIFY(row < search->results()->rowCount());
     const qint64 item = search->results()->index(row).data(NeighbourModel::ItemIdRole).toLongLong();
-    const std::size_t before = w.session()->queries().size();
+    const int before = w.session()->queryCount();
     search->grid()->setCurrentIndex(search->results()->index(row));
     QTest::mouseClick(w.findChild<QPushButton *>(QStringLiteral("addQueryButton")), Qt::LeftButton);
-    QCOMPARE(w.session()->queries().size(), before + 1);
+    QCOMPARE(w.session()->queryCount(), before + 1);
     QCOMPARE(w.reviewView()->currentQuery(), item);
     QVERIFY(w.reviewView()->isVisible());
     QCOMPARE(w.reviewView()->leftNeighbours()->rowCount(), 5); // its lists were frozen

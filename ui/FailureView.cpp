@@ -43,10 +43,7 @@ void FailureModel::reload()
     beginResetModel();
     m_rows.clear();
     auto inCategory = [this](std::int64_t query) {
-        const int row = m_session->queryRow(query);
-        return row >= 0
-            && (m_category.isEmpty()
-                || QString::fromStdString(m_session->queries()[static_cast<std::size_t>(row)].category) == m_category);
+        return m_session->queryRow(query) >= 0 && (m_category.isEmpty() || m_session->queryCategory(query) == m_category);
     };
     auto valueOf = [this](std::int64_t query, qint64 model, Row &r, bool first) {
         if (const QueryMetrics *m = model ? m_session->queryMetrics(query, model) : nullptr) {
@@ -56,7 +53,7 @@ void FailureModel::reload()
     };
     // The orders of core/metrics/FailureAnalysis: lowest first or largest |gap| first, ties by
     // query id; a gap view leaves out queries on which the versions agree.
-    const std::size_t all = m_session->queries().size();
+    const std::size_t all = m_session->queryIds().size();
     std::vector<std::int64_t> order;
     if (m_order == LargestGap) {
         if (m_a && m_b && m_session->model(m_a) && m_session->model(m_b))
@@ -106,14 +103,15 @@ QVariant FailureModel::data(const QModelIndex &index, int role) const
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole)
         return {};
-    const Item &item = m_session->queries()[static_cast<std::size_t>(m_session->queryRow(r.query))];
+    // The item is read for the cells on screen only: the list can hold every judged query.
     switch (index.column()) {
     case IdColumn:
-        return QString::fromStdString(item.key);
-    case TitleColumn:
-        return QString::fromStdString(item.title);
+    case TitleColumn: {
+        const std::optional<Item> item = m_session->queryItem(r.query);
+        return !item ? QVariant() : QString::fromStdString(index.column() == IdColumn ? item->key : item->title);
+    }
     case CategoryColumn:
-        return QString::fromStdString(item.category);
+        return m_session->queryCategory(r.query);
     case AColumn:
         return r.hasA ? QString::number(r.a, 'f', 3) : QStringLiteral("-");
     case BColumn:
@@ -261,8 +259,8 @@ void FailureView::apply()
 void FailureView::reloadBreakdown()
 {
     std::map<std::int64_t, std::string> groups;
-    for (const Item &q : m_session->queries())
-        groups.emplace(q.id, q.category);
+    for (std::int64_t q : m_session->queryIds())
+        groups.emplace(q, m_session->queryCategory(q).toStdString());
     auto name = [this](qint64 id, int side) { return m_session->versionLabel(id, side, m_blind); };
     m_breakdown->setHorizontalHeaderLabels({tr("Category"), tr("Queries"), tr("nDCG@5 %1").arg(name(m_a, 1)),
         tr("nDCG@5 %1").arg(name(m_b, 2)), tr("Delta")});

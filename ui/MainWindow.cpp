@@ -361,7 +361,7 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     const auto models = m_session->models().size();
     statusBar()->showMessage(tr("Opened %1: %2 queries, %3 model versions. Rating as %4. Press ? for the shortcuts.")
                                  .arg(m_session->folder())
-                                 .arg(m_session->queries().size())
+                                 .arg(m_session->queryCount())
                                  .arg(models)
                                  .arg(rater));
     return true;

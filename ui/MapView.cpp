@@ -30,6 +30,9 @@ namespace {
 
 constexpr int kMargin = 12;
 constexpr int kMaxSelectionCards = 200;
+// Points of a PCA map: beyond this a seeded sample (the count is shown); painting and the lasso
+// stay quick and the embeddings file is read row by row, never whole.
+constexpr std::int64_t kMaxMapPoints = 50000;
 
 QColor categoryColour(int index, int count)
 {
@@ -288,7 +291,10 @@ void MapView::compute(Method method)
         return;
     ReviewSession::MapSource source;
     const qint64 modelId = m_version->currentData().toLongLong();
-    if (!m_session->mapSource(modelId, &source) || source.itemIds.empty()) {
+    // A seeded sample beyond the method's budget (t-SNE is O(n^2); PCA of a million rows would
+    // read gigabytes): only the sampled rows are read from the embeddings file.
+    if (!m_session->mapSource(modelId, method == Tsne ? kMaxTsnePoints : kMaxMapPoints, &source)
+        || source.itemIds.empty()) {
         m_message->setText(tr("This version has no embeddings to map."));
         return;
     }
@@ -296,45 +302,23 @@ void MapView::compute(Method method)
     m_busy = true;
     m_cancelled->store(false);
     m_done->store(0);
-    // t-SNE: a seeded sample of at most kMaxTsnePoints, keeping every query item.
-    std::vector<std::size_t> rows(source.itemIds.size());
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        rows[i] = i;
-    if (method == Tsne && static_cast<std::int64_t>(rows.size()) > kMaxTsnePoints) {
-        std::vector<std::size_t> queries, others;
-        for (std::size_t i = 0; i < rows.size(); ++i)
-            (m_session->queryRow(source.itemIds[i]) >= 0 ? queries : others).push_back(i);
-        SeededRandom random(1);
-        for (std::size_t i = others.size(); i > 1; --i)
-            std::swap(others[i - 1], others[random.below(i)]);
-        const std::size_t keep = static_cast<std::size_t>(
-            std::max<std::int64_t>(0, kMaxTsnePoints - static_cast<std::int64_t>(queries.size())));
-        others.resize(std::min(keep, others.size()));
-        rows = queries;
-        rows.insert(rows.end(), others.begin(), others.end());
-        std::sort(rows.begin(), rows.end());
-    }
+    const std::size_t points = source.rows.size();
+    m_mapTotal = source.total;
     m_progress->setRange(0, method == Tsne ? TsneOptions{}.iterations : 0);
     m_progress->setValue(0);
     m_progress->show();
     m_cancel->show();
     m_compute->setEnabled(false);
-    m_message->setText(method == Tsne ? tr("Computing t-SNE of %1 points…").arg(rows.size())
-                                      : tr("Computing PCA of %1 points…").arg(rows.size()));
+    m_message->setText(method == Tsne ? tr("Computing t-SNE of %1 points…").arg(points)
+                                      : tr("Computing PCA of %1 points…").arg(points));
     auto cancelled = m_cancelled;
     auto done = m_done;
-    m_watcher.setFuture(QtConcurrent::run([source, rows, method, cancelled, done]() -> Outcome {
+    m_watcher.setFuture(QtConcurrent::run([source, method, cancelled, done]() -> Outcome {
         Outcome out;
         try {
-            const FloatMatrix all = readNpyMatrix(source.embeddingsFile.toStdString());
-            FloatMatrix picked(static_cast<std::int64_t>(rows.size()), all.cols);
-            for (std::size_t i = 0; i < rows.size(); ++i) {
-                const auto row = all.row(static_cast<std::int64_t>(rows[i]));
-                std::copy(row.begin(), row.end(),
-                    picked.data.begin() + static_cast<std::ptrdiff_t>(i * static_cast<std::size_t>(all.cols)));
-                out.itemIds.push_back(source.itemIds[rows[i]]);
-                out.categories.push_back(source.categories[rows[i]]);
-            }
+            const FloatMatrix picked = readNpyRows(source.embeddingsFile.toStdString(), source.rows);
+            out.itemIds.assign(source.itemIds.begin(), source.itemIds.end());
+            out.categories = source.categories;
             const FloatMatrix xy = method == Tsne ? tsneProject(picked, {},
                                        [cancelled, done](int d, int) {
                                            done->store(d);
@@ -389,9 +373,12 @@ void MapView::finished()
     m_map->setPoints(std::move(points), categories);
     recolour();
     setCurrentQuery(m_query);
-    m_message->setText(tr("%1 items of %2. Drag a loop around points to see them below.")
+    const QString sampled = static_cast<std::int64_t>(out.itemIds.size()) < m_mapTotal
+        ? tr(" (a seeded sample of its %1 embedded items)").arg(m_mapTotal)
+        : QString();
+    m_message->setText(tr("%1 items of %2%3. Drag a loop around points to see them below.")
                            .arg(out.itemIds.size())
-                           .arg(m_version->currentText()));
+                           .arg(m_version->currentText(), sampled));
     Q_EMIT computed();
 }
 
@@ -402,9 +389,9 @@ void MapView::recolour()
         return;
     }
     QHash<qint64, QColor> colours;
-    for (const Item &q : m_session->queries())
-        if (const QueryMetrics *m = m_session->queryMetrics(q.id, m_mapModel))
-            colours.insert(q.id, valueColour(m->ndcg5));
+    for (const std::int64_t q : m_session->queryIds())
+        if (const QueryMetrics *m = m_session->queryMetrics(q, m_mapModel))
+            colours.insert(q, valueColour(m->ndcg5));
     if (colours.isEmpty())
         m_message->setText(tr("No query of this version is judged yet: nothing to colour by nDCG@5."));
     m_map->setValueColours(colours);

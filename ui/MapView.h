@@ -1,5 +1,5 @@
-// The embedding map: a version's catalog embeddings projected to 2-D (PCA, or t-SNE for up to
-// 10,000 points, sampled beyond that), computed on a worker thread with a progress bar and a
+// The embedding map: a version's catalog embeddings projected to 2-D (PCA of up to 50,000
+// points, or t-SNE of up to 10,000; a seeded sample beyond that, its size shown), computed on a worker thread with a progress bar and a
 // cancel button; points coloured by category or, for query items, by their nDCG@5; the current
 // query and its neighbours ringed; a lasso selection (drag with the mouse) opens the selected
 // items as cards below the map. Failures often show up as clusters here.
@@ -116,6 +116,7 @@ private:
     std::shared_ptr<std::atomic<int>> m_done;
     qint64 m_query = 0;
     qint64 m_mapModel = 0;
+    std::int64_t m_mapTotal = 0; // embedded items of the mapped version (the map may be a sample)
     bool m_busy = false;
 };
 

@@ -54,10 +54,52 @@ ReviewSession::ReviewSession(const QString &folder, const QString &rater, QObjec
 
 void ReviewSession::loadQueries()
 {
-    m_queries = m_project->items(m_project->queryItemIds());
-    m_rowOf.clear();
-    for (std::size_t i = 0; i < m_queries.size(); ++i)
-        m_rowOf[m_queries[i].id] = static_cast<int>(i);
+    const auto categories = m_project->queryCategories();
+    std::set<std::string> names;
+    for (const auto &[id, category] : categories)
+        names.insert(category);
+    m_categoryNames.clear();
+    std::map<std::string, int> indexOf;
+    for (const std::string &name : names) {
+        indexOf.emplace(name, static_cast<int>(m_categoryNames.size()));
+        m_categoryNames << QString::fromStdString(name);
+    }
+    m_queryIds.clear();
+    m_queryCategory.clear();
+    m_queryIds.reserve(categories.size());
+    m_queryCategory.reserve(categories.size());
+    for (const auto &[id, category] : categories) {
+        m_queryIds.push_back(id);
+        m_queryCategory.push_back(indexOf[category]);
+    }
+}
+
+QString ReviewSession::queryCategory(std::int64_t queryItemId) const
+{
+    const int row = queryRow(queryItemId);
+    return row < 0 ? QString() : m_categoryNames[m_queryCategory[static_cast<std::size_t>(row)]];
+}
+
+std::optional<Item> ReviewSession::queryItem(std::int64_t queryItemId) const
+{
+    if (queryRow(queryItemId) < 0)
+        return std::nullopt;
+    std::vector<Item> found = items({queryItemId});
+    if (found.empty())
+        return std::nullopt;
+    return std::move(found.front());
+}
+
+std::vector<std::int64_t> ReviewSession::findQueries(const QString &text, const std::optional<QString> &category,
+    Project::QueryOrder order, bool descending) const
+{
+    try {
+        return m_project->findQueries(text.toStdString(),
+            category ? std::optional<std::string>(category->toStdString()) : std::nullopt, order, descending);
+    } catch (const std::exception &e) {
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        return {};
+    }
 }
 
 std::vector<Item> ReviewSession::items(const std::vector<std::int64_t> &ids) const
@@ -70,21 +112,21 @@ std::vector<Item> ReviewSession::items(const std::vector<std::int64_t> &ids) con
     }
 }
 
-bool ReviewSession::mapSource(std::int64_t modelId, MapSource *out) const
+bool ReviewSession::mapSource(std::int64_t modelId, std::int64_t limit, MapSource *out) const
 {
     const ModelVersion *version = model(modelId);
     if (!version)
         return false;
     try {
-        out->itemIds = embeddedItemIds(*m_project, *version);
+        EmbeddingSample sample = sampleEmbeddedItems(*m_project, *version, limit);
+        out->total = sample.total;
+        out->rows = std::move(sample.rows);
+        out->itemIds = std::move(sample.itemIds);
         out->embeddingsFile = QString::fromStdString(normalizedEmbeddingsFile(*m_project, *version).string());
-        std::map<std::int64_t, std::string> categoryOf;
-        for (const auto &[id, category] : m_project->itemCategories())
-            categoryOf.emplace(id, category);
         out->categories.clear();
-        out->categories.reserve(out->itemIds.size());
-        for (std::int64_t id : out->itemIds)
-            out->categories.push_back(QString::fromStdString(categoryOf[id]));
+        out->categories.reserve(sample.categories.size());
+        for (const std::string &category : sample.categories)
+            out->categories.push_back(QString::fromStdString(category));
         return true;
     } catch (const std::exception &e) {
         Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
@@ -144,23 +186,19 @@ QString ReviewSession::versionLabel(std::int64_t modelId, int side, bool blind) 
 
 int ReviewSession::queryRow(std::int64_t queryItemId) const
 {
-    const auto it = m_rowOf.find(queryItemId);
-    return it == m_rowOf.end() ? -1 : it->second;
+    const auto it = std::lower_bound(m_queryIds.begin(), m_queryIds.end(), queryItemId);
+    return it == m_queryIds.end() || *it != queryItemId ? -1 : static_cast<int>(it - m_queryIds.begin());
 }
 
 QStringList ReviewSession::categories() const
 {
-    std::set<QString> all;
-    for (const Item &q : m_queries)
-        all.insert(QString::fromStdString(q.category));
-    return QStringList(all.begin(), all.end());
+    return m_categoryNames;
 }
 
 std::vector<Candidate> ReviewSession::candidates(std::int64_t queryItemId, std::int64_t modelId) const
 {
     const ModelVersion *version = model(modelId);
-    const int row = queryRow(queryItemId);
-    if (!version || row < 0)
+    if (!version || queryRow(queryItemId) < 0)
         return {};
     try {
         const std::vector<ResultEntry> entries = frozenResultList(*m_project, *version, queryItemId);
@@ -172,7 +210,7 @@ std::vector<Candidate> ReviewSession::candidates(std::int64_t queryItemId, std::
         std::map<std::int64_t, int> own;
         for (const Judgment &j : m_store->judgments(queryItemId, m_rater.toStdString()))
             own[j.candidateItemId] = j.grade;
-        const Item &query = m_queries[static_cast<std::size_t>(row)];
+        const Item query = m_project->item(queryItemId);
         const QString queryImage = QString::fromStdString(query.image.string());
         std::vector<Candidate> out;
         for (std::size_t i = 0; i < entries.size(); ++i) {

@@ -62,10 +62,19 @@ public:
     const ModelVersion *model(std::int64_t id) const;
     // How a view names a version: its name, or "version N" (N = side) when blind or unknown.
     QString versionLabel(std::int64_t modelId, int side, bool blind) const;
-    const std::vector<Item> &queries() const { return m_queries; } // by item id
-    int queryRow(std::int64_t queryItemId) const; // -1 if not a query
+    // The query set. Only ids and categories are held (a few bytes per query): items are read
+    // when a view shows them, so a project with 100,000 queries opens as fast as one with 100.
+    const std::vector<std::int64_t> &queryIds() const { return m_queryIds; } // by item id
+    int queryCount() const { return static_cast<int>(m_queryIds.size()); }
+    int queryRow(std::int64_t queryItemId) const; // index in queryIds(); -1 if not a query
+    QString queryCategory(std::int64_t queryItemId) const; // "" if none or not a query
+    std::optional<Item> queryItem(std::int64_t queryItemId) const; // nothing if not a query or on error
     QStringList categories() const; // of the queries, sorted
 
+    // The queries whose title or id contains `text` (empty: all) in `category` (nothing: any),
+    // in the given order; read from the database, no items loaded. Empty after errorOccurred().
+    std::vector<std::int64_t> findQueries(const QString &text, const std::optional<QString> &category,
+        Project::QueryOrder order = Project::QueryOrder::ById, bool descending = false) const;
     // The version's frozen list for the query, with items and grades (empty if none).
     std::vector<Candidate> candidates(std::int64_t queryItemId, std::int64_t modelId) const;
     // The grade the metrics use and this rater's own grade of one pair (nothing: ungraded).
@@ -90,14 +99,18 @@ public:
     // index (false after errorOccurred(), or if it already is a query). queriesChanged() follows.
     bool addQuery(std::int64_t itemId);
 
-    // What the embedding map needs of a version: its embedded items (in row order of its
-    // normalized .npy file), that file, and each item's category. False after errorOccurred().
+    // What the embedding map needs of a version: a seeded sample of at most `limit` of its
+    // embedded items (rows of its normalized .npy file; all of them when there are that few,
+    // with the query items first in line), that file, and each item's category. False after
+    // errorOccurred().
     struct MapSource {
-        std::vector<std::int64_t> itemIds;
+        std::int64_t total = 0; // embedded items of the version (sampled or not)
+        std::vector<std::int64_t> rows; // sampled rows of the file, ascending
+        std::vector<std::int64_t> itemIds; // per row above
         QString embeddingsFile;
-        std::vector<QString> categories; // per item id above
+        std::vector<QString> categories; // per row above
     };
-    bool mapSource(std::int64_t modelId, MapSource *out) const;
+    bool mapSource(std::int64_t modelId, std::int64_t limit, MapSource *out) const;
 
     // Agreement between the raters (weighted kappa per pair, Krippendorff's alpha, disagreements).
     AgreementReport agreement() const;
@@ -123,8 +136,9 @@ private:
     std::unique_ptr<JudgmentStore> m_store;
     std::unique_ptr<EvaluationEngine> m_engine;
     GradeScale m_scale;
-    std::vector<Item> m_queries;
-    std::map<std::int64_t, int> m_rowOf;
+    std::vector<std::int64_t> m_queryIds; // sorted
+    std::vector<int> m_queryCategory;     // per query: index into m_categoryNames
+    QStringList m_categoryNames;          // sorted
     std::vector<MeanPoint> m_running;
     int m_grades = 0;
 };

@@ -194,6 +194,14 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
             showQueryImage();
     });
     connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &QueryFilterModel::setText);
+    // Filtering re-reads the list (a reset): keep the shown query current if it is still listed.
+    connect(m_filter, &QAbstractItemModel::modelReset, this, [this] {
+        const int row = m_queries->rowOf(m_query);
+        if (row >= 0) {
+            QSignalBlocker block(m_queryTable->selectionModel());
+            m_queryTable->setCurrentIndex(m_filter->mapFromSource(m_queries->index(row, 0)));
+        }
+    });
     connect(m_categoryBox, &QComboBox::currentIndexChanged, this,
         [this] { m_filter->setCategory(m_categoryBox->currentData().toString()); });
     connect(m_queryTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -256,16 +264,16 @@ void ReviewView::focusCards()
 
 void ReviewView::showQuery(qint64 queryItemId)
 {
-    const int row = m_session->queryRow(queryItemId);
-    if (row < 0)
+    const std::optional<Item> found = m_session->queryItem(queryItemId);
+    if (!found)
         return;
+    const Item &item = *found;
     m_query = queryItemId;
     m_revealed = false;
     // Blind sides: a fixed coin per query, so the same query always shows the same sides.
     m_swapped = (SeededRandom(kBlindSeed ^ static_cast<quint64>(queryItemId)).next() & 1) != 0;
-    const Item &item = m_session->queries()[static_cast<std::size_t>(row)];
-    const QModelIndex source = m_queries->index(row, 0);
-    const QModelIndex proxy = m_filter->mapFromSource(source);
+    const int row = m_queries->rowOf(queryItemId);
+    const QModelIndex proxy = row < 0 ? QModelIndex() : m_filter->mapFromSource(m_queries->index(row, 0));
     if (proxy.isValid() && m_queryTable->currentIndex().row() != proxy.row()) {
         QSignalBlocker block(m_queryTable->selectionModel());
         m_queryTable->setCurrentIndex(proxy);

@@ -690,6 +690,41 @@ FloatMatrix readNpyMatrix(const std::filesystem::path &path)
     return m;
 }
 
+FloatMatrix readNpyRows(const std::filesystem::path &path, const std::vector<std::int64_t> &rows)
+{
+    const std::string p = path.string();
+    std::uint64_t size = 0;
+    const Fd fd = openRegularFile(p, O_RDONLY, size);
+    const NpyHeader h = readHeader(fd.get(), size, p);
+    checkDataSize(h, size, p, false);
+    FloatMatrix m(static_cast<std::int64_t>(rows.size()), h.cols);
+    const std::size_t itemSize = dtypeSize(h.dtype);
+    const std::size_t cols = static_cast<std::size_t>(h.cols);
+    std::vector<unsigned char> buffer(cols * itemSize);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (rows[i] < 0 || rows[i] >= h.rows)
+            fail(ErrorCode::InvalidArgument, p, {},
+                 "row " + std::to_string(rows[i]) + " is out of range (the file has " + std::to_string(h.rows) + " rows)");
+        readExactly(fd.get(), h.dataOffset + static_cast<std::uint64_t>(rows[i]) * cols * itemSize, buffer.data(),
+                    buffer.size(), p);
+        float *out = m.data.data() + i * cols;
+        for (std::size_t k = 0; k < cols; ++k) {
+            if (h.dtype == Dtype::F4) {
+                std::memcpy(out + k, buffer.data() + 4 * k, 4);
+            } else if (h.dtype == Dtype::F8) {
+                double v;
+                std::memcpy(&v, buffer.data() + 8 * k, 8);
+                out[k] = doubleToFloat(v);
+            } else {
+                std::uint16_t v;
+                std::memcpy(&v, buffer.data() + 2 * k, 2);
+                out[k] = halfToFloat(v);
+            }
+        }
+    }
+    return m;
+}
+
 void writeNpyMatrix(const std::filesystem::path &path, const FloatMatrix &matrix)
 {
     LOOKALIKE_CHECK(matrix.rows >= 0 && matrix.cols >= 0

@@ -9,12 +9,17 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 namespace lookalike {
 
 FloatMatrix readNpyMatrix(const std::filesystem::path &path);
 // Shape of a .npy file without reading the data (rows, cols); throws like readNpyMatrix.
 std::pair<std::int64_t, std::int64_t> npyMatrixShape(const std::filesystem::path &path);
+// Only the given rows (any order; returned in that order), read one by one: a sample of a
+// matrix too large to load whole (the GUI's map of a million-item catalog). Throws like
+// readNpyMatrix, and InvalidArgument for a row out of range.
+FloatMatrix readNpyRows(const std::filesystem::path &path, const std::vector<std::int64_t> &rows);
 // Writes atomically (temporary file + rename).
 void writeNpyMatrix(const std::filesystem::path &path, const FloatMatrix &matrix);
 

@@ -77,3 +77,15 @@ std::filesystem::path rawEmbeddingsFile(const Project &project, const ModelVersi
 std::filesystem::path normalizedEmbeddingsFile(const Project &project, const ModelVersion &version);
 
 } // namespace lookalike
+// A seeded sample of at most `limit` rows of the version's side files, for views that cannot
+// show a whole catalog (the map of a million items): every row when there are that few; else
+// the query items (a seeded half of the budget at most) and other items drawn with `seed`.
+// Sorted by row; reads only the sampled rows' ids and categories.
+struct EmbeddingSample {
+    std::int64_t total = 0; // rows the version has
+    std::vector<std::int64_t> rows;
+    std::vector<std::int64_t> itemIds;    // per row above
+    std::vector<std::string> categories;  // per row above
+};
+EmbeddingSample sampleEmbeddedItems(const Project &project, const ModelVersion &version, std::int64_t limit,
+                                    std::uint64_t seed = 1);

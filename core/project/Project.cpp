@@ -300,6 +300,64 @@ std::vector<std::int64_t> Project::queryItemIds() const
     return out;
 }
 
+std::int64_t Project::queryCount() const
+{
+    Sql q(d->db, d->file, QStringLiteral("SELECT COUNT(*) FROM queries"));
+    q.exec();
+    return q.next() ? q.int64(0) : 0;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> Project::queryCategories() const
+{
+    Sql q(d->db, d->file,
+          QStringLiteral("SELECT q.item_id, i.category FROM queries q JOIN items i ON i.id = q.item_id ORDER BY q.item_id"));
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    for (q.exec(); q.next();)
+        out.emplace_back(q.int64(0), q.text(1));
+    return out;
+}
+
+std::vector<std::int64_t> Project::findQueries(const std::string &text, const std::optional<std::string> &category,
+                                               QueryOrder order, bool descending) const
+{
+    QString sql = QStringLiteral("SELECT q.item_id FROM queries q JOIN items i ON i.id = q.item_id WHERE 1");
+    if (!text.empty()) // LIKE: case-insensitive for ASCII; the pattern's own % _ \ are escaped
+        sql += QStringLiteral(" AND (i.title LIKE ? ESCAPE '\\' OR i.item_key LIKE ? ESCAPE '\\')");
+    if (category)
+        sql += QStringLiteral(" AND i.category = ?");
+    const QString direction = descending ? QStringLiteral(" DESC") : QString();
+    switch (order) {
+    case QueryOrder::ById:
+        sql += QStringLiteral(" ORDER BY q.item_id") + direction;
+        break;
+    case QueryOrder::ByTitle:
+        sql += QStringLiteral(" ORDER BY i.title") + direction + QStringLiteral(", q.item_id");
+        break;
+    case QueryOrder::ByKey:
+        sql += QStringLiteral(" ORDER BY i.item_key") + direction + QStringLiteral(", q.item_id");
+        break;
+    case QueryOrder::ByCategory:
+        sql += QStringLiteral(" ORDER BY i.category") + direction + QStringLiteral(", q.item_id");
+        break;
+    }
+    Sql q(d->db, d->file, sql);
+    if (!text.empty()) {
+        std::string pattern = "%";
+        for (char c : text) {
+            if (c == '%' || c == '_' || c == '\\')
+                pattern += '\\';
+            pattern += c;
+        }
+        q.bind(pattern + "%").bind(pattern + "%");
+    }
+    if (category)
+        q.bind(*category);
+    std::vector<std::int64_t> out;
+    for (q.exec(); q.next();)
+        out.push_back(q.int64(0));
+    return out;
+}
+
 std::int64_t Project::addQueries(const std::vector<std::int64_t> &itemIds, const std::string &source)
 {
     return inTransaction([&] {

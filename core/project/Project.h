@@ -78,6 +78,15 @@ public:
     std::vector<std::int64_t> queryItemIds() const; // by item id
     // Adds items to the query set (already present ones are skipped); returns how many were new.
     std::int64_t addQueries(const std::vector<std::int64_t> &itemIds, const std::string &source);
+    // The query set without reading its items, for lists too large to hold (the GUI pages
+    // them): how many queries, each query's category (by item id), and the ids of the queries
+    // whose title or catalog id contains `text` (case-insensitive for ASCII; empty: all) and,
+    // unless `category` is nothing, whose category is it, in the given order (ties by id).
+    std::int64_t queryCount() const;
+    std::vector<std::pair<std::int64_t, std::string>> queryCategories() const;
+    enum class QueryOrder { ById, ByTitle, ByKey, ByCategory };
+    std::vector<std::int64_t> findQueries(const std::string &text, const std::optional<std::string> &category,
+                                          QueryOrder order = QueryOrder::ById, bool descending = false) const;
 
     std::optional<std::string> setting(const std::string &key) const;
     void setSetting(const std::string &key, const std::string &value);
