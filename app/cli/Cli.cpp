@@ -26,6 +26,7 @@ constexpr std::array kCommands{
     Command{"init", "Create a project folder from a catalog manifest (CSV or JSON Lines)", &initCommand},
     Command{"import", "Re-import a catalog manifest into a project (idempotent)", &importCommand},
     Command{"index", "Embed the catalog with a model version, build its index, freeze result lists", &indexCommand},
+    Command{"merge-shards", "Join the shard folders of `index --shard I/N` into a version's embeddings (checked)", &mergeShardsCommand},
     Command{"queries", "Add a seeded (stratified) sample or a list of items to the query set", &queriesCommand},
     Command{"neighbours", "Nearest catalog items to an item or a text under a model version", &neighboursCommand},
     Command{"models", "List the model versions of a project", &modelsCommand},

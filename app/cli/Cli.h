@@ -17,6 +17,7 @@ int embedCommand(const QStringList &args);
 int initCommand(const QStringList &args);
 int importCommand(const QStringList &args);
 int indexCommand(const QStringList &args);
+int mergeShardsCommand(const QStringList &args);
 int queriesCommand(const QStringList &args);
 int neighboursCommand(const QStringList &args);
 int modelsCommand(const QStringList &args);

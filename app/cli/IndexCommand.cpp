@@ -1,5 +1,7 @@
 // `lookalike index`: register a model version, embed the catalog with it (resumably, with a
-// progress bar), build its neighbour index and freeze the query set's result lists.
+// progress bar), build its neighbour index and freeze the query set's result lists - or, with
+// --shard I/N, embed one slice of the catalog into a shard folder. `lookalike merge-shards`:
+// record N shard folders as a version's embeddings.
 #include "cli/Cli.h"
 #include "cli/CliOutput.h"
 #include "cli/Progress.h"
@@ -9,8 +11,10 @@
 #include "core/model/SiglipImageEncoder.h"
 #include "core/model/TorchScriptEncoder.h"
 #include "core/project/EmbeddingJob.h"
+#include "core/project/EmbeddingShards.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/Project.h"
+#include "core/project/Sql.h"
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
@@ -18,6 +22,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <optional>
 
 namespace lookalike::cli {
 
@@ -46,6 +51,45 @@ QJsonObject parseJson(const std::string &json)
     return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
 }
 
+// A SigLIP or TorchScript model as a version to register (fingerprinted), with its encoder.
+struct OpenedModel {
+    ModelVersion candidate;
+    std::unique_ptr<ImageEncoder> encoder;
+};
+
+OpenedModel openModel(const std::string &name, ModelKind kind, const fs::path &source, int threads, int batch,
+                      bool quiet)
+{
+    OpenedModel opened;
+    ModelVersion &candidate = opened.candidate;
+    candidate.name = name;
+    candidate.kind = kind;
+    candidate.source = source;
+    opened.encoder = openImageEncoder(candidate, threads, batch);
+    candidate.dimension = opened.encoder->dimension();
+    QJsonObject config;
+    if (auto *siglip = dynamic_cast<SiglipImageEncoder *>(opened.encoder.get())) {
+        config.insert(QStringLiteral("model"), parseJson(siglip->pipeline().config().toJson()));
+        config.insert(QStringLiteral("preprocessing"),
+                      parseJson(siglip->pipeline().imagePreprocessor().config().toJson()));
+    } else if (auto *script = dynamic_cast<TorchScriptEncoder *>(opened.encoder.get())) {
+        config.insert(QStringLiteral("preprocessing"), parseJson(script->config().toJson()));
+    }
+    candidate.config = configJson(config);
+    if (!quiet)
+        printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(weightsFile(kind, source).string())));
+    candidate.fingerprint = sha256OfFile(weightsFile(kind, source));
+    return opened;
+}
+
+// Test hook: makes `index` fail after the new index file is written and the lists computed,
+// just before the commit, to show that a late failure leaves the project as it was.
+void failIfAskedBeforeCommit()
+{
+    if (qEnvironmentVariableIsSet("LOOKALIKE_TEST_FAIL_BEFORE_COMMIT"))
+        throw Error(ErrorCode::Internal, {}, "failing before the commit as LOOKALIKE_TEST_FAIL_BEFORE_COMMIT asks");
+}
+
 } // namespace
 
 int indexCommand(const QStringList &args)
@@ -72,8 +116,13 @@ int indexCommand(const QStringList &args)
     const QCommandLineOption refreezeOpt(QStringLiteral("refreeze"), QStringLiteral("Recompute the frozen result lists of every query."));
     const QCommandLineOption dupOpt(QStringLiteral("exclude-duplicates"), QStringLiteral("Leave items with an embedding identical to the query's out of its list."));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress output."));
+    const QCommandLineOption shardOpt(QStringLiteral("shard"),
+        QStringLiteral("Embed only shard I of N (0 <= I < N) of the catalog into a shard folder; no index, no lists. "
+                       "Join the N shards with `lookalike merge-shards`."), QStringLiteral("I/N"));
+    const QCommandLineOption outOpt(QStringLiteral("out"),
+        QStringLiteral("With --shard: the shard folder to write (default PROJECT/shards/NAME-I-of-N)."), QStringLiteral("DIR"));
     parser.addOptions({modelOpt, nameOpt, kindOpt, idsOpt, indexOpt, recallOpt, batchOpt, threadsOpt, workersOpt,
-                       limitOpt, retryOpt, depthOpt, refreezeOpt, dupOpt, quietOpt});
+                       limitOpt, retryOpt, depthOpt, refreezeOpt, dupOpt, quietOpt, shardOpt, outOpt});
     if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
         return *status;
     if (!parser.isSet(modelOpt) || !parser.isSet(nameOpt)) {
@@ -91,6 +140,11 @@ int indexCommand(const QStringList &args)
     if (parser.isSet(depthOpt) && !(depthValue = intOption(parser, QStringLiteral("depth"), 1)))
         return UsageError;
 
+    if (parser.isSet(shardOpt) && (limit || parser.isSet(retryOpt))) {
+        printError(QStringLiteral("--shard embeds its whole slice in one run: no --limit or --retry-failed"));
+        return UsageError;
+    }
+
     return guarded([&]() -> int {
         Project project = Project::open(parser.positionalArguments().at(0).toStdString());
         const fs::path source = parser.value(modelOpt).toStdString();
@@ -99,6 +153,54 @@ int indexCommand(const QStringList &args)
         IndexOptions indexOptions;
         indexOptions.kind = parseIndexKind(parser.value(indexOpt).toStdString());
         const bool quiet = parser.isSet(quietOpt);
+
+        if (parser.isSet(shardOpt)) {
+            const ShardSpec spec = parseShardSpec(parser.value(shardOpt).toStdString());
+            if (kind == ModelKind::Precomputed)
+                throw Error(ErrorCode::InvalidArgument, source.string(),
+                            "precomputed embeddings are imported whole; --shard is for models that embed images");
+            const std::string name = parser.value(nameOpt).toStdString();
+            const fs::path folder = parser.isSet(outOpt)
+                ? fs::path(parser.value(outOpt).toStdString())
+                : project.folder() / "shards" / (name + "-" + std::to_string(spec.index) + "-of-" + std::to_string(spec.count));
+            // Nothing is registered or written in the project: the shard folder is the whole output.
+            const OpenedModel model = openModel(name, kind, source, static_cast<int>(*threads), static_cast<int>(*batch), quiet);
+            EmbeddingOptions options;
+            options.batchSize = static_cast<int>(*batch);
+            options.workers = static_cast<int>(*workers);
+            options.cancel = &g_interrupted;
+            Progress progress(QStringLiteral("images"), !quiet);
+            options.onProgress = [&](const EmbeddingProgress &p) {
+                progress.update(p.done, p.total, p.itemsPerSecond, p.etaSeconds);
+            };
+            std::signal(SIGINT, onInterrupt);
+            std::signal(SIGTERM, onInterrupt);
+            ShardEmbedReport report;
+            try {
+                report = embedShard(project, model.candidate, *model.encoder, spec, folder, options);
+            } catch (...) {
+                progress.finish();
+                throw;
+            }
+            progress.finish();
+            std::signal(SIGINT, SIG_DFL);
+            std::signal(SIGTERM, SIG_DFL);
+            if (report.summary.interrupted) {
+                printOut(QStringLiteral("interrupted: shard %1 was not written; run the same command again to embed it\n")
+                             .arg(QString::fromStdString(shardLabel(spec.index, spec.count))));
+                return 130;
+            }
+            printOut(QStringLiteral("shard %1: %2 of %3 catalog items, %4 embedded, %5 failed, in %6\nwrote %7\n"
+                                    "join the shards with: lookalike merge-shards PROJECT --model MODEL --name %8 SHARD_FOLDER...\n")
+                         .arg(QString::fromStdString(shardLabel(spec.index, spec.count)))
+                         .arg(report.items)
+                         .arg(project.itemCount())
+                         .arg(report.summary.embeddedThisRun)
+                         .arg(report.summary.failedTotal)
+                         .arg(Progress::formatDuration(report.summary.seconds))
+                         .arg(QString::fromStdString(folder.string()), QString::fromStdString(name)));
+            return int(Success);
+        }
 
         ModelVersion candidate;
         candidate.name = parser.value(nameOpt).toStdString();
@@ -113,23 +215,14 @@ int indexCommand(const QStringList &args)
             }
             ids = parser.value(idsOpt).toStdString();
             candidate = precomputedVersion(candidate.name, source, ids);
+            if (!quiet)
+                printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(weightsFile(kind, source).string())));
+            candidate.fingerprint = sha256OfFile(weightsFile(kind, source));
         } else {
-            ModelVersion probe = candidate;
-            encoder = openImageEncoder(probe, static_cast<int>(*threads), static_cast<int>(*batch));
-            candidate.dimension = encoder->dimension();
-            QJsonObject config;
-            if (auto *siglip = dynamic_cast<SiglipImageEncoder *>(encoder.get())) {
-                config.insert(QStringLiteral("model"), parseJson(siglip->pipeline().config().toJson()));
-                config.insert(QStringLiteral("preprocessing"),
-                              parseJson(siglip->pipeline().imagePreprocessor().config().toJson()));
-            } else if (auto *script = dynamic_cast<TorchScriptEncoder *>(encoder.get())) {
-                config.insert(QStringLiteral("preprocessing"), parseJson(script->config().toJson()));
-            }
-            candidate.config = configJson(config);
+            OpenedModel model = openModel(candidate.name, kind, source, static_cast<int>(*threads), static_cast<int>(*batch), quiet);
+            candidate = model.candidate;
+            encoder = std::move(model.encoder);
         }
-        if (!quiet)
-            printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(weightsFile(kind, source).string())));
-        candidate.fingerprint = sha256OfFile(weightsFile(kind, source));
         const ModelVersion version = registerModelVersion(project, candidate);
         QString out = QStringLiteral("model version '%1' (%2, %3 dimensions, sha256 %4...)\n")
                           .arg(QString::fromStdString(version.name), QString::fromLatin1(modelKindName(version.kind)))
@@ -192,7 +285,20 @@ int indexCommand(const QStringList &args)
         }
 
         if (complete) {
-            const IndexBuildReport built = buildNeighbourIndex(project, version, indexOptions, parser.isSet(recallOpt));
+            const int depth = depthValue ? static_cast<int>(*depthValue)
+                                         : std::stoi(project.setting("result_depth").value_or("10"));
+            // The index and the frozen lists change together or not at all (ModelIndex.h).
+            IndexAndFreezeReport both;
+            try {
+                both = buildIndexAndFreeze(project, version, indexOptions, parser.isSet(recallOpt), depth,
+                                           parser.isSet(refreezeOpt), parser.isSet(dupOpt), failIfAskedBeforeCommit);
+            } catch (const std::exception &e) {
+                printOut(out);
+                printError(QStringLiteral("%1 (the index and the result lists are unchanged; the embeddings are kept)")
+                               .arg(QString::fromUtf8(e.what())));
+                return int(Failure);
+            }
+            const IndexBuildReport &built = both.built;
             out += QStringLiteral("built %1 index over %2 embeddings in %3")
                        .arg(QString::fromLatin1(indexKindName(built.kind)))
                        .arg(built.rows)
@@ -200,12 +306,9 @@ int indexCommand(const QStringList &args)
             if (built.recallAt10)
                 out += QStringLiteral("; recall@10 against exact search: %1").arg(*built.recallAt10, 0, 'f', 3);
             out += QLatin1Char('\n');
-            const int depth = depthValue ? static_cast<int>(*depthValue)
-                                         : std::stoi(project.setting("result_depth").value_or("10"));
             if (!project.setting("result_depth"))
                 project.setSetting("result_depth", std::to_string(depth));
-            const FreezeReport frozen = freezeResultLists(project, version, depth, parser.isSet(refreezeOpt),
-                                                          parser.isSet(dupOpt));
+            const FreezeReport &frozen = both.frozen;
             out += QStringLiteral("result lists: %1 frozen at depth %2, %3 already frozen%4\n")
                        .arg(frozen.frozen)
                        .arg(depth)
@@ -217,6 +320,89 @@ int indexCommand(const QStringList &args)
         }
         printOut(out);
         return int(Success);
+    });
+}
+
+int mergeShardsCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Record the shard folders written by `lookalike index --shard I/N` (on this or other machines) as the "
+        "embeddings of a model version, after checking that all N shards are there, were made with the same model "
+        "(fingerprint) and together embed every catalog item exactly once. All or nothing: on any problem the "
+        "project is left unchanged. Then run `lookalike index` with the same --model and --name to build the index "
+        "and freeze the result lists (nothing is embedded again)."));
+    const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("The SigLIP folder or TorchScript module the shards were embedded with."), QStringLiteral("PATH"));
+    const QCommandLineOption nameOpt(QStringLiteral("name"), QStringLiteral("Name of the model version."), QStringLiteral("NAME"));
+    const QCommandLineOption kindOpt(QStringLiteral("kind"), QStringLiteral("siglip or torchscript (default: from --model)."), QStringLiteral("KIND"));
+    const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress output."));
+    parser.addOptions({modelOpt, nameOpt, kindOpt, quietOpt});
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("PROJECT"), QString());
+    parser.addPositionalArgument(QStringLiteral("SHARD..."), QStringLiteral("The N shard folders."));
+    if (!parser.parse(args)) {
+        printError(parser.errorText());
+        return UsageError;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        printOut(parser.helpText());
+        return Success;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() < 2) {
+        printError(QStringLiteral("merge-shards needs PROJECT and at least one SHARD folder (see --help)"));
+        return UsageError;
+    }
+    if (!parser.isSet(modelOpt) || !parser.isSet(nameOpt)) {
+        printError(QStringLiteral("merge-shards needs --model PATH and --name NAME"));
+        return UsageError;
+    }
+
+    return guarded([&]() -> int {
+        Project project = Project::open(positional.at(0).toStdString());
+        const fs::path source = parser.value(modelOpt).toStdString();
+        std::optional<ModelVersion> registered; // by this run
+        try {
+            const ModelKind kind = parser.isSet(kindOpt) ? parseModelKind(parser.value(kindOpt).toStdString())
+                                                         : detectModelKind(source);
+            if (kind == ModelKind::Precomputed)
+                throw Error(ErrorCode::InvalidArgument, source.string(),
+                            "precomputed embeddings are imported whole with `lookalike index`, not sharded");
+            std::vector<fs::path> folders;
+            for (qsizetype i = 1; i < positional.size(); ++i)
+                folders.emplace_back(positional.at(i).toStdString());
+            const OpenedModel model = openModel(parser.value(nameOpt).toStdString(), kind, source, 1, 1, parser.isSet(quietOpt));
+            // Checked before anything is written: a refused merge must not even register the version.
+            for (const fs::path &folder : folders) {
+                const ShardManifest m = readShard(folder);
+                if (m.modelFingerprint != model.candidate.fingerprint)
+                    throw Error(ErrorCode::InvalidArgument, (folder / "shard.json").string(),
+                                "model fingerprint " + m.modelFingerprint.substr(0, 12) + "... differs from "
+                                    + source.string() + " (" + model.candidate.fingerprint.substr(0, 12)
+                                    + "...): embedded with other weights");
+            }
+            const bool existed = findModelVersion(project, model.candidate.name).has_value();
+            const ModelVersion version = registerModelVersion(project, model.candidate);
+            if (!existed)
+                registered = version;
+            const ShardMergeReport report = mergeShards(project, version, folders);
+            printOut(QStringLiteral("merged %1 shards into model version '%2': %3 embedded, %4 failed\n"
+                                    "next: lookalike index PROJECT --model %5 --name %2 (builds the index, embeds nothing)\n")
+                         .arg(report.shards)
+                         .arg(QString::fromStdString(version.name))
+                         .arg(report.embedded)
+                         .arg(report.failed)
+                         .arg(QString::fromStdString(source.string())));
+            return int(Success);
+        } catch (const std::exception &e) {
+            if (registered) // registered by this run: take it back, so the project is as it was
+                Sql(project.database(), project.databaseFile().string(),
+                    QStringLiteral("DELETE FROM model_versions WHERE id = ?"))
+                    .bind(registered->id)
+                    .exec();
+            printError(QStringLiteral("%1 (nothing merged; the project is unchanged)").arg(QString::fromUtf8(e.what())));
+            return int(Failure);
+        }
     });
 }
 

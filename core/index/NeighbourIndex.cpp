@@ -15,7 +15,13 @@
 //   the larger), so 768 -> 192, 1152 -> 288, 64 -> 16: 1/16 of the float32 size. With 8
 //   dimensions per code (d / 8) recall@10 fell from about 0.66 to 0.49 on the test's
 //   clustered data; PQ error, not the probed lists, dominates the misses. The training
-//   sample is at most 256 * nlist rows (FAISS's own cap per centroid), drawn with options.seed.
+//   sample is at most 256 * nlist rows (FAISS's own cap per centroid), drawn with options.seed,
+//   and - so that memory stays bounded for big catalogs - at most 256 MB of floats unless
+//   that is fewer than 39 * nlist rows (FAISS's minimum): at d = 768, 87,381 rows, or
+//   39 * nlist for nlist above 2,240 (156,000 rows, 480 MB, at nlist 4,000).
+// - Memory. Vectors are added in chunks of about 32 MB, read from the .npy when building from
+//   a file, so an IVF-PQ build holds the training sample, one chunk and the codes (m bytes a
+//   vector), never the n x d matrix. Exact and HNSW store every vector in the index itself.
 // - Small catalogs. 8-bit PQ needs 256 training points (FAISS refuses fewer). Below 256 rows
 //   an IVF-PQ request builds the exact index instead: it is correct, and at that size also
 //   faster. kind() then says Exact.
@@ -31,6 +37,7 @@
 #include "core/index/NeighbourIndex.h"
 
 #include "core/Error.h"
+#include "core/index/NpyFile.h"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
@@ -58,6 +65,7 @@ using faiss_idx = faiss::Index::idx_t;
 constexpr std::int64_t kMinPqPoints = 256; // 2^8 centroids per 8-bit subquantizer
 constexpr int kMinPointsPerList = 39;       // FAISS warns below this many training points per centroid
 constexpr int kMaxPointsPerList = 256;      // and subsamples above this many
+constexpr std::int64_t kMaxTrainingBytes = std::int64_t(256) << 20; // see the top of the file
 constexpr int kTieMargin = 16;              // extra candidates so ties at rank k are decided by row
 constexpr std::int64_t kQueryBlock = 4096;  // queries per FAISS call: bounds the temporary arrays
 
@@ -200,20 +208,82 @@ NeighbourIndex::NeighbourIndex(NeighbourIndex &&) noexcept = default;
 NeighbourIndex &NeighbourIndex::operator=(NeighbourIndex &&) noexcept = default;
 NeighbourIndex::~NeighbourIndex() = default;
 
+// The input rows, wherever they live: a matrix in memory or a .npy file read in chunks. Every
+// kind adds its vectors chunk by chunk, so a file is never read whole into memory.
+class NeighbourIndex::RowSource {
+public:
+    RowSource(const FloatMatrix &m)
+        : m_rows(m.rows)
+        , m_cols(m.cols)
+        , m_memory(m.data.data())
+    {
+    }
+    RowSource(const NpyRowReader &file, std::int64_t rows)
+        : m_rows(rows)
+        , m_cols(file.cols())
+        , m_file(&file)
+    {
+    }
+    std::int64_t rows() const { return m_rows; }
+    std::int64_t cols() const { return m_cols; }
+
+    // Rows [first, first + count), checked for NaN and infinity (FAISS does not check: one
+    // NaN would silently poison k-means and every distance). Points into `buffer` or memory.
+    const float *chunk(std::int64_t first, std::int64_t count, std::vector<float> &buffer) const
+    {
+        const float *p = m_memory ? m_memory + first * m_cols : nullptr;
+        if (!p) {
+            buffer.resize(static_cast<std::size_t>(count * m_cols));
+            m_file->read(first, count, buffer.data());
+            p = buffer.data();
+        }
+        for (std::int64_t i = 0; i < count * m_cols; ++i)
+            if (!std::isfinite(p[i]))
+                invalid("row " + std::to_string(first + i / m_cols) + " holds a NaN or infinite value");
+        return p;
+    }
+
+    void addTo(faiss::Index &index) const
+    {
+        // Rows per chunk: about 32 MB of floats.
+        const std::int64_t per = std::max<std::int64_t>(1, (std::int64_t(32) << 20) / (4 * std::max<std::int64_t>(1, m_cols)));
+        std::vector<float> buffer;
+        for (std::int64_t first = 0; first < m_rows; first += per) {
+            const std::int64_t count = std::min(per, m_rows - first);
+            index.add(count, chunk(first, count, buffer));
+        }
+    }
+
+private:
+    std::int64_t m_rows;
+    std::int64_t m_cols;
+    const float *m_memory = nullptr;
+    const NpyRowReader *m_file = nullptr;
+};
+
 NeighbourIndex NeighbourIndex::build(const FloatMatrix &vectors, const IndexOptions &options)
 {
     checkVectors(vectors, "vectors");
-    if (vectors.cols <= 0 || vectors.cols > std::numeric_limits<int>::max())
-        invalid("cannot index vectors of " + std::to_string(vectors.cols) + " dimensions");
-    if (vectors.rows > std::numeric_limits<std::int32_t>::max()) // HNSW stores 32-bit ids
+    return buildFrom(RowSource(vectors), options);
+}
+
+NeighbourIndex NeighbourIndex::build(const NpyRowReader &file, std::int64_t rows, const IndexOptions &options)
+{
+    if (rows < 0 || rows > file.rows())
+        throw Error(ErrorCode::SizeMismatch, file.path().string(),
+                    "holds " + std::to_string(file.rows()) + " rows, fewer than the " + std::to_string(rows)
+                        + " to index");
+    return buildFrom(RowSource(file, rows), options);
+}
+
+NeighbourIndex NeighbourIndex::buildFrom(const RowSource &vectors, const IndexOptions &options)
+{
+    if (vectors.cols() <= 0 || vectors.cols() > std::numeric_limits<int>::max())
+        invalid("cannot index vectors of " + std::to_string(vectors.cols()) + " dimensions");
+    if (vectors.rows() > std::numeric_limits<std::int32_t>::max()) // HNSW stores 32-bit ids
         invalid("cannot index more than 2^31 - 1 vectors");
-    // FAISS does not check: one NaN would silently poison k-means and every distance.
-    for (std::size_t i = 0; i < vectors.data.size(); ++i)
-        if (!std::isfinite(vectors.data[i]))
-            invalid("row " + std::to_string(static_cast<std::int64_t>(i) / vectors.cols)
-                    + " holds a NaN or infinite value");
-    const int dim = static_cast<int>(vectors.cols);
-    const std::int64_t n = vectors.rows;
+    const int dim = static_cast<int>(vectors.cols());
+    const std::int64_t n = vectors.rows();
 
     auto impl = std::make_unique<Impl>();
     impl->kind = options.kind;
@@ -224,7 +294,7 @@ NeighbourIndex NeighbourIndex::build(const FloatMatrix &vectors, const IndexOpti
         switch (impl->kind) {
         case IndexKind::Exact: {
             impl->index = std::make_unique<faiss::IndexFlatIP>(dim);
-            impl->index->add(n, vectors.data.data());
+            vectors.addTo(*impl->index);
             break;
         }
         case IndexKind::Hnsw: {
@@ -233,7 +303,7 @@ NeighbourIndex NeighbourIndex::build(const FloatMatrix &vectors, const IndexOpti
             auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dim, options.hnswM, faiss::METRIC_INNER_PRODUCT);
             hnsw->hnsw.efConstruction = options.hnswEfConstruction;
             hnsw->hnsw.efSearch = options.hnswEfSearch;
-            hnsw->add(n, vectors.data.data());
+            vectors.addTo(*hnsw);
             impl->index = std::move(hnsw);
             break;
         }
@@ -248,11 +318,17 @@ NeighbourIndex NeighbourIndex::build(const FloatMatrix &vectors, const IndexOpti
             if (dim % m != 0)
                 invalid("PQ subquantizers (" + std::to_string(m) + ") must divide the dimension "
                         + std::to_string(dim));
-            const std::int64_t trainCount = std::min<std::int64_t>(n, std::int64_t(kMaxPointsPerList) * nlist);
+            // Bounded memory: k-means sees at most 256 * nlist sampled rows, then the vectors
+            // are encoded chunk by chunk; only the codes (m bytes per vector) stay.
+            const std::int64_t byMemory = std::max<std::int64_t>(std::int64_t(kMinPointsPerList) * nlist,
+                                                                 kMaxTrainingBytes / (4 * std::int64_t(dim)));
+            const std::int64_t trainCount
+                = std::min({n, std::int64_t(kMaxPointsPerList) * nlist, byMemory});
             const auto rows = sampleRows(n, trainCount, options.seed);
             std::vector<float> sample(static_cast<std::size_t>(trainCount * dim));
+            std::vector<float> buffer;
             for (std::size_t i = 0; i < rows.size(); ++i)
-                std::memcpy(sample.data() + i * static_cast<std::size_t>(dim), vectors.row(rows[i]).data(),
+                std::memcpy(sample.data() + i * static_cast<std::size_t>(dim), vectors.chunk(rows[i], 1, buffer),
                             sizeof(float) * static_cast<std::size_t>(dim));
 
             auto quantizer = std::make_unique<faiss::IndexFlatIP>(dim);
@@ -267,7 +343,7 @@ NeighbourIndex NeighbourIndex::build(const FloatMatrix &vectors, const IndexOpti
             ivf->pq.cp.min_points_per_centroid = 1;
             ivf->train(trainCount, sample.data());
             sample = {};
-            ivf->add(n, vectors.data.data());
+            vectors.addTo(*ivf);
             ivf->nprobe = static_cast<std::size_t>(std::min(options.ivfProbe, nlist));
             impl->index = std::move(ivf);
             break;
@@ -422,39 +498,54 @@ std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &in
         invalid("the vectors (" + std::to_string(vectors.rows) + " x " + std::to_string(vectors.cols)
                 + ") are not the ones the index was built from (" + std::to_string(n) + " x "
                 + std::to_string(index.dimension()) + ")");
+    const auto rowBytes = static_cast<std::size_t>(vectors.cols) * sizeof(float);
+    return searchExcludingSelf(
+        index, [&](std::int64_t row, float *out) { std::memcpy(out, vectors.row(row).data(), rowBytes); }, queryRows,
+        k, excludeDuplicates);
+}
+
+std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &index, const VectorRows &rowOf,
+                                                        std::span<const std::int64_t> queryRows, int k,
+                                                        bool excludeDuplicates)
+{
+    const std::int64_t n = index.size();
+    const int dim = index.dimension();
     if (k < 0)
         invalid("cannot search for " + std::to_string(k) + " neighbours");
     for (const std::int64_t r : queryRows)
         if (r < 0 || r >= n)
             invalid("query row " + std::to_string(r) + " is outside the " + std::to_string(n) + " indexed rows");
 
-    const auto rowBytes = static_cast<std::size_t>(vectors.cols) * sizeof(float);
+    const auto rowBytes = static_cast<std::size_t>(dim) * sizeof(float);
     std::vector<std::vector<Neighbour>> out(queryRows.size());
     std::vector<std::size_t> pending;
     if (k > 0)
         for (std::size_t i = 0; i < queryRows.size(); ++i)
             pending.push_back(i);
+    std::vector<float> candidate(static_cast<std::size_t>(dim));
     // The query itself (and its duplicates) usually take the first places: ask for a few more,
     // then twice as many each round for the queries that still lack k neighbours.
     std::int64_t depth = std::int64_t(k) + 1 + (excludeDuplicates ? 8 : 0);
     while (!pending.empty()) {
         depth = std::min(depth, n);
-        FloatMatrix queries(static_cast<std::int64_t>(pending.size()), vectors.cols);
+        FloatMatrix queries(static_cast<std::int64_t>(pending.size()), dim);
         for (std::size_t i = 0; i < pending.size(); ++i)
-            std::memcpy(queries.row(static_cast<std::int64_t>(i)).data(), vectors.row(queryRows[pending[i]]).data(),
-                        rowBytes);
+            rowOf(queryRows[pending[i]], queries.row(static_cast<std::int64_t>(i)).data());
         const auto found
             = index.search(queries, static_cast<int>(std::min<std::int64_t>(depth, std::numeric_limits<int>::max())));
         std::vector<std::size_t> stillPending;
         for (std::size_t i = 0; i < pending.size(); ++i) {
             const std::int64_t self = queryRows[pending[i]];
-            const float *selfVector = vectors.row(self).data();
+            const float *selfVector = queries.row(static_cast<std::int64_t>(i)).data();
             std::vector<Neighbour> kept;
             for (const Neighbour &nb : found[i]) {
                 if (nb.row == self)
                     continue;
-                if (excludeDuplicates && std::memcmp(vectors.row(nb.row).data(), selfVector, rowBytes) == 0)
-                    continue;
+                if (excludeDuplicates) {
+                    rowOf(nb.row, candidate.data());
+                    if (std::memcmp(candidate.data(), selfVector, rowBytes) == 0)
+                        continue;
+                }
                 kept.push_back(nb);
                 if (kept.size() == static_cast<std::size_t>(k))
                     break;

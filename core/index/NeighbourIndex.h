@@ -7,12 +7,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace lookalike {
+
+class NpyRowReader;
 
 enum class IndexKind { Exact, Hnsw, IvfPq };
 
@@ -39,6 +42,10 @@ class NeighbourIndex {
 public:
     // vectors: n x d, each row L2-normalised.
     static NeighbourIndex build(const FloatMatrix &vectors, const IndexOptions &options = {});
+    // The same index over the first `rows` rows of a float32 .npy, read in chunks instead of
+    // loaded whole: IVF-PQ needs memory for its training sample, one chunk and the codes only;
+    // exact and HNSW keep every vector in the index itself (n x d floats), but no second copy.
+    static NeighbourIndex build(const NpyRowReader &file, std::int64_t rows, const IndexOptions &options = {});
     static NeighbourIndex load(const std::filesystem::path &path); // throws naming the file
     void save(const std::filesystem::path &path) const;           // atomic
 
@@ -56,6 +63,8 @@ public:
 
 private:
     struct Impl;
+    class RowSource; // a matrix in memory or a .npy read in chunks
+    static NeighbourIndex buildFrom(const RowSource &vectors, const IndexOptions &options);
     explicit NeighbourIndex(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> d;
 };
@@ -64,6 +73,12 @@ private:
 // list, and with excludeDuplicates neither does any row whose vector equals the query's
 // exactly. Searches deeper as needed so every list has k entries when the index has enough.
 std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &index, const FloatMatrix &vectors,
+                                                        std::span<const std::int64_t> queryRows, int k,
+                                                        bool excludeDuplicates);
+// The same with the vectors read on demand (rowOf(r, out) copies row r, d floats, to out): only
+// the query rows, and with excludeDuplicates the candidates', are read.
+using VectorRows = std::function<void(std::int64_t row, float *out)>;
+std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &index, const VectorRows &rowOf,
                                                         std::span<const std::int64_t> queryRows, int k,
                                                         bool excludeDuplicates);
 

@@ -734,6 +734,62 @@ void writeNpyMatrix(const std::filesystem::path &path, const FloatMatrix &matrix
     writeFileAtomically(path, header, matrix.data.data(), matrix.data.size() * sizeof(float));
 }
 
+// ------------------------------------------------------------------ reading rows on demand
+
+struct NpyRowReader::Impl {
+    std::filesystem::path path;
+    Fd fd;
+    NpyHeader header;
+};
+
+NpyRowReader::NpyRowReader(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{
+}
+NpyRowReader::NpyRowReader(NpyRowReader &&) noexcept = default;
+NpyRowReader &NpyRowReader::operator=(NpyRowReader &&) noexcept = default;
+NpyRowReader::~NpyRowReader() = default;
+
+NpyRowReader NpyRowReader::open(const std::filesystem::path &path)
+{
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    const std::string p = path.string();
+    std::uint64_t size = 0;
+    impl->fd = openRegularFile(p, O_RDONLY, size);
+    impl->header = readHeader(impl->fd.get(), size, p);
+    checkDataSize(impl->header, size, p, false);
+    if (impl->header.dtype != Dtype::F4) // the side files are written as '<f4'; others are read whole
+        fail(ErrorCode::UnsupportedDtype, p, "'descr'",
+             std::string("rows are read on demand only from '<f4' files, this one is '")
+                 + dtypeName(impl->header.dtype) + "'");
+    return NpyRowReader(std::move(impl));
+}
+
+std::int64_t NpyRowReader::rows() const
+{
+    return d->header.rows;
+}
+
+std::int64_t NpyRowReader::cols() const
+{
+    return d->header.cols;
+}
+
+const std::filesystem::path &NpyRowReader::path() const
+{
+    return d->path;
+}
+
+void NpyRowReader::read(std::int64_t first, std::int64_t count, float *out) const
+{
+    LOOKALIKE_CHECK(first >= 0 && count >= 0 && first + count <= d->header.rows && (count == 0 || out),
+                    "row range outside the file");
+    const auto rowBytes = static_cast<std::uint64_t>(d->header.cols) * sizeof(float);
+    readExactly(d->fd.get(), d->header.dataOffset + static_cast<std::uint64_t>(first) * rowBytes, out,
+                static_cast<std::size_t>(static_cast<std::uint64_t>(count) * rowBytes), d->path.string());
+}
+
 // ------------------------------------------------------------------ appending
 
 struct NpyAppender::Impl {

@@ -23,6 +23,28 @@ FloatMatrix readNpyRows(const std::filesystem::path &path, const std::vector<std
 // Writes atomically (temporary file + rename).
 void writeNpyMatrix(const std::filesystem::path &path, const FloatMatrix &matrix);
 
+// Reads rows of a float32 ('<f4') .npy matrix on demand (pread), so that a large side file can
+// be processed in chunks or sampled without holding it all in memory.
+class NpyRowReader {
+public:
+    static NpyRowReader open(const std::filesystem::path &path); // throws naming the file
+
+    NpyRowReader(NpyRowReader &&) noexcept;
+    NpyRowReader &operator=(NpyRowReader &&) noexcept;
+    ~NpyRowReader();
+
+    std::int64_t rows() const;
+    std::int64_t cols() const;
+    const std::filesystem::path &path() const;
+    // Copies rows [first, first + count) into out (count x cols floats).
+    void read(std::int64_t first, std::int64_t count, float *out) const;
+
+private:
+    struct Impl;
+    explicit NpyRowReader(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
 // An append-only float32 .npy matrix that survives being killed: rows are appended, then
 // commit() makes them durable (fsync) and rewrites the row count in the header. Opening an
 // existing file with `keepRows` truncates anything past that many rows (rows appended after

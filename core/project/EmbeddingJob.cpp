@@ -364,6 +364,50 @@ EmbeddingSummary embedCatalog(Project &project, const ModelVersion &version, con
     return summary;
 }
 
+EmbeddingSummary embedItems(const std::vector<ItemToEmbed> &items, const ImageEncoder &encoder,
+                            const EmbeddingOptions &options, const EmbeddingSink &sink)
+{
+    const auto start = Clock::now();
+    std::vector<PendingItem> pending;
+    pending.reserve(items.size());
+    for (const ItemToEmbed &item : items)
+        pending.push_back({item.id, item.image});
+    const int workers = options.workers > 0 ? options.workers
+                                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    EmbeddingSummary summary;
+    EmbeddingProgress progress;
+    progress.total = static_cast<std::int64_t>(pending.size());
+    {
+        BatchPipeline pipeline(pending, encoder, std::max(1, options.batchSize), workers);
+        for (std::int64_t b = 0; b < pipeline.batchCount(); ++b) {
+            BatchPipeline::Ready ready = pipeline.take(b);
+            const auto count = static_cast<std::int64_t>(ready.itemIds.size());
+            const FloatMatrix raw = count > 0 ? encoder.encode(ready.pixels, count) : FloatMatrix(0, encoder.dimension());
+            sink(raw, ready.itemIds, ready.failures);
+            summary.embeddedThisRun += count;
+            summary.failuresThisRun.insert(summary.failuresThisRun.end(), ready.failures.begin(), ready.failures.end());
+            progress.done += count + static_cast<std::int64_t>(ready.failures.size());
+            progress.failed += static_cast<std::int64_t>(ready.failures.size());
+            const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+            progress.itemsPerSecond = seconds > 0 ? static_cast<double>(progress.done) / seconds : 0;
+            progress.etaSeconds = progress.itemsPerSecond > 0
+                ? static_cast<double>(progress.total - progress.done) / progress.itemsPerSecond
+                : 0;
+            if (options.onProgress)
+                options.onProgress(progress);
+            if (options.cancel && options.cancel->load() && b + 1 < pipeline.batchCount()) {
+                summary.interrupted = true;
+                break;
+            }
+        }
+    }
+    summary.embeddedTotal = summary.embeddedThisRun;
+    summary.failedTotal = progress.failed;
+    summary.pending = progress.total - progress.done;
+    summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return summary;
+}
+
 PrecomputedImportReport importPrecomputedEmbeddings(Project &project, const ModelVersion &version, const fs::path &npy,
                                                     const fs::path &idsFile)
 {

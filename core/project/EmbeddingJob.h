@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/project/ModelVersion.h"
+#include "core/util/FloatMatrix.h"
 
 #include <atomic>
 #include <cstdint>
@@ -57,6 +58,18 @@ struct EmbeddingSummary {
 EmbeddingSummary embedCatalog(Project &project, const ModelVersion &version, const ImageEncoder &encoder,
                               const EmbeddingOptions &options);
 
+// Embeds `items` in the order given, in batches on the same pipeline as embedCatalog, but
+// hands each batch to `sink` instead of the project's side files: for shards of a catalog,
+// which are written to a folder of their own (EmbeddingShards.h). options.limit is ignored.
+struct ItemToEmbed {
+    std::int64_t id = 0;
+    std::filesystem::path image;
+};
+using EmbeddingSink = std::function<void(const FloatMatrix &raw, const std::vector<std::int64_t> &itemIds,
+                                         const std::vector<EmbeddingFailure> &failures)>;
+EmbeddingSummary embedItems(const std::vector<ItemToEmbed> &items, const ImageEncoder &encoder,
+                            const EmbeddingOptions &options, const EmbeddingSink &sink);
+
 struct PrecomputedImportReport {
     std::int64_t imported = 0;
     std::int64_t unknownIds = 0;               // ids of the file that the catalog does not have
@@ -73,10 +86,6 @@ PrecomputedImportReport importPrecomputedEmbeddings(Project &project, const Mode
 
 // The item ids of rows 0..n-1 of the version's side files (what the database committed).
 std::vector<std::int64_t> embeddedItemIds(const Project &project, const ModelVersion &version);
-std::filesystem::path rawEmbeddingsFile(const Project &project, const ModelVersion &version);
-std::filesystem::path normalizedEmbeddingsFile(const Project &project, const ModelVersion &version);
-
-} // namespace lookalike
 // A seeded sample of at most `limit` rows of the version's side files, for views that cannot
 // show a whole catalog (the map of a million items): every row when there are that few; else
 // the query items (a seeded half of the budget at most) and other items drawn with `seed`.
@@ -89,3 +98,7 @@ struct EmbeddingSample {
 };
 EmbeddingSample sampleEmbeddedItems(const Project &project, const ModelVersion &version, std::int64_t limit,
                                     std::uint64_t seed = 1);
+std::filesystem::path rawEmbeddingsFile(const Project &project, const ModelVersion &version);
+std::filesystem::path normalizedEmbeddingsFile(const Project &project, const ModelVersion &version);
+
+} // namespace lookalike

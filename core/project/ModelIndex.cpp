@@ -8,6 +8,7 @@
 #include "core/project/QuerySampler.h"
 #include "core/project/Sql.h"
 
+#include <QCoreApplication>
 #include <QSqlDatabase>
 
 #include <algorithm>
@@ -53,60 +54,223 @@ std::vector<Hit> toHits(const std::vector<Neighbour> &neighbours, const std::vec
 
 } // namespace
 
-IndexBuildReport buildNeighbourIndex(Project &project, const ModelVersion &version, const IndexOptions &options,
-                                     bool checkRecall, int recallQueries)
+namespace {
+
+struct BuiltIndex {
+    IndexBuildReport report;
+    fs::path file; // under a fresh name, not recorded yet
+};
+
+// A name no other build uses, so the recorded index stays untouched until the new one is.
+fs::path freshIndexFile(const fs::path &dir)
+{
+    static int counter = 0;
+    std::string stamp = nowIso8601();
+    std::erase_if(stamp, [](char c) { return c == ':' || c == '-'; });
+    return dir / ("index-" + stamp + "-" + std::to_string(QCoreApplication::applicationPid()) + "-"
+                  + std::to_string(counter++) + ".faiss");
+}
+
+BuiltIndex buildIndexFile(Project &project, const ModelVersion &version, const IndexOptions &options,
+                          bool checkRecall, int recallQueries)
 {
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<std::int64_t> items = embeddedItemIds(project, version);
-    if (items.empty())
+    const auto items = static_cast<std::int64_t>(embeddedItemIds(project, version).size());
+    if (items == 0)
         throw Error(ErrorCode::InvalidArgument, project.folder().string(),
                     "model version '" + version.name + "' has no embeddings to index");
-    const FloatMatrix vectors = committedNormalized(project, version, static_cast<std::int64_t>(items.size()));
-    const NeighbourIndex index = NeighbourIndex::build(vectors, options);
-    const fs::path file = modelDirectory(project, version) / "index.faiss";
-    index.save(file);
+    const fs::path vectorsFile = normalizedEmbeddingsFile(project, version);
+    const NpyRowReader reader = NpyRowReader::open(vectorsFile);
+    if (reader.rows() < items || reader.cols() != version.dimension)
+        throw Error(ErrorCode::InvalidArgument, vectorsFile.string(),
+                    "holds " + std::to_string(reader.rows()) + " x " + std::to_string(reader.cols())
+                        + " but the project recorded " + std::to_string(items) + " x "
+                        + std::to_string(version.dimension) + "; run `lookalike index` again to repair it");
+    const NeighbourIndex index = NeighbourIndex::build(reader, items, options);
+    BuiltIndex built;
+    built.file = freshIndexFile(modelDirectory(project, version));
+    index.save(built.file);
 
-    IndexBuildReport report;
-    report.kind = options.kind;
-    report.rows = vectors.rows;
-    if (checkRecall && options.kind != IndexKind::Exact) {
-        const NeighbourIndex exact = NeighbourIndex::build(vectors, IndexOptions{});
-        SeededRandom random(options.seed);
-        std::set<std::int64_t> sample;
-        const auto want = std::min<std::int64_t>(recallQueries, vectors.rows);
-        while (static_cast<std::int64_t>(sample.size()) < want)
-            sample.insert(static_cast<std::int64_t>(random.below(static_cast<std::uint64_t>(vectors.rows))));
-        const std::vector<std::int64_t> rows(sample.begin(), sample.end());
-        const auto approx = searchExcludingSelf(index, vectors, rows, 10, false);
-        const auto truth = searchExcludingSelf(exact, vectors, rows, 10, false);
-        double sum = 0;
-        for (std::size_t q = 0; q < rows.size(); ++q) {
-            std::set<std::int64_t> expected;
-            for (const Neighbour &n : truth[q])
-                expected.insert(n.row);
-            std::size_t found = 0;
-            for (const Neighbour &n : approx[q])
-                found += expected.count(n.row);
-            sum += expected.empty() ? 1.0 : static_cast<double>(found) / static_cast<double>(expected.size());
+    IndexBuildReport &report = built.report;
+    report.kind = options.kind; // as asked (below 256 rows IVF-PQ is built exact, see NeighbourIndex.cpp)
+    report.rows = items;
+    try {
+        if (checkRecall && options.kind != IndexKind::Exact) {
+            const FloatMatrix vectors = committedNormalized(project, version, items);
+            const NeighbourIndex exact = NeighbourIndex::build(vectors, IndexOptions{});
+            SeededRandom random(options.seed);
+            std::set<std::int64_t> sample;
+            const auto want = std::min<std::int64_t>(recallQueries, vectors.rows);
+            while (static_cast<std::int64_t>(sample.size()) < want)
+                sample.insert(static_cast<std::int64_t>(random.below(static_cast<std::uint64_t>(vectors.rows))));
+            const std::vector<std::int64_t> rows(sample.begin(), sample.end());
+            const auto approx = searchExcludingSelf(index, vectors, rows, 10, false);
+            const auto truth = searchExcludingSelf(exact, vectors, rows, 10, false);
+            double sum = 0;
+            for (std::size_t q = 0; q < rows.size(); ++q) {
+                std::set<std::int64_t> expected;
+                for (const Neighbour &n : truth[q])
+                    expected.insert(n.row);
+                std::size_t found = 0;
+                for (const Neighbour &n : approx[q])
+                    found += expected.count(n.row);
+                sum += expected.empty() ? 1.0 : static_cast<double>(found) / static_cast<double>(expected.size());
+            }
+            report.recallAt10 = sum / static_cast<double>(rows.size());
         }
-        report.recallAt10 = sum / static_cast<double>(rows.size());
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(built.file, ec);
+        throw;
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return built;
+}
 
+// Inside the caller's transaction.
+void recordIndex(Project &project, const ModelVersion &version, const BuiltIndex &built)
+{
     Sql upsert(project.database(), project.databaseFile().string(),
                QStringLiteral("INSERT OR REPLACE INTO neighbour_indexes (model_id, kind, file, rows, recall_at_10, built_at) "
                               "VALUES (?, ?, ?, ?, ?, ?)"));
-    upsert.bind(version.id).bind(std::string(indexKindName(options.kind))).bind(file.filename().string())
-        .bind(report.rows)
-        .bind(report.recallAt10 ? QVariant(*report.recallAt10) : QVariant())
+    upsert.bind(version.id).bind(std::string(indexKindName(built.report.kind))).bind(built.file.filename().string())
+        .bind(built.report.rows)
+        .bind(built.report.recallAt10 ? QVariant(*built.report.recallAt10) : QVariant())
         .bind(nowIso8601())
         .exec();
+}
+
+// After the commit: the previous index, and new files of builds that died before theirs.
+void removeOtherIndexFiles(const fs::path &keep)
+{
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(keep.parent_path(), ec)) {
+        const std::string name = entry.path().filename().string();
+        const bool indexFile = name.rfind("index", 0) == 0 && entry.path().extension() == ".faiss";
+        if (indexFile && entry.path().filename() != keep.filename())
+            fs::remove(entry.path(), ec); // best effort: a leftover costs disk space, never correctness
+    }
+}
+
+// Records `built` with `inside` in one transaction; on failure deletes the new file.
+void commitIndex(Project &project, const ModelVersion &version, const BuiltIndex &built,
+                 const std::function<void()> &inside)
+{
+    try {
+        project.inTransaction([&] {
+            recordIndex(project, version, built);
+            if (inside)
+                inside();
+        });
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(built.file, ec);
+        throw;
+    }
+    removeOtherIndexFiles(built.file);
+}
+
+// The queries whose lists are to be (re)computed.
+std::vector<std::int64_t> listsToFreeze(const Project &project, const ModelVersion &version, bool refreeze,
+                                        FreezeReport &report)
+{
+    std::set<std::int64_t> frozen;
+    {
+        Sql q(project.database(), project.databaseFile().string(),
+              QStringLiteral("SELECT query_item_id FROM result_lists WHERE model_id = ?"));
+        for (q.bind(version.id).exec(); q.next();)
+            frozen.insert(q.int64(0));
+    }
+    std::vector<std::int64_t> todo;
+    for (std::int64_t query : project.queryItemIds()) {
+        if (!refreeze && frozen.count(query))
+            ++report.alreadyFrozen;
+        else
+            todo.push_back(query);
+    }
+    return todo;
+}
+
+// Inside the caller's transaction.
+void writeLists(Project &project, const ModelVersion &version, const std::map<std::int64_t, std::vector<Hit>> &lists,
+                int depth, IndexKind indexKind, FreezeReport &report)
+{
+    const std::string file = project.databaseFile().string();
+    const std::string kind = indexKindName(indexKind);
+    Sql drop(project.database(), file,
+             QStringLiteral("DELETE FROM result_lists WHERE model_id = ? AND query_item_id = ?"));
+    Sql list(project.database(), file,
+             QStringLiteral("INSERT INTO result_lists (model_id, query_item_id, depth, index_kind, frozen_at) "
+                            "VALUES (?, ?, ?, ?, ?)"));
+    Sql entry(project.database(), file,
+              QStringLiteral("INSERT INTO result_entries (model_id, query_item_id, rank, candidate_item_id, score) "
+                             "VALUES (?, ?, ?, ?, ?)"));
+    const std::string now = nowIso8601();
+    for (const auto &[query, hits] : lists) {
+        drop.bind(version.id).bind(query).exec(); // entries go with it (ON DELETE CASCADE)
+        list.bind(version.id).bind(query).bind(std::int64_t(depth)).bind(kind).bind(now).exec();
+        for (std::size_t r = 0; r < hits.size(); ++r)
+            entry.bind(version.id).bind(query).bind(static_cast<std::int64_t>(r + 1)).bind(hits[r].itemId)
+                .bind(QVariant(static_cast<double>(hits[r].score)))
+                .exec();
+        ++report.frozen;
+    }
+}
+
+} // namespace
+
+IndexBuildReport buildNeighbourIndex(Project &project, const ModelVersion &version, const IndexOptions &options,
+                                     bool checkRecall, int recallQueries)
+{
+    const BuiltIndex built = buildIndexFile(project, version, options, checkRecall, recallQueries);
+    commitIndex(project, version, built, {});
+    return built.report;
+}
+
+IndexAndFreezeReport buildIndexAndFreeze(Project &project, const ModelVersion &version, const IndexOptions &options,
+                                         bool checkRecall, int depth, bool refreeze, bool excludeDuplicates,
+                                         const std::function<void()> &beforeCommit)
+{
+    IndexAndFreezeReport report;
+    const BuiltIndex built = buildIndexFile(project, version, options, checkRecall, 200);
+    report.built = built.report;
+    std::map<std::int64_t, std::vector<Hit>> lists;
+    std::vector<std::int64_t> todo;
+    try {
+        todo = listsToFreeze(project, version, refreeze, report.frozen);
+        if (!todo.empty()) {
+            const ModelIndex index = ModelIndex::open(project, version, built.file, built.report.rows);
+            lists = index.neighboursOfItems(todo, depth, excludeDuplicates);
+        }
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(built.file, ec);
+        throw;
+    }
+    report.frozen.notEmbedded = static_cast<std::int64_t>(todo.size() - lists.size());
+    commitIndex(project, version, built, [&] {
+        writeLists(project, version, lists, depth, built.report.kind, report.frozen);
+        if (beforeCommit)
+            beforeCommit();
+    });
     return report;
+}
+
+std::optional<std::string> recordedIndexFile(const Project &project, const ModelVersion &version)
+{
+    Sql q(project.database(), project.databaseFile().string(),
+          QStringLiteral("SELECT file FROM neighbour_indexes WHERE model_id = ?"));
+    q.bind(version.id).exec();
+    if (!q.next())
+        return std::nullopt;
+    return q.text(0);
 }
 
 struct ModelIndex::Impl {
     NeighbourIndex index;
-    FloatMatrix vectors;
+    // normalized.npy, read a row at a time when a search needs one: never loaded whole, so that
+    // freezing lists over a million items does not need the 3 GB matrix in memory.
+    NpyRowReader vectors;
     std::vector<std::int64_t> rowItems;
     std::unordered_map<std::int64_t, std::int64_t> itemRows;
 };
@@ -127,14 +291,24 @@ ModelIndex ModelIndex::load(const Project &project, const ModelVersion &version)
     if (!q.next())
         throw Error(ErrorCode::NotFound, project.folder().string(),
                     "model version '" + version.name + "' has no neighbour index yet; run `lookalike index`");
-    const fs::path file = modelDirectory(project, version) / q.text(0);
-    const std::int64_t rows = q.int64(1);
+    return open(project, version, modelDirectory(project, version) / q.text(0), q.int64(1));
+}
+
+ModelIndex ModelIndex::open(const Project &project, const ModelVersion &version, const fs::path &file,
+                            std::int64_t rows)
+{
     std::vector<std::int64_t> items = embeddedItemIds(project, version);
     if (static_cast<std::int64_t>(items.size()) < rows)
         throw Error(ErrorCode::InvalidArgument, file.string(), "the index is newer than the embeddings; rebuild it");
     items.resize(static_cast<std::size_t>(rows)); // items embedded after the index was built are not in it
-    auto impl = std::unique_ptr<Impl>(new Impl{NeighbourIndex::load(file), committedNormalized(project, version, rows),
-                                               std::move(items), {}});
+    const fs::path vectorsFile = normalizedEmbeddingsFile(project, version);
+    NpyRowReader vectors = NpyRowReader::open(vectorsFile);
+    if (vectors.rows() < rows || vectors.cols() != version.dimension)
+        throw Error(ErrorCode::InvalidArgument, vectorsFile.string(),
+                    "holds " + std::to_string(vectors.rows()) + " x " + std::to_string(vectors.cols())
+                        + " but the project recorded " + std::to_string(rows) + " x "
+                        + std::to_string(version.dimension) + "; run `lookalike index` again to repair it");
+    auto impl = std::unique_ptr<Impl>(new Impl{NeighbourIndex::load(file), std::move(vectors), std::move(items), {}});
     if (impl->index.size() != rows)
         throw Error(ErrorCode::InvalidArgument, file.string(),
                     "holds " + std::to_string(impl->index.size()) + " vectors but the project recorded "
@@ -173,7 +347,8 @@ std::map<std::int64_t, std::vector<Hit>> ModelIndex::neighboursOfItems(const std
     std::map<std::int64_t, std::vector<Hit>> out;
     if (rows.empty())
         return out;
-    const auto results = searchExcludingSelf(d->index, d->vectors, rows, k, excludeDuplicates);
+    const auto results = searchExcludingSelf(
+        d->index, [this](std::int64_t row, float *into) { d->vectors.read(row, 1, into); }, rows, k, excludeDuplicates);
     for (std::size_t q = 0; q < queryItems.size(); ++q)
         out[queryItems[q]] = toHits(results[q], d->rowItems);
     return out;
@@ -193,47 +368,14 @@ std::vector<Hit> ModelIndex::neighboursOfVector(std::span<const float> normalize
 FreezeReport freezeResultLists(Project &project, const ModelVersion &version, int depth, bool refreeze,
                                bool excludeDuplicates)
 {
-    const std::string file = project.databaseFile().string();
-    std::set<std::int64_t> frozen;
-    {
-        Sql q(project.database(), file, QStringLiteral("SELECT query_item_id FROM result_lists WHERE model_id = ?"));
-        for (q.bind(version.id).exec(); q.next();)
-            frozen.insert(q.int64(0));
-    }
     FreezeReport report;
-    std::vector<std::int64_t> todo;
-    for (std::int64_t query : project.queryItemIds()) {
-        if (!refreeze && frozen.count(query))
-            ++report.alreadyFrozen;
-        else
-            todo.push_back(query);
-    }
+    const std::vector<std::int64_t> todo = listsToFreeze(project, version, refreeze, report);
     if (todo.empty())
         return report;
     const ModelIndex index = ModelIndex::load(project, version);
     const auto lists = index.neighboursOfItems(todo, depth, excludeDuplicates);
     report.notEmbedded = static_cast<std::int64_t>(todo.size() - lists.size());
-    const std::string kind = indexKindName(index.kind());
-    project.inTransaction([&] {
-        Sql drop(project.database(), file,
-                 QStringLiteral("DELETE FROM result_lists WHERE model_id = ? AND query_item_id = ?"));
-        Sql list(project.database(), file,
-                 QStringLiteral("INSERT INTO result_lists (model_id, query_item_id, depth, index_kind, frozen_at) "
-                                "VALUES (?, ?, ?, ?, ?)"));
-        Sql entry(project.database(), file,
-                  QStringLiteral("INSERT INTO result_entries (model_id, query_item_id, rank, candidate_item_id, score) "
-                                 "VALUES (?, ?, ?, ?, ?)"));
-        const std::string now = nowIso8601();
-        for (const auto &[query, hits] : lists) {
-            drop.bind(version.id).bind(query).exec(); // entries go with it (ON DELETE CASCADE)
-            list.bind(version.id).bind(query).bind(std::int64_t(depth)).bind(kind).bind(now).exec();
-            for (std::size_t r = 0; r < hits.size(); ++r)
-                entry.bind(version.id).bind(query).bind(static_cast<std::int64_t>(r + 1)).bind(hits[r].itemId)
-                    .bind(QVariant(static_cast<double>(hits[r].score)))
-                    .exec();
-            ++report.frozen;
-        }
-    });
+    project.inTransaction([&] { writeLists(project, version, lists, depth, index.kind(), report); });
     return report;
 }
 

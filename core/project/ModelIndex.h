@@ -6,6 +6,8 @@
 #include "core/project/ModelVersion.h"
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +28,12 @@ struct IndexBuildReport {
 // Builds the index over every committed embedding of `version`, saves it next to them and
 // records it. With checkRecall and an approximate kind, measures recall@10 against exact
 // search on a seeded sample of up to `recallQueries` items.
+//
+// All or nothing: the new index is written under a fresh name (index-<time>-<pid>-<n>.faiss),
+// recorded in a transaction, and only then is the previous file deleted; a failure at any
+// point deletes the new file and leaves the previous index and its record as they were. The
+// vectors are read from normalized.npy in chunks (see NeighbourIndex::build), except that
+// checkRecall loads them all for the exact reference.
 IndexBuildReport buildNeighbourIndex(Project &project, const ModelVersion &version, const IndexOptions &options,
                                      bool checkRecall, int recallQueries = 200);
 
@@ -38,6 +46,9 @@ class ModelIndex {
 public:
     // Throws NotFound if the version has no index yet.
     static ModelIndex load(const Project &project, const ModelVersion &version);
+    // An index file over the first `rows` embeddings of the version, recorded or not (yet).
+    static ModelIndex open(const Project &project, const ModelVersion &version, const std::filesystem::path &file,
+                           std::int64_t rows);
 
     ModelIndex(ModelIndex &&) noexcept;
     ModelIndex &operator=(ModelIndex &&) noexcept;
@@ -72,6 +83,23 @@ struct FreezeReport {
 // metrics use, so re-indexing never changes a reported number unless asked to.
 FreezeReport freezeResultLists(Project &project, const ModelVersion &version, int depth, bool refreeze,
                                bool excludeDuplicates);
+
+struct IndexAndFreezeReport {
+    IndexBuildReport built;
+    FreezeReport frozen;
+};
+
+// `lookalike index` in one step: builds a new index (as buildNeighbourIndex), computes the
+// result lists to freeze from it, then records the index and writes the lists in ONE
+// transaction. If anything fails (a build error, a full disk, `beforeCommit` throwing - the
+// tests' way to fail at the last moment), the new index file is deleted and the previous
+// index, its record and every frozen list are exactly as before.
+IndexAndFreezeReport buildIndexAndFreeze(Project &project, const ModelVersion &version, const IndexOptions &options,
+                                         bool checkRecall, int depth, bool refreeze, bool excludeDuplicates,
+                                         const std::function<void()> &beforeCommit = {});
+
+// The file name of the version's recorded index (relative to its model directory), if any.
+std::optional<std::string> recordedIndexFile(const Project &project, const ModelVersion &version);
 
 struct ResultEntry {
     int rank = 0; // 1-based
