@@ -11,6 +11,9 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git
   # Qt 6.4: Widgets, Sql (+ SQLite driver), Concurrent, Test, Charts
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-charts-dev libqt6opengl6-dev libgl-dev
+  # judgments in a shared PostgreSQL database: the Qt driver, and the server the tests start
+  # (a throw-away cluster, tests/pg/pg-cluster.sh)
+  libqt6sql6-psql postgresql-15
   # LibTorch 1.13 and an optimised BLAS for it. libopenblas0-openmp uses OpenMP,
   # like LibTorch, so their thread pools do not fight; the reference BLAS that
   # libtorch-dev would otherwise pull in is ~30x slower.

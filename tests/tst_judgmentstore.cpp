@@ -4,6 +4,7 @@
 #include "core/project/JudgmentStore.h"
 #include "core/project/Project.h"
 #include "support/CliRunner.h"
+#include "support/JudgmentBackend.h"
 #include "support/RefData.h"
 #include "support/TestCatalog.h"
 
@@ -31,6 +32,7 @@ Fixture makeFixture()
     f.project.emplace(
         Project::create((testsupport::scratchDir(QStringLiteral("judge")) + QStringLiteral("/p")).toStdString()));
     f.project->importCatalog(catalog.manifest.toStdString(), {});
+    testsupport::useTestJudgmentBackend(*f.project); // PostgreSQL in tst_judgmentstore_pg
     f.q = f.project->findItem("red-0")->id;
     f.c1 = f.project->findItem("red-1")->id;
     f.c2 = f.project->findItem("red-2")->id;

@@ -5,6 +5,7 @@
 #include "ui/FailureView.h"
 #include "ui/MapView.h"
 #include "ui/MetricsPanel.h"
+#include "ui/RaterProgressPanel.h"
 #include "ui/ReviewSession.h"
 #include "ui/ReviewView.h"
 #include "ui/SearchView.h"
@@ -101,6 +102,7 @@ MainWindow::~MainWindow()
 {
     // Views hold pointers to the session and the cache: delete them first.
     delete m_metricsDock;
+    delete m_ratersDock;
     delete takeCentralWidget();
 }
 
@@ -298,6 +300,8 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     // Tear down the old views before the session they point to.
     delete m_metricsDock;
     m_metricsDock = nullptr;
+    delete m_ratersDock; // its timer polls the session
+    m_ratersDock = nullptr;
     delete takeCentralWidget();
     m_session = std::move(session);
     m_thumbnails = std::make_unique<ThumbnailCache>();
@@ -325,6 +329,14 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     m_metricsDock->setWidget(m_metrics);
     m_metricsDock->setMinimumWidth(400);
     addDockWidget(Qt::RightDockWidgetArea, m_metricsDock);
+    m_ratersDock = new QDockWidget(tr("Raters"), this);
+    m_ratersDock->setObjectName(QStringLiteral("ratersDock"));
+    m_ratersDock->setWidget(new RaterProgressPanel(m_session.get()));
+    addDockWidget(Qt::RightDockWidgetArea, m_ratersDock);
+    // The rater's heartbeat: the others see which query they are on.
+    connect(m_review, &ReviewView::queryShown, m_session.get(), [this](qint64 query) { m_session->setCurrentQuery(query); });
+    if (m_review->currentQuery() != 0)
+        m_session->setCurrentQuery(m_review->currentQuery());
 
     connect(m_review, &ReviewView::modelsChanged, this, [this](qint64 a, qint64 b) {
         m_metrics->setModels(a, b);

@@ -78,6 +78,7 @@ private:
     MapView *m_map = nullptr;
     MetricsPanel *m_metrics = nullptr;
     QDockWidget *m_metricsDock = nullptr;
+    QDockWidget *m_ratersDock = nullptr; // RaterProgressPanel
     QLabel *m_errorLabel = nullptr;
     QListWidget *m_recentList = nullptr;
     QMenu *m_recentMenu = nullptr;

@@ -48,6 +48,7 @@ ReviewSession::ReviewSession(const QString &folder, const QString &rater, QObjec
     m_store = std::make_unique<JudgmentStore>(*m_project);
     m_scale = m_store->gradeScale();
     m_engine = std::make_unique<EvaluationEngine>(*m_project);
+    m_board = std::make_unique<RaterBoard>(*m_project);
     loadQueries();
     recordMean();
 }
@@ -319,6 +320,8 @@ bool ReviewSession::afterChange(const std::optional<JudgmentEvent> &event)
     if (!event)
         return false;
     m_engine->refreshQuery(event->queryItemId);
+    if (m_seenEvents && event->id == m_seenEvents->second + 1) // our own event: not news for pollOthers()
+        m_seenEvents = std::make_pair(m_seenEvents->first + 1, event->id);
     ++m_grades;
     recordMean();
     Q_EMIT judgmentChanged(event->queryItemId, event->candidateItemId);
@@ -350,6 +353,55 @@ bool ReviewSession::exportTrecFiles(const QString &folder, QString *summary)
     } catch (const std::exception &e) {
         Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
         return false;
+    }
+}
+
+std::vector<RaterStatus> ReviewSession::raterProgress() const
+{
+    try {
+        return m_board->progress();
+    } catch (const std::exception &e) {
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        return {};
+    }
+}
+
+void ReviewSession::setCurrentQuery(std::int64_t queryItemId)
+{
+    try {
+        m_board->setCurrentQuery(m_rater.toStdString(), queryItemId);
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+    }
+}
+
+int ReviewSession::pollOthers()
+{
+    try {
+        const auto stamp = m_board->eventStamp();
+        if (!m_seenEvents || stamp == *m_seenEvents) {
+            m_seenEvents = stamp;
+            return 0;
+        }
+        std::int64_t events = 0;
+        const auto pairs = m_board->pairsChangedSince(m_seenEvents->second, &events);
+        // On PostgreSQL two raters' events can commit out of id order: if more events arrived
+        // than have ids above the last seen one, recompute every query's metrics.
+        const bool lateEvents = stamp.first - m_seenEvents->first != events;
+        m_seenEvents = stamp;
+        std::set<std::int64_t> queries;
+        if (lateEvents)
+            queries.insert(m_queryIds.begin(), m_queryIds.end());
+        for (const auto &[query, candidate] : pairs)
+            queries.insert(query);
+        for (std::int64_t query : queries)
+            m_engine->refreshQuery(query);
+        for (const auto &[query, candidate] : pairs)
+            Q_EMIT judgmentChanged(query, candidate);
+        return static_cast<int>(pairs.size());
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        return -1;
     }
 }
 

@@ -12,6 +12,7 @@
 #include "core/project/ModelVersion.h"
 #include "core/project/Project.h"
 #include "core/project/RaterAgreement.h"
+#include "core/project/RaterBoard.h"
 
 #include <QObject>
 #include <QString>
@@ -115,6 +116,14 @@ public:
     // Agreement between the raters (weighted kappa per pair, Krippendorff's alpha, disagreements).
     AgreementReport agreement() const;
 
+    // Many raters on one judgment database (see RaterBoard): everyone's progress (empty after
+    // errorOccurred()); this rater's heartbeat, the query they are on now; and other raters' new
+    // grades: pollOthers() recomputes the metrics of the queries they changed and emits
+    // judgmentChanged() for each changed pair. Returns the number of changed pairs (-1 on error).
+    std::vector<RaterStatus> raterProgress() const;
+    void setCurrentQuery(std::int64_t queryItemId);
+    int pollOthers();
+
     // Exports (false after errorOccurred()).
     bool exportTrecFiles(const QString &folder, QString *summary = nullptr);
 
@@ -135,6 +144,8 @@ private:
     std::unique_ptr<Project> m_project;
     std::unique_ptr<JudgmentStore> m_store;
     std::unique_ptr<EvaluationEngine> m_engine;
+    std::unique_ptr<RaterBoard> m_board;
+    std::optional<std::pair<std::int64_t, std::int64_t>> m_seenEvents; // RaterBoard::eventStamp() last polled
     GradeScale m_scale;
     std::vector<std::int64_t> m_queryIds; // sorted
     std::vector<int> m_queryCategory;     // per query: index into m_categoryNames

@@ -37,7 +37,9 @@ constexpr std::array kCommands{
     Command{"import-qrels", "Import TREC qrels from another tool as one rater's grades", &importQrelsCommand},
     Command{"agreement", "Agreement between raters: weighted kappa, Krippendorff's alpha, disagreements", &agreementCommand},
     Command{"autojudge", "Pre-grade the frozen lists from catalog attributes as a silver judge", &autojudgeCommand},
-    Command{"settings", "Show or change the grade scale, relevance threshold and resolution rule", &settingsCommand},
+    Command{"settings", "Show or change the grade scale, relevance threshold, resolution rule and judgment database", &settingsCommand},
+    Command{"assign", "Assign the queries to raters (each to one; a share to two, for agreement)", &assignCommand},
+    Command{"progress", "Each rater's progress: assigned, done, in progress, the query they are on", &progressCommand},
     Command{"embed", "Embed images and texts with a SigLIP checkpoint; print embeddings and logits", &embedCommand},
 };
 

@@ -30,5 +30,7 @@ int settingsCommand(const QStringList &args);
 int autojudgeCommand(const QStringList &args);
 int demoCommand(const QStringList &args);
 int finetuneCommand(const QStringList &args);
+int assignCommand(const QStringList &args);
+int progressCommand(const QStringList &args);
 
 } // namespace lookalike::cli

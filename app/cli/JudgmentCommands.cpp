@@ -276,7 +276,12 @@ int settingsCommand(const QStringList &args)
         QStringLiteral("rule"), QStringLiteral("latest, majority, mean or adjudicator."), QStringLiteral("RULE"));
     const QCommandLineOption adjudicatorOpt(QStringLiteral("adjudicator"),
         QStringLiteral("The adjudicator's rater name (for --rule adjudicator)."), QStringLiteral("NAME"));
-    parser.addOptions({scaleOpt, thresholdOpt, ruleOpt, adjudicatorOpt});
+    const QCommandLineOption dbOpt(QStringLiteral("db"),
+        QStringLiteral("Move the judgments to a shared PostgreSQL database (postgresql://user@host[:port]/dbname; "
+                       "password from PGPASSWORD or ~/.pgpass), or back to lookalike.db with --db local. Only "
+                       "before the first grade."),
+        QStringLiteral("URL"));
+    parser.addOptions({scaleOpt, thresholdOpt, ruleOpt, adjudicatorOpt, dbOpt});
     if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
         return *status;
     std::optional<long long> threshold;
@@ -284,6 +289,9 @@ int settingsCommand(const QStringList &args)
         return UsageError;
     return guarded([&] {
         Project project = Project::open(parser.positionalArguments().at(0).toStdString());
+        if (parser.isSet(dbOpt))
+            project.setJudgmentDatabase(parser.value(dbOpt) == QLatin1String("local") ? std::string()
+                                                                                      : parser.value(dbOpt).toStdString());
         JudgmentStore store(project);
         if (parser.isSet(scaleOpt) || threshold) {
             GradeScale scale = store.gradeScale();
@@ -322,6 +330,8 @@ int settingsCommand(const QStringList &args)
         out += QStringLiteral("rule:         %1").arg(QString::fromLatin1(resolutionRuleName(store.resolutionRule())));
         if (store.resolutionRule() == ResolutionRule::Adjudicator)
             out += QStringLiteral(" (%1)").arg(QString::fromStdString(store.adjudicator()));
+        out += QStringLiteral("\njudgments:    %1")
+                   .arg(QString::fromStdString(project.judgmentDatabaseUrl().value_or(project.databaseFile().string())));
         printOut(out + QLatin1Char('\n'));
         return int(Success);
     });

@@ -66,7 +66,11 @@ int initCommand(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Create a Lookalike project folder and import its catalog."));
-    parser.addOptions({kCatalogOption, kStrictOption});
+    const QCommandLineOption dbOpt(QStringLiteral("db"),
+        QStringLiteral("Keep the judgments in a shared PostgreSQL database, postgresql://user@host[:port]/dbname "
+                       "(password from PGPASSWORD or ~/.pgpass), instead of the project's lookalike.db."),
+        QStringLiteral("URL"));
+    parser.addOptions({kCatalogOption, kStrictOption, dbOpt});
     if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
         return *status;
     if (!parser.isSet(kCatalogOption)) {
@@ -78,9 +82,12 @@ int initCommand(const QStringList &args)
         const bool folderExisted = fs::exists(folder);
         std::optional<Project> project(Project::create(folder));
         try {
+            if (parser.isSet(dbOpt)) // first: an unreachable database leaves no project behind
+                project->setJudgmentDatabase(parser.value(dbOpt).toStdString());
             const CatalogImportReport report
                 = project->importCatalog(parser.value(kCatalogOption).toStdString(), manifestOptions(parser));
             printOut(QStringLiteral("created project %1\n").arg(QString::fromStdString(project->folder().string()))
+                     + (parser.isSet(dbOpt) ? QStringLiteral("judgments: %1\n").arg(parser.value(dbOpt)) : QString())
                      + importSummary(report));
         } catch (...) {
             // A manifest that cannot be imported at all leaves no half-made project behind.

@@ -2,6 +2,7 @@
 #include "core/project/JudgmentStore.h"
 
 #include "core/Error.h"
+#include "core/project/JudgmentDatabase.h"
 #include "core/project/Project.h"
 #include "core/project/Sql.h"
 #include "core/util/JsonFields.h"
@@ -141,9 +142,9 @@ struct UndoStacks {
     std::vector<std::int64_t> undone; // events that can be redone, latest last
 };
 
-UndoStacks replay(Project &project, std::int64_t raterId)
+UndoStacks replay(JudgmentDatabase &db, std::int64_t raterId)
 {
-    Sql q(project.database(), project.databaseFile().string(),
+    Sql q(db.database(), db.label(),
           QStringLiteral("SELECT id, kind, target FROM judgment_events WHERE rater_id = ? ORDER BY id"));
     UndoStacks s;
     for (q.bind(raterId).exec(); q.next();) {
@@ -213,12 +214,13 @@ std::int64_t JudgmentStore::raterId(const std::string &name)
 {
     if (name.empty() || name.size() > 100)
         throw Error(ErrorCode::InvalidArgument, {}, "a rater name must have 1 to 100 characters");
-    const std::string file = m_project.databaseFile().string();
-    Sql(m_project.database(), file, QStringLiteral("INSERT OR IGNORE INTO raters (name, created_at) VALUES (?, ?)"))
+    JudgmentDatabase &db = m_project.judgmentDatabase();
+    // ON CONFLICT DO NOTHING: both dialects (SQLite >= 3.24); two raters' first grades may race.
+    Sql(db.database(), db.label(), QStringLiteral("INSERT INTO raters (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING"))
         .bind(name)
         .bind(nowIso8601())
         .exec();
-    Sql q(m_project.database(), file, QStringLiteral("SELECT id FROM raters WHERE name = ?"));
+    Sql q(db.database(), db.label(), QStringLiteral("SELECT id FROM raters WHERE name = ?"));
     q.bind(name).exec();
     q.next();
     return q.int64(0);
@@ -228,8 +230,8 @@ JudgmentEvent JudgmentStore::append(std::int64_t query, std::int64_t candidate, 
                                     const std::string &raterName, std::optional<int> newGrade, const std::string &note,
                                     const char *kind, std::optional<std::int64_t> target)
 {
-    const std::string file = m_project.databaseFile().string();
-    Sql current(m_project.database(), file,
+    JudgmentDatabase &db = m_project.judgmentDatabase();
+    Sql current(db.database(), db.label(),
                 QStringLiteral("SELECT new_grade FROM judgment_events WHERE query_item_id = ? AND candidate_item_id = ? "
                                "AND rater_id = ? ORDER BY id DESC LIMIT 1"));
     current.bind(query).bind(candidate).bind(rater).exec();
@@ -242,15 +244,18 @@ JudgmentEvent JudgmentStore::append(std::int64_t query, std::int64_t candidate, 
     e.note = note;
     e.kind = kind;
     e.at = nowIso8601();
-    Sql insert(m_project.database(), file,
+    // RETURNING (SQLite >= 3.35 and PostgreSQL) rather than lastInsertId(), which QPSQL lacks.
+    Sql insert(db.database(), db.label(),
                QStringLiteral("INSERT INTO judgment_events (query_item_id, candidate_item_id, rater_id, old_grade, "
-                              "new_grade, note, kind, target, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                              "new_grade, note, kind, target, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
     insert.bind(query).bind(candidate).bind(rater).bind(toVariant(e.oldGrade)).bind(toVariant(e.newGrade)).bind(note)
         .bind(std::string(kind))
         .bind(target ? QVariant(static_cast<qlonglong>(*target)) : QVariant())
         .bind(e.at)
         .exec();
-    e.id = insert.lastInsertId();
+    insert.next();
+    e.id = insert.int64(0);
+    insert.finish();
     return e;
 }
 
@@ -261,14 +266,17 @@ JudgmentEvent JudgmentStore::grade(std::int64_t query, std::int64_t candidate, c
         throw Error(ErrorCode::InvalidArgument, m_project.databaseFile().string(),
                     "grade " + std::to_string(*grade) + " is not on the project's scale ("
                         + std::to_string(gradeScale().lowest()) + " to " + std::to_string(gradeScale().highest()) + ")");
-    return m_project.inTransaction([&] {
-        Sql items(m_project.database(), m_project.databaseFile().string(),
-                  QStringLiteral("SELECT COUNT(*) FROM items WHERE id IN (?, ?)"));
-        items.bind(query).bind(candidate).exec();
-        items.next();
-        if (items.int64(0) != (query == candidate ? 1 : 2))
-            throw Error(ErrorCode::InvalidArgument, m_project.databaseFile().string(),
-                        "no catalog item with internal id " + std::to_string(query) + " or " + std::to_string(candidate));
+    // The catalog is in the project's SQLite file even when the judgments are not (no foreign
+    // key can span the two), so item ids are checked there; items are never deleted.
+    Sql items(m_project.database(), m_project.databaseFile().string(),
+              QStringLiteral("SELECT COUNT(*) FROM items WHERE id IN (?, ?)"));
+    items.bind(query).bind(candidate).exec();
+    items.next();
+    if (items.int64(0) != (query == candidate ? 1 : 2))
+        throw Error(ErrorCode::InvalidArgument, m_project.databaseFile().string(),
+                    "no catalog item with internal id " + std::to_string(query) + " or " + std::to_string(candidate));
+    items.finish();
+    return m_project.judgmentDatabase().inTransaction(rater, [&] {
         return append(query, candidate, raterId(rater), rater, grade, note, "grade", std::nullopt);
     });
 }
@@ -283,21 +291,26 @@ std::size_t JudgmentStore::importGrades(const std::vector<GradeToImport> &grades
             throw Error(ErrorCode::InvalidArgument, file,
                         "grade " + std::to_string(g.grade) + " is not on the project's scale ("
                             + std::to_string(scale.lowest()) + " to " + std::to_string(scale.highest()) + ")");
-    return m_project.inTransaction([&] {
+    Sql item(m_project.database(), file, QStringLiteral("SELECT 1 FROM items WHERE id = ?"));
+    for (const GradeToImport &g : grades)
+        for (std::int64_t itemId : {g.queryItemId, g.candidateItemId}) {
+            item.bind(itemId).exec();
+            if (!item.next())
+                throw Error(ErrorCode::InvalidArgument, file, "no catalog item with internal id " + std::to_string(itemId));
+        }
+    item.finish();
+    JudgmentDatabase &db = m_project.judgmentDatabase();
+    return db.inTransaction(rater, [&] {
         const std::int64_t id = raterId(rater);
-        Sql item(m_project.database(), file, QStringLiteral("SELECT 1 FROM items WHERE id = ?"));
-        Sql current(m_project.database(), file,
+        Sql current(db.database(), db.label(),
                     QStringLiteral("SELECT new_grade FROM judgment_events WHERE query_item_id = ? AND "
                                    "candidate_item_id = ? AND rater_id = ? ORDER BY id DESC LIMIT 1"));
         std::size_t changed = 0;
         for (const GradeToImport &g : grades) {
-            for (std::int64_t itemId : {g.queryItemId, g.candidateItemId}) {
-                item.bind(itemId).exec();
-                if (!item.next())
-                    throw Error(ErrorCode::InvalidArgument, file, "no catalog item with internal id " + std::to_string(itemId));
-            }
             current.bind(g.queryItemId).bind(g.candidateItemId).bind(id).exec();
-            if (current.next() && !current.value(0).isNull() && current.value(0).toInt() == g.grade)
+            const bool same = current.next() && !current.value(0).isNull() && current.value(0).toInt() == g.grade;
+            current.finish();
+            if (same)
                 continue;
             append(g.queryItemId, g.candidateItemId, id, rater, g.grade, note, "import", std::nullopt);
             ++changed;
@@ -308,12 +321,13 @@ std::size_t JudgmentStore::importGrades(const std::vector<GradeToImport> &grades
 
 std::optional<JudgmentEvent> JudgmentStore::undo(const std::string &rater)
 {
-    return m_project.inTransaction([&]() -> std::optional<JudgmentEvent> {
+    JudgmentDatabase &db = m_project.judgmentDatabase();
+    return db.inTransaction(rater, [&]() -> std::optional<JudgmentEvent> {
         const std::int64_t id = raterId(rater);
-        const UndoStacks stacks = replay(m_project, id);
+        const UndoStacks stacks = replay(db, id);
         if (stacks.done.empty())
             return std::nullopt;
-        Sql q(m_project.database(), m_project.databaseFile().string(), kEventSelect + QStringLiteral(" WHERE e.id = ?"));
+        Sql q(db.database(), db.label(), kEventSelect + QStringLiteral(" WHERE e.id = ?"));
         q.bind(stacks.done.back()).exec();
         q.next();
         const JudgmentEvent target = eventFromRow(q);
@@ -323,12 +337,13 @@ std::optional<JudgmentEvent> JudgmentStore::undo(const std::string &rater)
 
 std::optional<JudgmentEvent> JudgmentStore::redo(const std::string &rater)
 {
-    return m_project.inTransaction([&]() -> std::optional<JudgmentEvent> {
+    JudgmentDatabase &db = m_project.judgmentDatabase();
+    return db.inTransaction(rater, [&]() -> std::optional<JudgmentEvent> {
         const std::int64_t id = raterId(rater);
-        const UndoStacks stacks = replay(m_project, id);
+        const UndoStacks stacks = replay(db, id);
         if (stacks.undone.empty())
             return std::nullopt;
-        Sql q(m_project.database(), m_project.databaseFile().string(), kEventSelect + QStringLiteral(" WHERE e.id = ?"));
+        Sql q(db.database(), db.label(), kEventSelect + QStringLiteral(" WHERE e.id = ?"));
         q.bind(stacks.undone.back()).exec();
         q.next();
         const JudgmentEvent target = eventFromRow(q);
@@ -338,7 +353,8 @@ std::optional<JudgmentEvent> JudgmentStore::redo(const std::string &rater)
 
 std::vector<std::string> JudgmentStore::raters() const
 {
-    Sql q(m_project.database(), m_project.databaseFile().string(), QStringLiteral("SELECT name FROM raters ORDER BY name"));
+    const JudgmentDatabase &db = m_project.judgmentDatabase();
+    Sql q(db.database(), db.label(), QStringLiteral("SELECT name FROM raters ORDER BY name"));
     std::vector<std::string> out;
     for (q.exec(); q.next();)
         out.push_back(q.text(0));
@@ -354,7 +370,8 @@ std::vector<Judgment> JudgmentStore::judgments(std::optional<std::int64_t> query
     if (!rater.empty())
         sql += QStringLiteral(" AND r.name = ?");
     sql += QStringLiteral(" ORDER BY j.query_item_id, j.candidate_item_id, j.event_id");
-    Sql q(m_project.database(), m_project.databaseFile().string(), sql);
+    const JudgmentDatabase &db = m_project.judgmentDatabase();
+    Sql q(db.database(), db.label(), sql);
     if (query)
         q.bind(*query);
     if (!rater.empty())
@@ -415,7 +432,8 @@ std::map<PairKey, int> JudgmentStore::resolvedGrades(std::optional<std::int64_t>
 
 std::vector<JudgmentEvent> JudgmentStore::history(std::optional<std::int64_t> query) const
 {
-    Sql q(m_project.database(), m_project.databaseFile().string(),
+    const JudgmentDatabase &db = m_project.judgmentDatabase();
+    Sql q(db.database(), db.label(),
           kEventSelect + (query ? QStringLiteral(" WHERE e.query_item_id = ?") : QString()) + QStringLiteral(" ORDER BY e.id"));
     if (query)
         q.bind(*query);

@@ -2,6 +2,7 @@
 #include "core/project/Project.h"
 
 #include "core/Error.h"
+#include "core/project/JudgmentDatabase.h"
 #include "core/project/ProjectSchema.h"
 #include "core/project/Sql.h"
 
@@ -10,6 +11,7 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QUuid>
 
 #include <atomic>
 #include <map>
@@ -73,9 +75,11 @@ struct Project::Impl {
     std::string file;
     QString connection;
     mutable QSqlDatabase db;
+    mutable std::unique_ptr<JudgmentDatabase> judgments; // opened on first use
 
     ~Impl()
     {
+        judgments.reset(); // closes the PostgreSQL connection before the project's
         if (db.isValid()) {
             db.close();
             db = QSqlDatabase(); // drop our handle before removing the connection
@@ -371,6 +375,59 @@ std::int64_t Project::addQueries(const std::vector<std::int64_t> &itemIds, const
         }
         return added;
     });
+}
+
+namespace {
+constexpr const char *kJudgmentDatabaseKey = "judgment_database";
+constexpr const char *kProjectIdKey = "project_id";
+} // namespace
+
+std::optional<std::string> Project::judgmentDatabaseUrl() const
+{
+    auto url = setting(kJudgmentDatabaseKey);
+    if (url && url->empty())
+        url.reset();
+    return url;
+}
+
+JudgmentDatabase &Project::judgmentDatabase() const
+{
+    if (!d->judgments) {
+        if (const auto url = judgmentDatabaseUrl()) {
+            auto db = JudgmentDatabase::connectPostgres(*url);
+            db->claimFor(setting(kProjectIdKey).value_or(""), d->folder.string());
+            d->judgments = std::move(db);
+        } else {
+            d->judgments = std::make_unique<JudgmentDatabase>(d->db, d->file);
+        }
+    }
+    return *d->judgments;
+}
+
+void Project::setJudgmentDatabase(const std::string &url)
+{
+    if (url == judgmentDatabaseUrl().value_or(""))
+        return;
+    std::unique_ptr<JudgmentDatabase> next;
+    if (!url.empty())
+        next = JudgmentDatabase::connectPostgres(url); // before anything changes: a bad URL changes nothing
+    {
+        JudgmentDatabase &current = judgmentDatabase();
+        Sql count(current.database(), current.label(), QStringLiteral("SELECT COUNT(*) FROM judgment_events"));
+        count.exec();
+        count.next();
+        if (count.int64(0) > 0)
+            throw Error(ErrorCode::InvalidArgument, current.label(),
+                        "the project's judgments are kept here (" + std::to_string(count.int64(0))
+                            + " events); moving them to another database is not supported, so the judgment database "
+                              "can only be chosen before the first grade");
+    }
+    if (!setting(kProjectIdKey))
+        setSetting(kProjectIdKey, QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+    if (next)
+        next->claimFor(*setting(kProjectIdKey), d->folder.string());
+    setSetting(kJudgmentDatabaseKey, url);
+    d->judgments = std::move(next); // the SQLite one is made again on first use
 }
 
 std::optional<std::string> Project::setting(const std::string &key) const

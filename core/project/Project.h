@@ -17,6 +17,8 @@ class QSqlDatabase;
 
 namespace lookalike {
 
+class JudgmentDatabase;
+
 struct Item {
     std::int64_t id = 0; // the project's own id (stable)
     std::string key;     // the catalog's id
@@ -87,6 +89,16 @@ public:
     enum class QueryOrder { ById, ByTitle, ByKey, ByCategory };
     std::vector<std::int64_t> findQueries(const std::string &text, const std::optional<std::string> &category,
                                           QueryOrder order = QueryOrder::ById, bool descending = false) const;
+
+    // Where the judgments live: lookalike.db itself, or the shared PostgreSQL database named by
+    // the "judgment_database" setting (connected on first use, so commands that never touch
+    // judgments work without the server). Throws DatabaseError naming the URL if unreachable.
+    JudgmentDatabase &judgmentDatabase() const;
+    // Moves the judgments to `url` (a postgresql:// URL, or empty for lookalike.db). Refused
+    // while the current judgment database holds any judgment event, so none is ever left behind.
+    void setJudgmentDatabase(const std::string &url);
+    // The URL of the shared judgment database, if the project has one.
+    std::optional<std::string> judgmentDatabaseUrl() const;
 
     std::optional<std::string> setting(const std::string &key) const;
     void setSetting(const std::string &key, const std::string &value);

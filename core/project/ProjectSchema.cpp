@@ -134,9 +134,29 @@ CREATE VIEW current_judgments AS
                     AND l.rater_id = e.rater_id)
 )SQL";
 
+// Version 3: many raters. assignments: which rater grades which query (lookalike assign);
+// rater_activity: the query each rater is on now and when they were last seen (the GUI's
+// heartbeat), so raters see each other's progress. The same tables exist in a shared
+// PostgreSQL judgment database (JudgmentDatabase.cpp).
+constexpr const char *kVersion3 = R"SQL(
+CREATE TABLE assignments (
+    query_item_id INTEGER NOT NULL REFERENCES items(id),
+    rater_id INTEGER NOT NULL REFERENCES raters(id),
+    ordinal INTEGER NOT NULL, -- 0: the query's first rater, 1: its second (overlap)
+    assigned_at TEXT NOT NULL,
+    PRIMARY KEY (query_item_id, rater_id)
+);
+CREATE TABLE rater_activity (
+    rater_id INTEGER PRIMARY KEY REFERENCES raters(id),
+    query_item_id INTEGER REFERENCES items(id),
+    seen_at TEXT NOT NULL
+)
+)SQL";
+
 constexpr std::array kMigrations{
     Migration{1, "catalog, model versions, embeddings, indexes, queries, frozen result lists", kVersion1},
     Migration{2, "relevance judgments with their history", kVersion2},
+    Migration{3, "rater assignments and activity", kVersion3},
 };
 
 [[noreturn]] void fail(const std::string &file, const std::string &problem)

@@ -16,7 +16,15 @@ void throwSqlError(const QSqlError &error, const std::string &file, const std::s
     if (code == QLatin1String("5") || code == QLatin1String("6"))
         throw Error(ErrorCode::DatabaseLocked, file,
                     "the database is locked by another process (" + doing + "); try again in a moment");
-    throw Error(ErrorCode::DatabaseError, file, doing + ": " + error.text().toStdString());
+    // PostgreSQL (SQLSTATE): lock_not_available (lock_timeout), deadlock, serialization failure.
+    if (code == QLatin1String("55P03") || code == QLatin1String("40P01") || code == QLatin1String("40001"))
+        throw Error(ErrorCode::DatabaseLocked, file,
+                    "another rater's write held a lock for too long (" + doing + "); try again in a moment");
+    // libpq's messages span several lines; an error is one line.
+    const QString text = error.text().simplified();
+    if (code.startsWith(QLatin1String("08")) || error.type() == QSqlError::ConnectionError)
+        throw Error(ErrorCode::DatabaseError, file, "lost the connection to the database (" + doing + "): " + text.toStdString());
+    throw Error(ErrorCode::DatabaseError, file, doing + ": " + text.toStdString());
 }
 
 Sql::Sql(QSqlDatabase &db, const std::string &file, const QString &statement)

@@ -24,6 +24,8 @@ public:
     std::string text(int column) const { return m_query.value(column).toString().toStdString(); }
     std::int64_t lastInsertId() const { return m_query.lastInsertId().toLongLong(); }
     int rowsAffected() const { return m_query.numRowsAffected(); }
+    // Done with the rows: SQLite cannot commit while an INSERT ... RETURNING is still stepping.
+    void finish() { m_query.finish(); }
 
 private:
     QSqlQuery m_query;
@@ -31,7 +33,8 @@ private:
     int m_bound = 0;
 };
 
-// Throws Error(DatabaseLocked) for SQLITE_BUSY/LOCKED, Error(DatabaseError) otherwise.
+// Throws Error(DatabaseLocked) for SQLITE_BUSY/LOCKED and PostgreSQL's lock timeouts and
+// deadlocks, Error(DatabaseError) otherwise (a lost PostgreSQL connection says so).
 [[noreturn]] void throwSqlError(const QSqlError &error, const std::string &file, const std::string &doing);
 
 // One statement with no parameters and no result rows.

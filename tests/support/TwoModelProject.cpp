@@ -4,6 +4,7 @@
 #include "core/index/NpyFile.h"
 #include "core/project/EmbeddingJob.h"
 #include "core/project/ModelIndex.h"
+#include "support/JudgmentBackend.h"
 #include "support/RefData.h"
 #include "support/TestCatalog.h"
 
@@ -21,6 +22,7 @@ TwoModelProject makeTwoModelProject(unsigned seed)
     f.folder = scratchDir(QStringLiteral("eval")) + QStringLiteral("/p");
     f.project.emplace(Project::create(f.folder.toStdString()));
     f.project->importCatalog(catalog.manifest.toStdString(), {});
+    useTestJudgmentBackend(*f.project); // PostgreSQL when the test is registered for it
     QString ids;
     for (const std::string &id : catalog.ids)
         ids += QString::fromStdString(id) + QLatin1Char('\n');

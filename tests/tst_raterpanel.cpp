@@ -1,0 +1,109 @@
+// The raters dock of the main window: other raters' progress, the query each is on, and their
+// new grades reaching this rater's metrics without a reload. Registered twice: on the project's
+// SQLite file (tst_raterpanel) and on PostgreSQL (tst_raterpanel_pg).
+#include "core/project/JudgmentStore.h"
+#include "core/project/Project.h"
+#include "core/project/RaterBoard.h"
+#include "support/TwoModelProject.h"
+#include "ui/MainWindow.h"
+#include "ui/RaterProgressPanel.h"
+#include "ui/ReviewSession.h"
+#include "ui/ReviewView.h"
+
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTest>
+
+using namespace lookalike;
+using namespace lookalike::ui;
+
+namespace {
+
+// The panel's row of `rater` as its cells' texts (empty if none).
+QStringList rowOf(QTableWidget *table, const QString &rater)
+{
+    for (int r = 0; r < table->rowCount(); ++r)
+        if (table->item(r, 0) && table->item(r, 0)->text().startsWith(rater)) {
+            QStringList cells;
+            for (int c = 0; c < table->columnCount(); ++c)
+                cells << (table->item(r, c) ? table->item(r, c)->text() : QString());
+            return cells;
+        }
+    return {};
+}
+
+} // namespace
+
+class TestRaterPanel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void showsProgressAndWhoIsOnWhichQuery();
+    void anotherRatersGradesUpdateTheMetricsLive();
+};
+
+void TestRaterPanel::showsProgressAndWhoIsOnWhichQuery()
+{
+    auto f = testsupport::makeTwoModelProject();
+    RaterBoard ben(*f.project); // "ben" works through his own connection, as another process would
+    ben.assign({"ana", "ben"}, 0.0, 1);
+    MainWindow w;
+    w.show();
+    QVERIFY2(w.openProject(f.folder, QStringLiteral("ana")), qPrintable(w.lastError()));
+    auto *panel = w.findChild<RaterProgressPanel *>();
+    QVERIFY(panel);
+    // ana is on the query the review view shows; others see it through the database.
+    const qint64 shown = w.reviewView()->currentQuery();
+    QVERIFY(shown != 0);
+    bool anaSeen = false;
+    for (const RaterStatus &s : ben.progress())
+        if (s.rater == "ana") {
+            anaSeen = s.currentQuery == std::optional<std::int64_t>(shown);
+            QCOMPARE(s.assigned, 4);
+        }
+    QVERIFY(anaSeen);
+    // ben moves to a query; the panel shows it on its next tick (every 2 s).
+    ben.setCurrentQuery("ben", f.queries[5]);
+    const QString key = QString::fromStdString(f.project->item(f.queries[5]).key);
+    QTRY_COMPARE_WITH_TIMEOUT(rowOf(panel->table(), QStringLiteral("ben")).value(4), key, 5000);
+    const QStringList anaRow = rowOf(panel->table(), QStringLiteral("ana"));
+    QVERIFY2(anaRow.value(0).contains(QStringLiteral("(you)")), qPrintable(anaRow.join(QLatin1Char('|'))));
+    QCOMPARE(anaRow.value(1), QStringLiteral("4")); // assigned
+    // ana moves on: her heartbeat follows.
+    w.reviewView()->showQuery(f.queries[2]);
+    for (const RaterStatus &s : ben.progress())
+        if (s.rater == "ana")
+            QCOMPARE(s.currentQuery, std::optional<std::int64_t>(f.queries[2]));
+}
+
+void TestRaterPanel::anotherRatersGradesUpdateTheMetricsLive()
+{
+    auto f = testsupport::makeTwoModelProject();
+    MainWindow w;
+    w.show();
+    QVERIFY2(w.openProject(f.folder, QStringLiteral("ana")), qPrintable(w.lastError()));
+    auto *panel = w.findChild<RaterProgressPanel *>();
+    QVERIFY(panel);
+    ReviewSession *session = w.session();
+    const std::int64_t query = f.queries[0];
+    const std::int64_t model = f.versions[0].id;
+    QVERIFY(!session->queryMetrics(query, model)); // nothing graded yet
+    const auto list = session->candidates(query, model);
+    QVERIFY(!list.empty());
+    QSignalSpy changed(session, &ReviewSession::judgmentChanged);
+    // ben grades the top candidate through his own connection.
+    JudgmentStore(*f.project).grade(query, list.front().itemId, "ben", 3);
+    panel->refresh(); // what the timer does every 2 s
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.front().at(0).toLongLong(), static_cast<qint64>(query));
+    QCOMPARE(changed.front().at(1).toLongLong(), static_cast<qint64>(list.front().itemId));
+    QVERIFY(session->queryMetrics(query, model)); // the query now enters the mean
+    QCOMPARE(session->gradesOf(query, list.front().itemId).first, std::optional<int>(3));
+    // ana's own grade is not reported again by the next poll.
+    QVERIFY(session->grade(query, list.back().itemId, 1));
+    changed.clear();
+    panel->refresh();
+    QCOMPARE(changed.count(), 0);
+}
+
+QTEST_MAIN(TestRaterPanel)
+#include "tst_raterpanel.moc"
