@@ -33,9 +33,10 @@ start)
     if [ "$(id -u)" = 0 ]; then chown -R postgres "$dir"; fi
     as_owner "$bindir/initdb" -D "$dir/data" -U lookalike --auth=trust --no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
-    # fsync off: a test cluster needs no crash safety; max_connections for 8 load workers and more.
+    # fsync off: a test cluster needs no crash safety (LOOKALIKE_PG_FSYNC=on for benchmarks that
+    # compare with SQLite's synchronous=FULL); max_connections for 8 load workers and more.
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses='' -k $dir/socket -c fsync=off -c max_connections=200" start >/dev/null \
+        -o "-c listen_addresses='' -k $dir/socket -c fsync=${LOOKALIKE_PG_FSYNC:-off} -c max_connections=200" start >/dev/null \
         || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgresql://lookalike@/postgres?host=$dir/socket"
     ;;
