@@ -4,6 +4,7 @@
 //   lookalike [PROJECT] [--rater NAME] [--compare] [--blind] [--tab review|inspect|search|map]
 #include "cli/Cli.h"
 #include "ui/MainWindow.h"
+#include "ui/TestDriver.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
     try {
         lookalike::ui::MainWindow window;
         window.show();
+        if (lookalike::ui::TestDriver::enabled()) // tests only: keys from stdin (see ui/TestDriver.h)
+            new lookalike::ui::TestDriver(&app);
         const QStringList positional = parser.positionalArguments();
         if (!positional.isEmpty() && window.openProject(positional.first(), parser.value(raterOpt)))
             window.applyStartOptions(
