@@ -11,9 +11,35 @@
 #include <QCommandLineParser>
 #include <QFile>
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 
 namespace lookalike::cli {
+
+namespace {
+
+// Ctrl-C (or SIGTERM) asks the training loop to stop before its next step; a second one kills.
+std::atomic<bool> interrupted{false};
+
+extern "C" void onFinetuneInterrupt(int signal)
+{
+    interrupted.store(true);
+    std::signal(signal, SIG_DFL);
+}
+
+// What a run that ends without its model leaves, for the one-line message.
+QString leftBehind(const QString &out)
+{
+    QString text = QStringLiteral("nothing was written to %1 and the project is unchanged").arg(out);
+    if (QFile::exists(out + QStringLiteral(".partial/state.json")))
+        text += QStringLiteral("; the state after the last completed epoch is kept in %1.partial, and the same "
+                               "command continues from it")
+                    .arg(out);
+    return text;
+}
+
+} // namespace
 
 int finetuneCommand(const QStringList &args)
 {
@@ -132,21 +158,45 @@ int finetuneCommand(const QStringList &args)
         }
         Progress bar(QStringLiteral("steps"), !parser.isSet(quietOpt));
         const auto start = std::chrono::steady_clock::now();
-        const FineTuneReport report = fineTune(
-            project, base, parser.value(outOpt).toStdString(), options, [&](const FineTuneProgress &p) {
-                const std::int64_t done = static_cast<std::int64_t>(p.epoch - 1) * p.stepsPerEpoch + p.step;
-                const std::int64_t total = static_cast<std::int64_t>(p.epochs) * p.stepsPerEpoch;
-                const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                const double rate = seconds > 0 ? done / seconds : 0;
-                bar.update(done, total, rate, rate > 0 ? (total - done) / rate : -1,
-                    QStringLiteral("epoch %1/%2  loss %3  lr %4  %5 pairs/s")
-                        .arg(p.epoch)
-                        .arg(p.epochs)
-                        .arg(p.loss, 0, 'f', 4)
-                        .arg(p.learningRate, 0, 'g', 3)
-                        .arg(p.pairsPerSecond, 0, 'f', 1));
-            });
+        auto onProgress = [&](const FineTuneProgress &p) {
+            const std::int64_t done = static_cast<std::int64_t>(p.epoch - 1) * p.stepsPerEpoch + p.step;
+            const std::int64_t total = static_cast<std::int64_t>(p.epochs) * p.stepsPerEpoch;
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            const double rate = seconds > 0 ? done / seconds : 0;
+            bar.update(done, total, rate, rate > 0 ? (total - done) / rate : -1,
+                QStringLiteral("epoch %1/%2  loss %3  lr %4  %5 pairs/s")
+                    .arg(p.epoch)
+                    .arg(p.epochs)
+                    .arg(p.loss, 0, 'f', 4)
+                    .arg(p.learningRate, 0, 'g', 3)
+                    .arg(p.pairsPerSecond, 0, 'f', 1));
+        };
+        options.cancel = &interrupted;
+        std::signal(SIGINT, onFinetuneInterrupt);
+        std::signal(SIGTERM, onFinetuneInterrupt);
+        FineTuneReport report;
+        try {
+            report = fineTune(project, base, parser.value(outOpt).toStdString(), options, onProgress);
+        } catch (const std::exception &e) {
+            bar.finish();
+            if (parser.isSet(scratchOpt))
+                std::filesystem::remove_all(base); // made again by the next run
+            printError(QString::fromUtf8(e.what()) + QStringLiteral(" (") + leftBehind(parser.value(outOpt))
+                + QLatin1Char(')'));
+            return int(Failure);
+        }
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
         bar.finish();
+        if (report.cancelled) {
+            if (parser.isSet(scratchOpt))
+                std::filesystem::remove_all(base);
+            printError(QStringLiteral("cancelled after %1 completed epochs of %2: %3")
+                           .arg(report.epochs.size())
+                           .arg(options.epochs)
+                           .arg(leftBehind(parser.value(outOpt))));
+            return 130; // the shell's status for an interrupted command
+        }
         QString out
             = QStringLiteral("%1 training pairs, %2 held out\n").arg(report.trainPairs).arg(report.validationPairs);
         if (report.resumedAfterEpoch > 0)

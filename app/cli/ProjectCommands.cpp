@@ -118,7 +118,16 @@ int importCommand(const QStringList &args)
     }
     return guarded([&] {
         Project project = Project::open(parser.positionalArguments().at(0).toStdString());
-        printOut(importSummary(project.importCatalog(parser.value(kCatalogOption).toStdString(), manifestOptions(parser))));
+        CatalogImportReport report;
+        try {
+            report = project.importCatalog(parser.value(kCatalogOption).toStdString(), manifestOptions(parser));
+        } catch (const std::exception &e) {
+            // importCatalog changes nothing unless it succeeds (one transaction, the report swapped in with it).
+            printError(
+                QString::fromUtf8(e.what()) + QStringLiteral(" (nothing was imported; the project is unchanged)"));
+            return 1;
+        }
+        printOut(importSummary(report));
         return int(Success);
     });
 }

@@ -40,6 +40,38 @@ void shuffle(std::vector<std::size_t> &v, std::uint64_t seed)
         std::swap(v[i - 1], v[r.below(i)]);
 }
 
+// Checked: a full disk must not leave a truncated file that looks complete.
+void writeTextFile(const fs::path &file, const std::string &text)
+{
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out)
+        throw Error(ErrorCode::FileUnreadable, file.string(), "cannot write the file (disk full or not writable)");
+}
+
+// When a run ends without its output (an error, a cancel, a stop): <out>.partial/ keeps a
+// complete state to continue from and nothing else, or goes. Never throws.
+struct KeepOnlyResumableState {
+    fs::path partial;
+    ~KeepOnlyResumableState()
+    {
+        std::error_code ec;
+        if (!fs::exists(partial, ec))
+            return;
+        if (!fs::exists(partial / "state.safetensors", ec) || !fs::exists(partial / "state.json", ec)) {
+            fs::remove_all(partial, ec);
+            return;
+        }
+        std::vector<fs::path> other; // temporary files, a half-written model
+        for (fs::directory_iterator it(partial, ec), end; !ec && it != end; it.increment(ec))
+            if (it->path().filename() != "state.safetensors" && it->path().filename() != "state.json")
+                other.push_back(it->path());
+        for (const fs::path &path : other)
+            fs::remove_all(path, ec);
+    }
+};
+
 } // namespace
 
 void writeScratchCheckpoint(Project &project, const SiglipConfig &config, const fs::path &folder, std::uint64_t seed)
@@ -212,6 +244,7 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
     report.validationPairs = static_cast<int>(val.size());
     const fs::path partial = outFolder.parent_path() / (outFolder.filename().string() + ".partial");
     const fs::path stateFile = partial / "state.safetensors", reportFile = partial / "state.json";
+    const KeepOnlyResumableState tidy{partial}; // on every way out; after success there is no partial
     int firstEpoch = 1;
     if (fs::exists(reportFile) && fs::exists(stateFile)) {
         std::ifstream in(reportFile);
@@ -258,6 +291,11 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
         e.epoch = epoch;
         const auto t0 = std::chrono::steady_clock::now();
         for (int s = 0; s < stepsPerEpoch; ++s) {
+            if (options.cancel && options.cancel->load()) {
+                report.finished = false;
+                report.cancelled = true;
+                return report;
+            }
             const std::vector<std::size_t> part(order.begin() + s * batch, order.begin() + (s + 1) * batch);
             fill(part, pixels, texts);
             const double lr = trainer.learningRate();
@@ -279,18 +317,20 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
         const QJsonObject state{{QStringLiteral("signature"), QString::fromStdString(signature)},
             {QStringLiteral("initial_validation_loss"), report.initialValidationLoss},
             {QStringLiteral("initial_recall_at_1"), report.initialRecallAt1}, {QStringLiteral("epochs"), epochsJson()}};
-        std::ofstream(partial / "state.json.tmp") << QJsonDocument(state).toJson().toStdString();
+        writeTextFile(partial / "state.json.tmp", QJsonDocument(state).toJson().toStdString());
         fs::rename(partial / "state.json.tmp", reportFile);
     }
 
-    // The Hugging Face folder, written beside its final place and renamed when complete.
-    fs::remove(stateFile);
-    fs::remove(reportFile);
+    // The Hugging Face folder, written beside its final place and renamed when complete. The
+    // training state stays until then: a run that fails here continues from it.
+    const fs::path staging = partial / "model";
+    fs::remove_all(staging);
+    fs::create_directories(staging);
     for (const char *file : {siglip::kConfigFile, siglip::kPreprocessorFile, siglip::kTokenizerConfigFile,
              siglip::kSpecialTokensFile, siglip::kSentencePieceFile})
         if (fs::exists(modelFolder / file))
-            fs::copy_file(modelFolder / file, partial / file, fs::copy_options::overwrite_existing);
-    trainer.saveWeights(partial / siglip::kWeightsFile);
+            fs::copy_file(modelFolder / file, staging / file, fs::copy_options::overwrite_existing);
+    trainer.saveWeights(staging / siglip::kWeightsFile);
     const QJsonArray epochs = epochsJson();
     const QJsonObject log{{QStringLiteral("base_model"), QString::fromStdString(fs::absolute(modelFolder).string())},
         {QStringLiteral("project"), QString::fromStdString(project.folder().string())},
@@ -304,10 +344,11 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
         {QStringLiteral("seed"), static_cast<qint64>(options.seed)},
         {QStringLiteral("initial_validation_loss"), report.initialValidationLoss},
         {QStringLiteral("initial_recall_at_1"), report.initialRecallAt1}};
-    std::ofstream(partial / "lookalike_finetune.json") << QJsonDocument(log).toJson().toStdString();
+    writeTextFile(staging / "lookalike_finetune.json", QJsonDocument(log).toJson().toStdString());
     if (fs::exists(outFolder))
         fs::remove(outFolder); // empty, checked above
-    fs::rename(partial, outFolder);
+    fs::rename(staging, outFolder);
+    fs::remove_all(partial);
     return report;
 }
 

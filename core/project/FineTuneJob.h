@@ -11,10 +11,15 @@
 // interruption (Ctrl-C, kill, a crash, or stopAfterEpochs) continues from the last completed
 // epoch and gives the same model as an uninterrupted run. A state from other settings or
 // another base model is discarded.
+//
+// A run that fails (a bad checkpoint, no readable images, a full disk) or is cancelled leaves no
+// output folder and nothing half-written: <out>.partial/ then holds the last completed epoch's
+// state (state.safetensors and state.json) or does not exist. The project is only read.
 #pragma once
 
 #include "core/model/SiglipModel.h"
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -32,6 +37,7 @@ struct FineTuneOptions {
     std::uint64_t seed = 1;
     int threads = 0; // LibTorch intra-op threads; 0 = one per core
     int stopAfterEpochs = 0; // > 0: stop after this many epochs in this run (the state is kept to continue)
+    const std::atomic<bool> *cancel = nullptr; // set (Ctrl-C) to stop before the next step
     SiglipTrainingOptions training; // totalSteps and warmupSteps are set from the above
 };
 
@@ -53,7 +59,8 @@ struct EpochReport {
 };
 
 struct FineTuneReport {
-    bool finished = true; // false: stopped early (stopAfterEpochs); run again to continue
+    bool finished = true; // false: stopped early (stopAfterEpochs or cancel); run again to continue
+    bool cancelled = false; // stopped by options.cancel (epochs holds the completed ones)
     int resumedAfterEpoch = 0; // > 0: this run continued a stopped or interrupted one
     int trainPairs = 0;
     int validationPairs = 0;

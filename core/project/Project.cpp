@@ -14,6 +14,7 @@
 #include <QUuid>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -186,14 +187,54 @@ CatalogImportReport Project::importCatalog(const fs::path &manifest, const Manif
     report.accepted = static_cast<std::int64_t>(read.rows.size());
     report.rejected = static_cast<std::int64_t>(read.rejected.size());
 
+    // The new rejected-rows report is written beside the old one and swapped in just before the
+    // commit (the old one is put back if the commit fails), so an import that throws leaves the
+    // project as it was: catalog, import log and report.
     const fs::path reportFile = d->folder / "rejected-rows.csv";
+    const fs::path newReport = d->folder / "rejected-rows.csv.new", oldReport = d->folder / "rejected-rows.csv.old";
     std::error_code ec;
-    fs::remove(reportFile, ec); // a stale report from an earlier import would mislead
+    fs::remove(newReport, ec);
+    fs::remove(oldReport, ec);
     if (!read.rejected.empty()) {
-        if (!writeRejectedRowsReport(reportFile, read.rejected))
+        if (!writeRejectedRowsReport(newReport, read.rejected)) {
+            fs::remove(newReport, ec);
             throw Error(ErrorCode::FileUnreadable, reportFile.string(), "cannot write the rejected-rows report");
+        }
         report.rejectedReport = reportFile;
     }
+    bool oldMoved = false, newMoved = false;
+    auto swapReports = [&] {
+        auto move = [&](const fs::path &from, const fs::path &to) {
+            fs::rename(from, to, ec);
+            if (ec)
+                throw Error(ErrorCode::FileUnreadable, to.string(),
+                            "cannot replace the rejected-rows report: " + ec.message());
+        };
+        if (fs::exists(reportFile)) { // a stale report from an earlier import would mislead
+            move(reportFile, oldReport);
+            oldMoved = true;
+        }
+        if (!read.rejected.empty()) {
+            move(newReport, reportFile);
+            newMoved = true;
+        }
+    };
+    struct RestoreReports { // unless the import commits
+        std::function<void()> restore;
+        bool committed = false;
+        ~RestoreReports()
+        {
+            if (!committed)
+                restore();
+        }
+    } guard{[&] {
+        std::error_code ignored;
+        if (newMoved)
+            fs::remove(reportFile, ignored);
+        if (oldMoved)
+            fs::rename(oldReport, reportFile, ignored);
+        fs::remove(newReport, ignored);
+    }};
 
     inTransaction([&] {
         struct Stored {
@@ -238,7 +279,10 @@ CatalogImportReport Project::importCatalog(const fs::path &manifest, const Manif
                                "report) VALUES (?, ?, ?, ?, ?, ?, ?)"));
         log.bind(fs::absolute(manifest).lexically_normal().string()).bind(nowIso8601()).bind(report.accepted)
             .bind(report.rejected).bind(report.added).bind(report.updated).bind(report.rejectedReport.string()).exec();
+        swapReports(); // last, so that only the COMMIT itself can still fail after it
     });
+    guard.committed = true;
+    fs::remove(oldReport, ec);
     return report;
 }
 
