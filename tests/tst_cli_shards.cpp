@@ -253,6 +253,20 @@ void TestCliShards::failedIndexLeavesTheProjectUnchanged()
     for (const auto &e : fs::directory_iterator(modelDirectory(p, version)))
         faissFiles += e.path().extension() == ".faiss" ? 1 : 0;
     QCOMPARE(faissFiles, 1); // the new file was removed
+
+    // A corrupt checkpoint fails before anything is written, and says so.
+    const QString corrupt = testsupport::scratchDir(QStringLiteral("corrupt-model"));
+    for (const char *name :
+         {"config.json", "preprocessor_config.json", "tokenizer_config.json", "special_tokens_map.json", "spiece.model"})
+        QFile::copy(tiny() + QLatin1Char('/') + QLatin1String(name), corrupt + QLatin1Char('/') + QLatin1String(name));
+    QFile::copy(testsupport::writeScratchFile(QStringLiteral("cut.safetensors"),
+                                              testsupport::readFileBytes(tiny() + QStringLiteral("/model.safetensors")).left(100)),
+                corrupt + QStringLiteral("/model.safetensors"));
+    const auto bad = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), corrupt,
+                                   QStringLiteral("--name"), QStringLiteral("broken"), QStringLiteral("--quiet")});
+    QCOMPARE(bad.exitCode, 1);
+    QVERIFY2(bad.err.contains("model.safetensors") && bad.err.contains("(the project is unchanged)"), bad.err.constData());
+    QCOMPARE(modelVersions(p).size(), std::size_t(1));
 }
 
 QTEST_GUILESS_MAIN(TestCliShards)

@@ -145,7 +145,9 @@ int indexCommand(const QStringList &args)
         return UsageError;
     }
 
-    return guarded([&]() -> int {
+    // What a failure leaves behind, for the error line: it changes as the command goes on.
+    QString state = QStringLiteral("the project is unchanged");
+    const auto body = [&]() -> int {
         Project project = Project::open(parser.positionalArguments().at(0).toStdString());
         const fs::path source = parser.value(modelOpt).toStdString();
         const ModelKind kind = parser.isSet(kindOpt) ? parseModelKind(parser.value(kindOpt).toStdString())
@@ -224,6 +226,8 @@ int indexCommand(const QStringList &args)
             encoder = std::move(model.encoder);
         }
         const ModelVersion version = registerModelVersion(project, candidate);
+        state = QStringLiteral("the index and the result lists are unchanged; batches embedded before the failure are "
+                               "kept and the next run continues from them");
         QString out = QStringLiteral("model version '%1' (%2, %3 dimensions, sha256 %4...)\n")
                           .arg(QString::fromStdString(version.name), QString::fromLatin1(modelKindName(version.kind)))
                           .arg(version.dimension)
@@ -320,6 +324,14 @@ int indexCommand(const QStringList &args)
         }
         printOut(out);
         return int(Success);
+    };
+    return guarded([&]() -> int {
+        try {
+            return body();
+        } catch (const std::exception &e) {
+            printError(QStringLiteral("%1 (%2)").arg(QString::fromUtf8(e.what()), state));
+            return int(Failure);
+        }
     });
 }
 
