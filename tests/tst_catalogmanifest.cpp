@@ -618,8 +618,11 @@ void TestCatalogManifest::hundredThousandRows()
         QCOMPARE(row.url, "https://ex.com/p/" + n);
         QCOMPARE(row.attributes, (Attributes{{"price", "9.99"}, {"colour", "red"}}));
     }
-    // Generous for sanitizer and debug builds; a release build takes a fraction of this.
+    // Generous for debug builds; a release build takes a fraction of this. Not checked under
+    // AddressSanitizer (the asan preset), which makes this many small allocations 5-10x slower.
+#if !defined(__SANITIZE_ADDRESS__)
     QVERIFY2(ms < 5000, qPrintable(QStringLiteral("took %1 ms").arg(ms)));
+#endif
 }
 
 QTEST_MAIN(TestCatalogManifest)

@@ -46,6 +46,8 @@ private Q_SLOTS:
     void truncatedRealCheckpoint();
     void requireShapeNamesTheTensor();
     void integerTensorIsNotAFloatWeight();
+    void fuzzFindsReadCleanly_data();
+    void fuzzFindsReadCleanly();
 };
 
 void TestSafetensorsFile::readsReferenceCheckpoint()
@@ -262,6 +264,26 @@ void TestSafetensorsFile::integerTensorIsNotAFloatWeight()
     const auto file = SafetensorsFile::open(path.toStdString());
     QCOMPARE(file.bytes("ids").size(), std::size_t(16));
     QVERIFY_THROWS_EXCEPTION(Error, file.readFloat32("ids"));
+}
+
+// Inputs fuzz/fuzz_safetensors once crashed on (tests/data/fuzz/): each opens and every
+// tensor reads back; the asan preset turns any out-of-bounds or undefined behaviour into a failure.
+void TestSafetensorsFile::fuzzFindsReadCleanly_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("floats"); // total float elements read
+    QTest::newRow("empty F32 tensor (memcpy to a null buffer)") << "safetensors_empty_f32.safetensors" << 0;
+}
+
+void TestSafetensorsFile::fuzzFindsReadCleanly()
+{
+    QFETCH(QString, file);
+    QFETCH(int, floats);
+    const auto st = SafetensorsFile::open((testsupport::dataDir() + QStringLiteral("/fuzz/") + file).toStdString());
+    std::size_t total = 0;
+    for (const std::string &name : st.tensorNames())
+        total += st.readFloat32(name).size();
+    QCOMPARE(total, std::size_t(floats));
 }
 
 QTEST_MAIN(TestSafetensorsFile)

@@ -313,6 +313,10 @@ void TestSiglipTokenizer::invalidUtf8IsRejected_data()
     QTest::newRow("above U+10FFFF (F4 90 80 80)") << QByteArray("\xF4\x90\x80\x80") << 0;
     QTest::newRow("F5 lead byte") << QByteArray("\xF5\x80\x80\x80") << 0;
     QTest::newRow("bad continuation mid-sequence") << QByteArray("\xE2\x82(") << 0;
+    // Found by fuzz/fuzz_tokenizer: canonicalText() read past a sequence truncated at the end.
+    QFile fuzzFind(testsupport::dataDir() + QStringLiteral("/fuzz/tokenizer_invalid_utf8_truncated_at_end.txt"));
+    QVERIFY(fuzzFind.open(QIODevice::ReadOnly));
+    QTest::newRow("fuzz find: invalid bytes, sequence truncated at the end") << fuzzFind.readAll() << 4;
 }
 
 void TestSiglipTokenizer::invalidUtf8IsRejected()
@@ -327,6 +331,9 @@ void TestSiglipTokenizer::invalidUtf8IsRejected()
     const auto e2 = errorOf([&] { m_tok->encode(text); });
     QVERIFY(e2);
     QCOMPARE(e2->code(), ErrorCode::InvalidUtf8);
+    const auto e3 = errorOf([&] { SiglipTokenizer::canonicalText(text); });
+    QVERIFY(e3);
+    QCOMPARE(e3->code(), ErrorCode::InvalidUtf8);
 }
 
 void TestSiglipTokenizer::isValidUtf8Table_data()
