@@ -43,6 +43,7 @@ private Q_SLOTS:
     void metricsFollowTheGrades();
     void incrementalEqualsFullAfterRandomGradesAndUndos();
     void comparisonUsesQueriesBothHave();
+    void unjudgedQueriesListsAreReadOnDemand();
 };
 
 void TestEvaluationEngine::metricsFollowTheGrades()
@@ -128,6 +129,38 @@ void TestEvaluationEngine::comparisonUsesQueriesBothHave()
     QCOMPARE(c.meanB, 1.0);
     QCOMPARE(c.winsTiesLosses.wins, c.n);
     QVERIFY(c.randomization.pValue < 0.05);
+}
+
+void TestEvaluationEngine::unjudgedQueriesListsAreReadOnDemand()
+{
+    // The engine holds the judged queries' lists only; the others are read when asked for and
+    // must be the frozen lists all the same, before and after a query is graded and ungraded.
+    Fixture f = makeFixture();
+    EvaluationEngine engine(*f.project);
+    auto verifyLists = [&] {
+        for (const ModelVersion &v : f.versions)
+            for (std::int64_t q : f.queries) {
+                RankedList expected;
+                for (const ResultEntry &e : frozenResultList(*f.project, v, q))
+                    expected.push_back(e.candidateItemId);
+                QCOMPARE(engine.list(v.id, q), expected);
+                QCOMPARE(engine.listLength(v.id, q), static_cast<int>(expected.size()));
+            }
+        QVERIFY(engine.list(f.versions[0].id, 999999).empty()); // no such query
+    };
+    verifyLists();
+    const std::int64_t q = f.queries[2];
+    JudgmentStore store(*f.project);
+    store.grade(q, engine.list(f.versions[0].id, q)[0], "ana", 2);
+    engine.refreshQuery(q);
+    verifyLists();
+    QCOMPARE(engine.metrics(f.versions[0].id).queriesWithoutJudgment, 7);
+    QVERIFY(engine.metrics(f.versions[0].id).perQuery.count(q));
+    store.undo("ana");
+    engine.refreshQuery(q);
+    verifyLists();
+    QCOMPARE(engine.metrics(f.versions[0].id).queriesWithoutJudgment, 8);
+    QVERIFY(engine.metrics(f.versions[0].id).perQuery.empty());
 }
 
 QTEST_MAIN(TestEvaluationEngine)

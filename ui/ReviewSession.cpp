@@ -265,8 +265,10 @@ std::pair<std::optional<int>, std::optional<int>> ReviewSession::gradesOf(
 
 std::pair<int, int> ReviewSession::judgedCount(std::int64_t queryItemId, std::int64_t modelId, int k) const
 {
-    const RankedList &list = m_engine->list(modelId, queryItemId);
     const QueryJudgments &grades = m_engine->judgments(queryItemId);
+    if (grades.empty()) // nothing judged: the list itself need not be read (a sort reads every row's count)
+        return {0, std::min(k, m_engine->listLength(modelId, queryItemId))};
+    const RankedList &list = m_engine->list(modelId, queryItemId);
     const int n = std::min(k, static_cast<int>(list.size()));
     int judged = 0;
     for (int i = 0; i < n; ++i)

@@ -9,6 +9,8 @@
 
 #include <QSqlDatabase>
 
+#include <algorithm>
+
 namespace lookalike {
 
 MetricSettings metricSettingsFor(const GradeScale &scale, GainKind gain)
@@ -48,18 +50,52 @@ void EvaluationEngine::refreshAll()
     JudgmentStore store(m_project);
     m_settings = metricSettingsFor(store.gradeScale(), m_gain);
     m_models = modelVersions(m_project);
+    const std::string file = m_project.databaseFile().string();
     m_lists.clear();
-    Sql lists(m_project.database(), m_project.databaseFile().string(),
-              QStringLiteral("SELECT model_id, query_item_id, candidate_item_id FROM result_entries "
-                             "WHERE query_item_id IN (SELECT item_id FROM queries) ORDER BY model_id, query_item_id, rank"));
-    for (lists.exec(); lists.next();)
-        m_lists[lists.int64(0)][lists.int64(1)].push_back(lists.int64(2));
+    m_otherLists.clear();
+    m_listLengths.clear();
+    std::int64_t listed = 0;
+    Sql lengths(m_project.database(), file,
+                QStringLiteral("SELECT model_id, query_item_id, COUNT(*) FROM result_entries "
+                               "WHERE query_item_id IN (SELECT item_id FROM queries) "
+                               "GROUP BY model_id, query_item_id ORDER BY model_id, query_item_id"));
+    for (lengths.exec(); lengths.next(); ++listed)
+        m_listLengths[lengths.int64(0)].emplace_back(lengths.int64(1), static_cast<int>(lengths.int64(2)));
     m_judgments.clear();
     for (const auto &[pair, grade] : store.resolvedGrades())
         m_judgments[pair.first][pair.second] = grade;
+    // The lists the metrics use: those of the judged queries. One scan when most queries are
+    // judged, else one lookup per judged query.
+    auto isListed = [this](std::int64_t query) {
+        for (const auto &[model, lengthsOfModel] : m_listLengths)
+            if (listLength(model, query) > 0)
+                return true;
+        return false;
+    };
+    if (static_cast<std::int64_t>(m_judgments.size()) * 4 > listed) {
+        Sql lists(m_project.database(), file,
+                  QStringLiteral("SELECT model_id, query_item_id, candidate_item_id FROM result_entries "
+                                 "WHERE query_item_id IN (SELECT item_id FROM queries) ORDER BY model_id, query_item_id, rank"));
+        for (lists.exec(); lists.next();)
+            if (m_judgments.count(lists.int64(1)))
+                m_lists[lists.int64(0)][lists.int64(1)].push_back(lists.int64(2));
+    } else {
+        Sql lists(m_project.database(), file,
+                  QStringLiteral("SELECT model_id, candidate_item_id FROM result_entries WHERE query_item_id = ? "
+                                 "ORDER BY model_id, rank"));
+        for (const auto &[query, grades] : m_judgments)
+            if (isListed(query))
+                for (lists.bind(query).exec(); lists.next();)
+                    m_lists[lists.int64(0)][query].push_back(lists.int64(1));
+    }
     m_metrics.clear();
-    for (const ModelVersion &v : m_models)
-        m_metrics[v.id] = evaluateModel(m_lists[v.id], m_judgments, m_settings);
+    for (const ModelVersion &v : m_models) {
+        ModelMetrics &m = m_metrics[v.id] = evaluateModel(m_lists[v.id], m_judgments, m_settings);
+        // The listed queries without a grade, which evaluateModel did not see.
+        const auto it = m_listLengths.find(v.id);
+        m.queriesWithoutJudgment
+            = (it == m_listLengths.end() ? 0 : static_cast<int>(it->second.size())) - static_cast<int>(m_lists[v.id].size());
+    }
 }
 
 void EvaluationEngine::refreshQuery(std::int64_t queryItemId)
@@ -69,6 +105,16 @@ void EvaluationEngine::refreshQuery(std::int64_t queryItemId)
         fresh[pair.second] = grade;
     const bool wasJudged = m_judgments.count(queryItemId) > 0;
     const bool isJudged = !fresh.empty();
+    // The metrics hold the lists of judged queries only.
+    for (const ModelVersion &v : m_models) {
+        if (isJudged && !wasJudged && listLength(v.id, queryItemId) > 0) {
+            RankedList l = list(v.id, queryItemId);
+            m_otherLists.erase({v.id, queryItemId});
+            m_lists[v.id][queryItemId] = std::move(l);
+        } else if (!isJudged && wasJudged) {
+            m_lists[v.id].erase(queryItemId);
+        }
+    }
     if (isJudged)
         m_judgments[queryItemId] = std::move(fresh);
     else
@@ -109,11 +155,34 @@ const ModelMetrics &EvaluationEngine::metrics(std::int64_t modelId) const
 const RankedList &EvaluationEngine::list(std::int64_t modelId, std::int64_t queryItemId) const
 {
     static const RankedList none;
-    const auto model = m_lists.find(modelId);
-    if (model == m_lists.end())
+    if (const auto model = m_lists.find(modelId); model != m_lists.end())
+        if (const auto it = model->second.find(queryItemId); it != model->second.end())
+            return it->second;
+    if (listLength(modelId, queryItemId) == 0)
         return none;
-    const auto it = model->second.find(queryItemId);
-    return it == model->second.end() ? none : it->second;
+    const auto key = std::make_pair(modelId, queryItemId);
+    if (const auto it = m_otherLists.find(key); it != m_otherLists.end())
+        return it->second;
+    constexpr std::size_t kMaxOtherLists = 4096; // a few screens of the query list
+    if (m_otherLists.size() >= kMaxOtherLists)
+        m_otherLists.clear();
+    RankedList &l = m_otherLists[key];
+    Sql q(m_project.database(), m_project.databaseFile().string(),
+          QStringLiteral("SELECT candidate_item_id FROM result_entries WHERE model_id = ? AND query_item_id = ? "
+                         "ORDER BY rank"));
+    for (q.bind(modelId).bind(queryItemId).exec(); q.next();)
+        l.push_back(q.int64(0));
+    return l;
+}
+
+int EvaluationEngine::listLength(std::int64_t modelId, std::int64_t queryItemId) const
+{
+    const auto model = m_listLengths.find(modelId);
+    if (model == m_listLengths.end())
+        return 0;
+    const auto &lengths = model->second;
+    const auto it = std::lower_bound(lengths.begin(), lengths.end(), std::make_pair(queryItemId, 0));
+    return it != lengths.end() && it->first == queryItemId ? it->second : 0;
 }
 
 const QueryJudgments &EvaluationEngine::judgments(std::int64_t queryItemId) const

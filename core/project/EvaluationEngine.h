@@ -2,6 +2,10 @@
 // and the resolved grades, and their means. After a judgment only its query is recomputed
 // (judgments are pooled per query, so no other query can change); the means are then summed
 // again in query order, so the result equals a full recomputation exactly.
+//
+// Only the judged queries' lists are held (they are what the metrics use), plus each listed
+// query's list length: a project with 100,000 queries of which a tenth are judged loads a
+// tenth of its frozen lists. The list of an unjudged query is read when asked for.
 #pragma once
 
 #include "core/metrics/Comparison.h"
@@ -36,8 +40,11 @@ public:
     const ModelMetrics &metrics(std::int64_t modelId) const; // throws NotFound
 
     // The frozen list of a version for a query (empty if none), and the pooled, resolved grades
-    // of a query (empty if none), as the metrics see them.
+    // of a query (empty if none), as the metrics see them. The list of an unjudged query is read
+    // from the database (and kept in a small cache): its reference is valid until the next call.
     const RankedList &list(std::int64_t modelId, std::int64_t queryItemId) const;
+    // The length of that list (0: none), without reading it.
+    int listLength(std::int64_t modelId, std::int64_t queryItemId) const;
     const QueryJudgments &judgments(std::int64_t queryItemId) const;
 
     // A judgment of `queryItemId` changed: reload its grades and recompute it for every model.
@@ -56,7 +63,9 @@ private:
     GainKind m_gain;
     MetricSettings m_settings;
     std::vector<ModelVersion> m_models;
-    std::map<std::int64_t, std::map<std::int64_t, RankedList>> m_lists; // model -> query -> list
+    std::map<std::int64_t, std::map<std::int64_t, RankedList>> m_lists; // model -> judged query -> list
+    std::map<std::int64_t, std::vector<std::pair<std::int64_t, int>>> m_listLengths; // model -> (query, length), sorted
+    mutable std::map<std::pair<std::int64_t, std::int64_t>, RankedList> m_otherLists; // (model, unjudged query), read on demand
     std::map<std::int64_t, QueryJudgments> m_judgments;                // query -> candidate -> grade
     std::map<std::int64_t, ModelMetrics> m_metrics;                    // model -> metrics
 };
