@@ -149,6 +149,7 @@ private Q_SLOTS:
     void failedImportLeavesTheProjectAsItWas();
     void failedFinetuneLeavesNothing_data();
     void failedFinetuneLeavesNothing();
+    void failedFromScratchLeavesNoStartingModel();
     void finetuneOnAFullDiskLeavesNothingHalfWritten();
     void cancelledFinetuneKeepsOnlyACompleteState();
 };
@@ -325,6 +326,33 @@ void TestFailedChanges::failedFinetuneLeavesNothing()
         return;
     }
     checkNothingLeft(run, project, out, dumpBefore, parentBefore, false);
+}
+
+void TestFailedChanges::failedFromScratchLeavesNoStartingModel()
+{
+    // The new model (<out>.scratch: random weights, a vocabulary from the titles) is made, then
+    // training fails: no image of the catalog can be read.
+    QString image;
+    const QString project = makeProject(&image);
+    for (const QFileInfo &f : QDir(QFileInfo(image).absolutePath()).entryInfoList(QDir::Files)) {
+        QFile file(f.absoluteFilePath());
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        file.seek(3);
+        file.write(QByteArray(8, 'z'));
+    }
+    const QString work = testsupport::scratchDir(QStringLiteral("finetune-scratch"));
+    const QString out = work + QStringLiteral("/new");
+    const QString dumpBefore = dumpDatabase(project);
+    const CliResult run = runLookalike({QStringLiteral("finetune"), project, QStringLiteral("--from-scratch"),
+        QStringLiteral(R"({"vision_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+            "num_attention_heads": 2, "image_size": 32, "patch_size": 8}, "text_config": {"hidden_size": 32,
+            "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2, "vocab_size": 250,
+            "max_position_embeddings": 12}})"),
+        QStringLiteral("--out"), out, QStringLiteral("--epochs"), QStringLiteral("1")});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.out.contains("a vocabulary trained on the catalog's titles"), run.out.constData());
+    QVERIFY2(errorLine(run.err).contains("at least 4 items with a readable image"), run.err.constData());
+    checkNothingLeft(run, project, out, dumpBefore, {}, false); // no new.scratch either
 }
 
 void TestFailedChanges::finetuneOnAFullDiskLeavesNothingHalfWritten()

@@ -151,7 +151,14 @@ int finetuneCommand(const QStringList &args)
             const SiglipConfig config = SiglipConfig::fromJson(json.toStdString(), source.toStdString());
             base = parser.value(outOpt).toStdString() + ".scratch";
             std::filesystem::remove_all(base);
-            writeScratchCheckpoint(project, config, base, options.seed);
+            try {
+                writeScratchCheckpoint(project, config, base, options.seed);
+            } catch (const std::exception &e) {
+                std::filesystem::remove_all(base); // never a half-made starting model
+                printError(QString::fromUtf8(e.what()) + QStringLiteral(" (") + leftBehind(parser.value(outOpt))
+                    + QLatin1Char(')'));
+                return int(Failure);
+            }
             if (!parser.isSet(quietOpt))
                 printOut(QStringLiteral("a new model with a vocabulary trained on the catalog's titles: %1\n")
                              .arg(QString::fromStdString(base.string())));
