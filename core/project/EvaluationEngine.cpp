@@ -66,12 +66,6 @@ void EvaluationEngine::refreshAll()
         m_judgments[pair.first][pair.second] = grade;
     // The lists the metrics use: those of the judged queries. One scan when most queries are
     // judged, else one lookup per judged query.
-    auto isListed = [this](std::int64_t query) {
-        for (const auto &[model, lengthsOfModel] : m_listLengths)
-            if (listLength(model, query) > 0)
-                return true;
-        return false;
-    };
     if (static_cast<std::int64_t>(m_judgments.size()) * 4 > listed) {
         Sql lists(m_project.database(), file,
                   QStringLiteral("SELECT model_id, query_item_id, candidate_item_id FROM result_entries "
@@ -80,13 +74,15 @@ void EvaluationEngine::refreshAll()
             if (m_judgments.count(lists.int64(1)))
                 m_lists[lists.int64(0)][lists.int64(1)].push_back(lists.int64(2));
     } else {
+        // By (model, query): the primary key's order, so each lookup is an index seek.
         Sql lists(m_project.database(), file,
-                  QStringLiteral("SELECT model_id, candidate_item_id FROM result_entries WHERE query_item_id = ? "
-                                 "ORDER BY model_id, rank"));
+                  QStringLiteral("SELECT candidate_item_id FROM result_entries WHERE model_id = ? AND query_item_id = ? "
+                                 "ORDER BY rank"));
         for (const auto &[query, grades] : m_judgments)
-            if (isListed(query))
-                for (lists.bind(query).exec(); lists.next();)
-                    m_lists[lists.int64(0)][query].push_back(lists.int64(1));
+            for (const auto &[model, lengthsOfModel] : m_listLengths)
+                if (listLength(model, query) > 0)
+                    for (lists.bind(model).bind(query).exec(); lists.next();)
+                        m_lists[model][query].push_back(lists.int64(0));
     }
     m_metrics.clear();
     for (const ModelVersion &v : m_models) {
