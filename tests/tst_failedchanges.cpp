@@ -152,6 +152,7 @@ private Q_SLOTS:
     void failedFromScratchLeavesNoStartingModel();
     void finetuneOnAFullDiskLeavesNothingHalfWritten();
     void cancelledFinetuneKeepsOnlyACompleteState();
+    void damagedStateIsRemovedAndTheRunStartsOver();
 };
 
 void TestFailedChanges::failedImportLeavesTheProjectAsItWas_data()
@@ -456,6 +457,33 @@ void TestFailedChanges::cancelledFinetuneKeepsOnlyACompleteState()
     QCOMPARE(secondRun.exitCode, 130);
     QVERIFY2(errorLine(secondRun.err).contains("cancelled after 0 completed epochs"), secondRun.err.constData());
     checkNothingLeft(secondRun, big, bigOut, bigDumpBefore, bigParentBefore, false);
+}
+
+void TestFailedChanges::damagedStateIsRemovedAndTheRunStartsOver()
+{
+    const QString project = makeProject();
+    const QString work = testsupport::scratchDir(QStringLiteral("finetune-damaged"));
+    const QString out = work + QStringLiteral("/tuned");
+    const QString dumpBefore = dumpDatabase(project);
+    const QStringList parentBefore = listing(work);
+    const QStringList args = finetuneArgs(project, testsupport::tinyCheckpointDir(), out, 2)
+        << QStringLiteral("--quiet");
+    const CliResult stopped = runLookalike(QStringList(args) << QStringLiteral("--stop-after") << QStringLiteral("1"));
+    CHECK_OK(stopped);
+    QFile state(out + QStringLiteral(".partial/state.safetensors"));
+    QVERIFY(state.resize(state.size() / 3)); // damaged from outside
+
+    const CliResult damaged = runLookalike(args);
+    QCOMPARE(damaged.exitCode, 1);
+    QVERIFY2(errorLine(damaged.err).contains("the saved training state cannot be read"), damaged.err.constData());
+    QVERIFY2(
+        errorLine(damaged.err).contains("it was removed, so the same command starts over"), damaged.err.constData());
+    checkNothingLeft(damaged, project, out, dumpBefore, parentBefore, false);
+
+    const CliResult again = runLookalike(args);
+    CHECK_OK(again);
+    QVERIFY2(!again.out.contains("continued"), again.out.constData());
+    QVERIFY(QFile::exists(out + QStringLiteral("/model.safetensors")));
 }
 
 QTEST_GUILESS_MAIN(TestFailedChanges)

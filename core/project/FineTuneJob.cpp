@@ -251,7 +251,18 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
         const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         const QJsonObject saved = QJsonDocument::fromJson(QByteArray::fromStdString(text)).object();
         if (saved.value(QStringLiteral("signature")).toString().toStdString() == signature) {
-            trainer.loadState(stateFile);
+            try {
+                trainer.loadState(stateFile);
+            } catch (const std::exception &e) {
+                // Damaged from outside (it is written beside and renamed): keeping it would make
+                // every later run fail the same way.
+                const auto *error = dynamic_cast<const Error *>(&e);
+                std::error_code ec;
+                fs::remove_all(partial, ec);
+                throw Error(error ? error->code() : ErrorCode::MalformedHeader, stateFile.string(),
+                    "the saved training state cannot be read (" + (error ? error->problem() : std::string(e.what()))
+                        + "); it was removed, so the same command starts over");
+            }
             report.initialValidationLoss = saved.value(QStringLiteral("initial_validation_loss")).toDouble();
             report.initialRecallAt1 = saved.value(QStringLiteral("initial_recall_at_1")).toDouble();
             for (const QJsonValue &v : saved.value(QStringLiteral("epochs")).toArray()) {

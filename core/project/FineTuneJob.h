@@ -14,7 +14,9 @@
 //
 // A run that fails (a bad checkpoint, no readable images, a full disk) or is cancelled leaves no
 // output folder and nothing half-written: <out>.partial/ then holds the last completed epoch's
-// state (state.safetensors and state.json) or does not exist. The project is only read.
+// state (state.safetensors and state.json) or does not exist. A saved state that cannot be read
+// (damaged from outside) is removed with the error, so the next run starts over. The project
+// is only read.
 #pragma once
 
 #include "core/model/SiglipModel.h"
