@@ -12,6 +12,8 @@
 #include "support/RefData.h"
 #include "support/TwoModelProject.h"
 
+#include <QElapsedTimer>
+#include <QSqlQuery>
 #include <QTest>
 
 #include <set>
@@ -32,6 +34,7 @@ private Q_SLOTS:
     void assignReplacesTheAssignmentAndKeepsGrades();
     void progressCountsDoneAndInProgressQueries();
     void heartbeatShowsWhoIsOnWhichQuery();
+    void heartbeatGivesUpQuicklyWhenTheDatabaseIsBusy();
     void eventStampSeesOtherRatersGrades();
     void aDatabaseBelongsToOneProject();
     void judgmentDatabaseCanOnlyChangeBeforeTheFirstGrade();
@@ -217,6 +220,32 @@ void TestSharedJudgments::heartbeatShowsWhoIsOnWhichQuery()
     for (const RaterStatus &s : board.progress())
         if (s.rater == "ben")
             QVERIFY(!s.currentQuery);
+}
+
+void TestSharedJudgments::heartbeatGivesUpQuicklyWhenTheDatabaseIsBusy()
+{
+    auto f = testsupport::makeTwoModelProject();
+    RaterBoard board(*f.project);
+    board.setCurrentQuery("ana", f.queries[0]); // rater and row exist
+    // Another process holds the write lock (SQLite) or ana's lock (PostgreSQL) meanwhile.
+    Project other = Project::open(f.folder.toStdString());
+    other.judgmentDatabase().inTransaction("ana", [&] {
+        QElapsedTimer timer;
+        timer.start();
+        const auto e = errorOf([&] { board.setCurrentQuery("ana", f.queries[1]); });
+        QVERIFY(e);
+        QCOMPARE(e->code(), ErrorCode::DatabaseLocked);
+        QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));
+    });
+    // Afterwards grades wait the usual 5 s again, and the heartbeat works.
+    if (!testsupport::testingPostgres()) {
+        QSqlQuery q(f.project->database());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA busy_timeout")) && q.next());
+        QCOMPARE(q.value(0).toInt(), 5000);
+    }
+    board.setCurrentQuery("ana", f.queries[2]);
+    for (const RaterStatus &s : board.progress())
+        QCOMPARE(s.currentQuery, std::optional<std::int64_t>(f.queries[2]));
 }
 
 void TestSharedJudgments::eventStampSeesOtherRatersGrades()

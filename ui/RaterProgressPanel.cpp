@@ -58,8 +58,15 @@ RaterProgressPanel::RaterProgressPanel(ReviewSession *session, QWidget *parent)
 
 void RaterProgressPanel::refresh()
 {
-    m_session->pollOthers(); // errors reach the window through errorOccurred()
-    const std::vector<RaterStatus> raters = m_session->raterProgress();
+    QString error;
+    m_session->pollOthers(&error);
+    const std::vector<RaterStatus> raters = m_session->raterProgress(&error);
+    if (!error.isEmpty()) { // e.g. the server is down: say so here, keep the last table
+        m_summary->setText(tr("Cannot refresh: %1").arg(error));
+        m_summary->setStyleSheet(QStringLiteral("color: #b00020"));
+        return;
+    }
+    m_summary->setStyleSheet(QString());
     m_table->setRowCount(static_cast<int>(raters.size()));
     int row = 0;
     for (const RaterStatus &s : raters) {

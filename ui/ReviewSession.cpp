@@ -358,26 +358,28 @@ bool ReviewSession::exportTrecFiles(const QString &folder, QString *summary)
     }
 }
 
-std::vector<RaterStatus> ReviewSession::raterProgress() const
+std::vector<RaterStatus> ReviewSession::raterProgress(QString *error) const
 {
     try {
         return m_board->progress();
     } catch (const std::exception &e) {
-        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        if (error)
+            *error = QString::fromUtf8(e.what());
         return {};
     }
 }
 
-void ReviewSession::setCurrentQuery(std::int64_t queryItemId)
+bool ReviewSession::setCurrentQuery(std::int64_t queryItemId)
 {
     try {
         m_board->setCurrentQuery(m_rater.toStdString(), queryItemId);
-    } catch (const std::exception &e) {
-        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        return true;
+    } catch (const std::exception &) {
+        return false; // best-effort: the next move or grade tries again (and a grade reports)
     }
 }
 
-int ReviewSession::pollOthers()
+int ReviewSession::pollOthers(QString *error)
 {
     try {
         const auto stamp = m_board->eventStamp();
@@ -402,7 +404,8 @@ int ReviewSession::pollOthers()
             Q_EMIT judgmentChanged(query, candidate);
         return static_cast<int>(pairs.size());
     } catch (const std::exception &e) {
-        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        if (error)
+            *error = QString::fromUtf8(e.what());
         return -1;
     }
 }

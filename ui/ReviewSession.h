@@ -116,13 +116,15 @@ public:
     // Agreement between the raters (weighted kappa per pair, Krippendorff's alpha, disagreements).
     AgreementReport agreement() const;
 
-    // Many raters on one judgment database (see RaterBoard): everyone's progress (empty after
-    // errorOccurred()); this rater's heartbeat, the query they are on now; and other raters' new
-    // grades: pollOthers() recomputes the metrics of the queries they changed and emits
-    // judgmentChanged() for each changed pair. Returns the number of changed pairs (-1 on error).
-    std::vector<RaterStatus> raterProgress() const;
-    void setCurrentQuery(std::int64_t queryItemId);
-    int pollOthers();
+    // Many raters on one judgment database (see RaterBoard): everyone's progress; this rater's
+    // heartbeat, the query they are on now; and other raters' new grades: pollOthers()
+    // recomputes the metrics of the queries they changed and emits judgmentChanged() for each
+    // changed pair, returning their number. These run on a timer or in passing, so a failure
+    // does not emit errorOccurred(): it goes to `error` (progress: empty, poll: -1, heartbeat:
+    // false; the heartbeat is best-effort and skipped if the database is busy).
+    std::vector<RaterStatus> raterProgress(QString *error = nullptr) const;
+    bool setCurrentQuery(std::int64_t queryItemId);
+    int pollOthers(QString *error = nullptr);
 
     // Exports (false after errorOccurred()).
     bool exportTrecFiles(const QString &folder, QString *summary = nullptr);

@@ -19,6 +19,7 @@ namespace {
 // Advisory-lock namespace (first key of the two-key form) of Lookalike's locks.
 constexpr int kLockNamespace = 0x4c6b6c; // "Lkl"
 constexpr int kSchemaLock = 0;            // second key while migrating
+constexpr int kBusyTimeoutMs = 5000;      // SQLite's, as Project sets it (QSQLITE_BUSY_TIMEOUT)
 
 // The PostgreSQL judgment schema, version 1: the same tables as the SQLite project's
 // versions 2 and 3 (see ProjectSchema.cpp) without the foreign keys into the catalog, which
@@ -65,6 +66,15 @@ CREATE TABLE rater_activity (
 )SQL";
 
 constexpr int kPostgresSchemaVersion = 1;
+
+// FNV-1a of the key's bytes: the same in every process (qHash is seeded per process).
+std::int32_t lockHash(const std::string &key)
+{
+    std::uint32_t h = 2166136261u;
+    for (unsigned char c : key)
+        h = (h ^ c) * 16777619u;
+    return static_cast<std::int32_t>(h);
+}
 
 std::string decoded(const QString &part)
 {
@@ -266,20 +276,32 @@ void JudgmentDatabase::claimFor(const std::string &projectId, const std::string 
     });
 }
 
-void JudgmentDatabase::begin(const std::string &lockKey)
+void JudgmentDatabase::begin(const std::string &lockKey, int waitMs)
 {
     if (!m_postgres) {
+        if (waitMs > 0) {
+            execSql(*m_db, m_label, QStringLiteral("PRAGMA busy_timeout = %1").arg(waitMs));
+            m_shortWait = true;
+        }
         // IMMEDIATE takes the write lock up front. A deferred transaction that reads first and
         // then writes would get SQLITE_BUSY at once, without waiting, when another rater writes.
-        execSql(*m_db, m_label, QStringLiteral("BEGIN IMMEDIATE"));
+        try {
+            execSql(*m_db, m_label, QStringLiteral("BEGIN IMMEDIATE"));
+        } catch (...) {
+            restoreWait();
+            throw;
+        }
         return;
     }
     execSql(*m_db, m_label, QStringLiteral("BEGIN"));
     try {
-        // hashtext() collisions only make two raters wait for each other, never break anything.
-        Sql(*m_db, m_label, QStringLiteral("SELECT pg_advisory_xact_lock(%1, hashtext(?))").arg(kLockNamespace))
-            .bind(lockKey)
-            .exec();
+        if (waitMs > 0) // until the end of this transaction
+            execSql(*m_db, m_label, QStringLiteral("SET LOCAL lock_timeout = '%1ms'").arg(waitMs));
+        // A hash collision only makes two raters wait for each other, never breaks anything. An
+        // unprepared statement: a prepared one that fails (lock timeout) leaves a statement the
+        // aborted transaction cannot deallocate.
+        execSql(*m_db, m_label,
+                QStringLiteral("SELECT pg_advisory_xact_lock(%1, %2)").arg(kLockNamespace).arg(lockHash(lockKey)));
     } catch (...) {
         rollback();
         throw;
@@ -289,11 +311,21 @@ void JudgmentDatabase::begin(const std::string &lockKey)
 void JudgmentDatabase::commit()
 {
     execSql(*m_db, m_label, QStringLiteral("COMMIT"));
+    restoreWait();
 }
 
 void JudgmentDatabase::rollback()
 {
     QSqlQuery(*m_db).exec(QStringLiteral("ROLLBACK"));
+    restoreWait();
+}
+
+void JudgmentDatabase::restoreWait()
+{
+    if (m_shortWait) {
+        m_shortWait = false;
+        QSqlQuery(*m_db).exec(QStringLiteral("PRAGMA busy_timeout = %1").arg(kBusyTimeoutMs));
+    }
 }
 
 } // namespace lookalike

@@ -58,7 +58,14 @@ public:
     template<typename Body>
     auto inTransaction(const std::string &lockKey, Body &&body)
     {
-        begin(lockKey);
+        return inTransaction(lockKey, 0, std::forward<Body>(body));
+    }
+    // The same, waiting at most `waitMs` (0: the usual 5 s) for another writer: for best-effort
+    // writes (a heartbeat) that must not hold up the GUI.
+    template<typename Body>
+    auto inTransaction(const std::string &lockKey, int waitMs, Body &&body)
+    {
+        begin(lockKey, waitMs);
         try {
             if constexpr (std::is_void_v<decltype(body())>) {
                 body();
@@ -76,9 +83,10 @@ public:
 
 private:
     JudgmentDatabase() = default;
-    void begin(const std::string &lockKey);
+    void begin(const std::string &lockKey, int waitMs);
     void commit();
     void rollback();
+    void restoreWait();
     void migrate();
 
     QSqlDatabase *m_db = nullptr;
@@ -86,6 +94,7 @@ private:
     std::string m_connectionName;          // of m_owned, removed on destruction
     std::string m_label;
     bool m_postgres = false;
+    bool m_shortWait = false; // SQLite's busy timeout is lowered until the transaction ends
 };
 
 } // namespace lookalike

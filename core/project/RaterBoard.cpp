@@ -148,7 +148,7 @@ std::vector<std::int64_t> RaterBoard::assignedQueries(const std::string &rater) 
 void RaterBoard::setCurrentQuery(const std::string &rater, std::optional<std::int64_t> query)
 {
     JudgmentDatabase &db = m_project.judgmentDatabase();
-    db.inTransaction(rater, [&] {
+    db.inTransaction(rater, kHeartbeatWaitMs, [&] {
         Sql(db.database(), db.label(),
             QStringLiteral("INSERT INTO rater_activity (rater_id, query_item_id, seen_at) VALUES (?, ?, ?) "
                            "ON CONFLICT (rater_id) DO UPDATE SET query_item_id = excluded.query_item_id, "

@@ -45,6 +45,9 @@ public:
     std::vector<std::int64_t> assignedQueries(const std::string &rater) const;
 
     // The rater is now on `query` (nothing: on none); also records when they were last seen.
+    // Waits at most kHeartbeatWaitMs for another writer (then throws DatabaseLocked): a
+    // heartbeat must not hold up the rater's next query.
+    static constexpr int kHeartbeatWaitMs = 300;
     void setCurrentQuery(const std::string &rater, std::optional<std::int64_t> query);
 
     // Every rater who has graded, is assigned or has been seen, by name.
