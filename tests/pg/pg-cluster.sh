@@ -15,6 +15,10 @@ for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
     if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then bindir=$d; break; fi
 done
 
+case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac
+# The server user may not be allowed into the caller's directory (a build tree under /root).
+cd /
+
 as_owner() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
