@@ -1,16 +1,20 @@
 // The raters dock of the main window: other raters' progress, the query each is on, and their
 // new grades reaching this rater's metrics without a reload. Registered twice: on the project's
 // SQLite file (tst_raterpanel) and on PostgreSQL (tst_raterpanel_pg).
+#include "core/project/JudgmentDatabase.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/Project.h"
 #include "core/project/RaterBoard.h"
+#include "support/JudgmentBackend.h"
 #include "support/TwoModelProject.h"
 #include "ui/MainWindow.h"
 #include "ui/RaterProgressPanel.h"
 #include "ui/ReviewSession.h"
 #include "ui/ReviewView.h"
 
+#include <QLabel>
 #include <QSignalSpy>
+#include <QSqlQuery>
 #include <QTableWidget>
 #include <QTest>
 
@@ -39,6 +43,7 @@ class TestRaterPanel : public QObject {
 private Q_SLOTS:
     void showsProgressAndWhoIsOnWhichQuery();
     void anotherRatersGradesUpdateTheMetricsLive();
+    void lostServerIsShownInThePanel();
 };
 
 void TestRaterPanel::showsProgressAndWhoIsOnWhichQuery()
@@ -103,6 +108,39 @@ void TestRaterPanel::anotherRatersGradesUpdateTheMetricsLive()
     changed.clear();
     panel->refresh();
     QCOMPARE(changed.count(), 0);
+}
+
+void TestRaterPanel::lostServerIsShownInThePanel()
+{
+    if (!testsupport::testingPostgres())
+        QSKIP("a PostgreSQL connection (runs in tst_raterpanel_pg)");
+    auto f = testsupport::makeTwoModelProject();
+    MainWindow w;
+    w.show();
+    QVERIFY2(w.openProject(f.folder, QStringLiteral("ana")), qPrintable(w.lastError()));
+    auto *panel = w.findChild<RaterProgressPanel *>();
+    QVERIFY(panel);
+    auto *summary = panel->findChild<QLabel *>();
+    QVERIFY(summary);
+    const auto list = w.session()->candidates(f.queries[0], f.versions[0].id);
+    QVERIFY(!list.empty());
+    const std::int64_t candidate = list.front().itemId;
+    // The server drops the window's connection (as a restart would).
+    {
+        JudgmentDatabase &admin = f.project->judgmentDatabase();
+        QSqlQuery q(admin.database());
+        QVERIFY(q.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")));
+    }
+    panel->refresh();
+    QVERIFY2(summary->text().startsWith(QStringLiteral("Cannot refresh: ")), qPrintable(summary->text()));
+    QVERIFY2(summary->text().contains(QString::fromStdString(*f.project->judgmentDatabaseUrl())), qPrintable(summary->text()));
+    QVERIFY(!summary->text().contains(QLatin1Char('\n')));
+    QVERIFY(w.lastError().isEmpty()); // the timer does not fill the window's error line
+    // A grade does report it, as one line naming the database.
+    QVERIFY(!w.session()->grade(f.queries[0], candidate, 2));
+    QVERIFY2(w.lastError().contains(QString::fromStdString(*f.project->judgmentDatabaseUrl())), qPrintable(w.lastError()));
+    qInfo().noquote() << "panel:" << summary->text() << "\ngrade:" << w.lastError();
 }
 
 QTEST_MAIN(TestRaterPanel)

@@ -59,8 +59,9 @@ RaterProgressPanel::RaterProgressPanel(ReviewSession *session, QWidget *parent)
 void RaterProgressPanel::refresh()
 {
     QString error;
-    m_session->pollOthers(&error);
-    const std::vector<RaterStatus> raters = m_session->raterProgress(&error);
+    std::vector<RaterStatus> raters;
+    if (m_session->pollOthers(&error) >= 0) // the first failure says most
+        raters = m_session->raterProgress(&error);
     if (!error.isEmpty()) { // e.g. the server is down: say so here, keep the last table
         m_summary->setText(tr("Cannot refresh: %1").arg(error));
         m_summary->setStyleSheet(QStringLiteral("color: #b00020"));

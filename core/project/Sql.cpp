@@ -21,7 +21,9 @@ void throwSqlError(const QSqlError &error, const std::string &file, const std::s
         throw Error(ErrorCode::DatabaseLocked, file,
                     "another rater's write held a lock for too long (" + doing + "); try again in a moment");
     // libpq's messages span several lines; an error is one line.
-    const QString text = error.text().simplified();
+    QString text = error.text().simplified();
+    if (text.isEmpty()) // QPSQL after the server dropped the connection, for one
+        text = QStringLiteral("no reason given (was the connection to the server lost? reopen the project)");
     if (code.startsWith(QLatin1String("08")) || error.type() == QSqlError::ConnectionError)
         throw Error(ErrorCode::DatabaseError, file, "lost the connection to the database (" + doing + "): " + text.toStdString());
     throw Error(ErrorCode::DatabaseError, file, doing + ": " + text.toStdString());
