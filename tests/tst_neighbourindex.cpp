@@ -3,6 +3,7 @@
 // trips, broken index files, searchExcludingSelf and recallAtK.
 #include "core/Error.h"
 #include "core/index/NeighbourIndex.h"
+#include "core/index/NpyFile.h"
 #include "support/RefData.h"
 
 #include <QDir>
@@ -178,6 +179,8 @@ private Q_SLOTS:
     void approximateRecall();
     void ivfPqIsDeterministic();
     void tinyIvfPqFallsBackToExact();
+    void buildFromFileEqualsBuildFromMemory_data();
+    void buildFromFileEqualsBuildFromMemory();
     void emptyIndex_data();
     void emptyIndex();
     void saveLoadRoundTrip_data();
@@ -326,6 +329,40 @@ void TestNeighbourIndex::ivfPqIsDeterministic()
     o.seed = 99; // another training sample and k-means start: other codes, other scores
     const auto c = NeighbourIndex::build(data.base, o);
     QVERIFY(!sameResults(a.search(data.queries, 10), c.search(data.queries, 10)));
+}
+
+void TestNeighbourIndex::buildFromFileEqualsBuildFromMemory_data()
+{
+    QTest::addColumn<IndexKind>("kind");
+    QTest::addColumn<qint64>("n");
+    QTest::addColumn<qint64>("used"); // the first `used` rows of the file are indexed
+    // 300,000 x 32 floats is 38 MB: more than one 32 MB chunk.
+    QTest::newRow("exact, two chunks") << IndexKind::Exact << qint64(300000) << qint64(300000);
+    QTest::newRow("exact, leading rows only") << IndexKind::Exact << qint64(3000) << qint64(2000);
+    QTest::newRow("ivfpq, sampled training rows") << IndexKind::IvfPq << qint64(4000) << qint64(4000);
+    QTest::newRow("hnsw") << IndexKind::Hnsw << qint64(2000) << qint64(2000);
+}
+
+void TestNeighbourIndex::buildFromFileEqualsBuildFromMemory()
+{
+    QFETCH(IndexKind, kind);
+    QFETCH(qint64, n);
+    QFETCH(qint64, used);
+    const Clustered data = clustered(n, 40, 32, 20, 21);
+    const std::string path = (testsupport::scratchDir(QStringLiteral("fromfile")) + QStringLiteral("/v.npy")).toStdString();
+    writeNpyMatrix(path, data.base);
+    FloatMatrix leading = data.base;
+    leading.rows = used;
+    leading.data.resize(static_cast<std::size_t>(used * leading.cols));
+    const IndexOptions o = optionsFor(kind);
+    const auto fromMemory = NeighbourIndex::build(leading, o);
+    const auto fromFile = NeighbourIndex::build(NpyRowReader::open(path), used, o);
+    QCOMPARE(fromFile.kind(), fromMemory.kind());
+    QCOMPARE(fromFile.size(), used);
+    if (kind != IndexKind::Hnsw) // HNSW inserts in parallel: its graph differs between builds
+        QVERIFY(sameResults(fromFile.search(data.queries, 10), fromMemory.search(data.queries, 10)));
+    const auto tooMany = [&] { NeighbourIndex::build(NpyRowReader::open(path), n + 1, o); };
+    QVERIFY_THROWS_EXCEPTION(Error, tooMany());
 }
 
 void TestNeighbourIndex::tinyIvfPqFallsBackToExact()
