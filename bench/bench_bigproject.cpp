@@ -2,8 +2,8 @@
 // paths need not exist) with clustered 768-d vectors imported as two precomputed versions,
 // IVF-PQ indexes, a query set (100,000 by default) with frozen lists of 10, and every tenth
 // query's top 5 graded. Generated once into CACHE/<items>x<queries>x<dim>/ (skipped when
-// present), then measured in a fresh process (so the RSS numbers are the GUI's, not the
-// generator's):
+// present; resumable by step, so an interrupted generation keeps what it finished), then
+// measured in a fresh process (so the RSS numbers are the GUI's, not the generator's):
 //  - opening: engine only (Project + EvaluationEngine), ReviewSession, and the main window
 //    opened, shown and painted; first in the process (cold-ish) and again (warm);
 //  - RSS after each step (VmRSS) and the peak (VmHWM) of the GUI phase;
@@ -56,7 +56,7 @@ struct Options {
     int queries = 100000;
     int dim = 768;
     int versions = 2;
-    int lists = 1024;
+    int lists = 256;
     int probe = 16;
     int presses = 200;
     bool measureOnly = false;
@@ -103,28 +103,38 @@ double secondsSince(Clock::time_point t0)
     return msSince(t0) / 1000.0;
 }
 
+// Resumable by step (<step>.done markers): an interrupted generation keeps the catalog and the
+// versions it finished.
 void generate(const Options &o, const fs::path &dir)
 {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    auto done = [&](const std::string &step) { return fs::exists(dir / (step + ".done")); };
+    auto mark = [&](const std::string &step) { std::ofstream(dir / (step + ".done")) << "done\n"; };
     auto t0 = Clock::now();
-    {
-        std::ofstream csv(dir / "catalog.csv");
-        csv << "id,image,title,category,brand\n";
-        for (std::int64_t i = 0; i < o.items; ++i)
-            csv << "item-" << i << ",images/" << i << ".jpg,product " << i << " of cluster " << clusterOf(i)
-                << ",cat-" << clusterOf(i) % kCategories << ",brand-" << (i % 97) << "\n";
-        std::ofstream ids(dir / "ids.txt");
-        for (std::int64_t i = 0; i < o.items; ++i)
-            ids << "item-" << i << "\n";
+    if (done("catalog")) {
+        std::printf("generate: catalog already there (%s)\n", (dir / "catalog.done").string().c_str());
+    } else {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        {
+            std::ofstream csv(dir / "catalog.csv");
+            csv << "id,image,title,category,brand\n";
+            for (std::int64_t i = 0; i < o.items; ++i)
+                csv << "item-" << i << ",images/" << i << ".jpg,product " << i << " of cluster " << clusterOf(i)
+                    << ",cat-" << clusterOf(i) % kCategories << ",brand-" << (i % 97) << "\n";
+            std::ofstream ids(dir / "ids.txt");
+            for (std::int64_t i = 0; i < o.items; ++i)
+                ids << "item-" << i << "\n";
+        }
+        Project created = Project::create(dir / "project");
+        ManifestOptions manifest;
+        manifest.checkImages = false; // no images: the paths need not exist
+        created.importCatalog(dir / "catalog.csv", manifest);
+        std::printf("generate: catalog of %lld items imported in %.1f s\n", static_cast<long long>(o.items),
+            secondsSince(t0));
+        std::fflush(stdout);
+        mark("catalog");
     }
-    Project project = Project::create(dir / "project");
-    ManifestOptions manifest;
-    manifest.checkImages = false; // no images: the paths need not exist
-    project.importCatalog(dir / "catalog.csv", manifest);
-    std::printf("generate: catalog of %lld items imported in %.1f s\n", static_cast<long long>(o.items),
-        secondsSince(t0));
-    std::fflush(stdout);
+    Project project = Project::open(dir / "project");
 
     // Clustered vectors: a shared centre per cluster plus noise; each version its own noise.
     std::mt19937 rng(7);
@@ -136,6 +146,17 @@ void generate(const Options &o, const fs::path &dir)
     for (int v = 0; v < o.versions; ++v) {
         t0 = Clock::now();
         const std::string name = v == 0 ? "baseline" : "candidate-" + std::to_string(v);
+        if (done(name)) {
+            for (const ModelVersion &existing : modelVersions(project))
+                if (existing.name == name)
+                    versions.push_back(existing);
+            std::printf("generate: %s already there\n", name.c_str());
+            continue;
+        }
+        for (const ModelVersion &existing : modelVersions(project))
+            if (existing.name == name)
+                throw std::runtime_error("an interrupted run left version " + name + " half made: remove "
+                                         + dir.string() + " and start again");
         const fs::path npy = dir / (name + ".npy");
         {
             FloatMatrix m(o.items, o.dim);
@@ -165,6 +186,7 @@ void generate(const Options &o, const fs::path &dir)
             o.probe, built.seconds);
         std::fflush(stdout);
         versions.push_back(version);
+        mark(name);
     }
 
     t0 = Clock::now();
