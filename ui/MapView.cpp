@@ -32,7 +32,7 @@ constexpr int kMargin = 12;
 constexpr int kMaxSelectionCards = 200;
 // Points of a PCA map: beyond this a seeded sample (the count is shown); painting and the lasso
 // stay quick and the embeddings file is read row by row, never whole.
-constexpr std::int64_t kMaxMapPoints = 50000;
+constexpr std::int64_t kMaxMapPoints = 20000;
 
 QColor categoryColour(int index, int count)
 {
