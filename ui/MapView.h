@@ -1,8 +1,9 @@
 // The embedding map: a version's catalog embeddings projected to 2-D (PCA of up to 20,000
 // points, or t-SNE of up to 10,000; a seeded sample beyond that, its size shown), computed
 // on a worker thread with a progress bar and a cancel button; points coloured by category or,
-// for query items, by their nDCG@5; the current query and its neighbours ringed; a lasso selection (drag with the mouse) opens the selected
-// items as cards below the map. Failures often show up as clusters here.
+// for query items, by their nDCG@5; the current query and its neighbours ringed; a lasso
+// selection (drag with the mouse) opens the selected items as cards below the map. Failures
+// often show up as clusters here.
 #pragma once
 
 #include <QFutureWatcher>
