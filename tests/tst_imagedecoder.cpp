@@ -316,6 +316,10 @@ void TestImageDecoder::badInput_data()
     QTest::newRow("PNG bomb 30000x30000") << pngHeader(30000, 30000) << ErrorCode::UnsupportedImage;
     QTest::newRow("PNG bomb 4294967295x1") << pngHeader(0xffffffffu, 1) << ErrorCode::UnsupportedImage;
     QTest::newRow("JPEG bomb 65535x65535") << jpegWithSize(65535, 65535) << ErrorCode::UnsupportedImage;
+    // Found by fuzz/fuzz_image: garbage after a DQT hid the SOF (26995x24950) from the size check.
+    QTest::newRow("fuzz find: JPEG bomb whose SOF follows garbage")
+        << testsupport::readFileBytes(testsupport::dataDir() + QStringLiteral("/fuzz/image_jpeg_bomb_sof_after_garbage.jpg"))
+        << ErrorCode::UnsupportedImage;
     QTest::newRow("PNM with a size that overflows 64 bits")
         << QByteArray("P6\n9999999999999 9999999999999\n255\n") << ErrorCode::UnsupportedImage;
     QTest::newRow("PNM bomb 20000x20000")

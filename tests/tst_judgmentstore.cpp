@@ -300,12 +300,16 @@ void TestJudgmentStore::killedWriterLosesNoAcknowledgedJudgment()
     writer.start(QStringLiteral("setsid"),
         {QStringLiteral("/bin/sh"), QStringLiteral("-c"), script.join(QStringLiteral(" && "))});
     QVERIFY(writer.waitForStarted());
+    // Taken now: once the writer has exited processId() is 0, and kill(-0) would SIGKILL this
+    // test's own process group, ctest included.
+    const auto writerGroup = static_cast<pid_t>(writer.processId());
+    QVERIFY(writerGroup > 0);
     QByteArray out;
     while (out.count('\n') < 8 && writer.state() == QProcess::Running) {
         writer.waitForReadyRead(200);
         out += writer.readAllStandardOutput();
     }
-    ::kill(-static_cast<pid_t>(writer.processId()), SIGKILL); // the shell and the judge call it is running
+    ::kill(-writerGroup, SIGKILL); // the shell and the judge call it is running
     writer.waitForFinished();
     out += writer.readAllStandardOutput();
     const int acknowledged = static_cast<int>(out.count("ok "));

@@ -193,10 +193,15 @@ Header parseJpeg(Bytes b)
             h.truncated = true;
             return h;
         }
-        if (b[at] != 0xff)
-            return h; // corrupt; libjpeg will say so
+        if (b[at] != 0xff) {
+            // libjpeg skips garbage before a marker with only a warning (next_marker()), so
+            // must we, or a size in a later SOF escapes the bomb check (found by fuzzing).
+            while (at < b.size() && b[at] != 0xff)
+                ++at;
+            continue;
+        }
         const std::uint8_t marker = b[at + 1];
-        if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+        if (marker == 0x00 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) { // FF 00: garbage too
             at += 2;
             continue;
         }
