@@ -14,7 +14,6 @@
 
 using testsupport::runLookalike;
 
-#define CHECK_OK(result) QVERIFY2((result).exitCode == 0, (result).err.constData())
 
 class TestCliDemo : public QObject {
     Q_OBJECT

@@ -25,7 +25,6 @@ using testsupport::runLookalike;
 
 namespace {
 
-#define CHECK_OK(result) QVERIFY2((result).exitCode == 0, (result).err.constData())
 
 // A two-model project whose queries are partly graded by two raters (seeded), then closed so
 // that only the executable touches it.

@@ -31,7 +31,6 @@ QString tiny()
     return testsupport::tinyCheckpointDir();
 }
 
-#define CHECK_OK(result) QVERIFY2((result).exitCode == 0, (result).err.constData())
 
 } // namespace
 

@@ -30,7 +30,6 @@ QString tiny()
     return testsupport::tinyCheckpointDir();
 }
 
-#define CHECK_OK(result) QVERIFY2((result).exitCode == 0, (result).err.constData())
 
 // The catalog's manifest with its rows in reverse order: another machine's import history,
 // so that its local item ids differ from the first copy's.

@@ -25,13 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Runs `result` once (it may be a runLookalike() call).
-#define CHECK_OK(result)                                                                           \
-    do {                                                                                           \
-        const testsupport::CliResult r_ = (result);                                                \
-        QVERIFY2(r_.exitCode == 0, r_.err.constData());                                            \
-    } while (false)
-
 QString newProject()
 {
     return testsupport::scratchDir(QStringLiteral("cliteam")) + QStringLiteral("/project");

@@ -25,7 +25,6 @@
 using testsupport::CliResult;
 using testsupport::runLookalike;
 
-#define CHECK_OK(result) QVERIFY2((result).exitCode == 0, (result).err.constData()) // give it a variable
 
 namespace {
 

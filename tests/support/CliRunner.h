@@ -18,3 +18,12 @@ QString lookalikeExecutable();
 CliResult runLookalike(const QStringList &args, int timeoutMs = 120000);
 
 } // namespace testsupport
+
+// Fails the test with the command's stderr unless it exited 0. Evaluates `result` once: Qt 6.4's
+// QVERIFY2 evaluates its message even when the check passes, so a bare
+// QVERIFY2(run().exitCode == 0, run().err) would run the command twice.
+#define CHECK_OK(result)                                                                           \
+    do {                                                                                           \
+        const testsupport::CliResult checkOkResult_ = (result);                                    \
+        QVERIFY2(checkOkResult_.exitCode == 0, checkOkResult_.err.constData());                    \
+    } while (false)
