@@ -204,8 +204,10 @@ void MetricsPanel::refresh()
     // Distribution of per-query nDCG@5, in 10 bins.
     QChart *dist = m_distribution->chart();
     dist->removeAllSeries();
-    for (QAbstractAxis *axis : dist->axes())
-        dist->removeAxis(axis);
+    for (QAbstractAxis *axis : dist->axes()) {
+        dist->removeAxis(axis); // hands ownership back: without the delete every refresh leaked the axes
+        delete axis;
+    }
     auto *bars = new QBarSeries;
     QStringList binNames;
     for (int i = 0; i < kBins; ++i)
@@ -240,8 +242,10 @@ void MetricsPanel::refresh()
     // Running mean of nDCG@5 over this session's grades.
     QChart *run = m_running->chart();
     run->removeAllSeries();
-    for (QAbstractAxis *axis : run->axes())
-        run->removeAxis(axis);
+    for (QAbstractAxis *axis : run->axes()) {
+        run->removeAxis(axis); // hands ownership back: without the delete every refresh leaked the axes
+        delete axis;
+    }
     auto *x = new QValueAxis;
     auto *y = new QValueAxis;
     y->setRange(0, 1);
