@@ -12,11 +12,18 @@
 #include "ui/ReviewSession.h"
 #include "ui/ReviewView.h"
 
+#include "ui/NeighbourGrid.h"
+#include "ui/QueryListModel.h"
+
+#include <QCheckBox>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QSqlQuery>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+
+#include <set>
 
 using namespace lookalike;
 using namespace lookalike::ui;
@@ -44,6 +51,7 @@ private Q_SLOTS:
     void showsProgressAndWhoIsOnWhichQuery();
     void anotherRatersGradesUpdateTheMetricsLive();
     void lostServerIsShownInThePanel();
+    void raterSeesTheirAssignedQueriesFirst();
 };
 
 void TestRaterPanel::showsProgressAndWhoIsOnWhichQuery()
@@ -141,6 +149,57 @@ void TestRaterPanel::lostServerIsShownInThePanel()
     QVERIFY(!w.session()->grade(f.queries[0], candidate, 2));
     QVERIFY2(w.lastError().contains(QString::fromStdString(*f.project->judgmentDatabaseUrl())), qPrintable(w.lastError()));
     qInfo().noquote() << "panel:" << summary->text() << "\ngrade:" << w.lastError();
+}
+
+// The review list of a rater with an assignment holds only their queries (`n` walks them);
+// unticking the box shows every query. A rater without an assignment sees all, no box.
+void TestRaterPanel::raterSeesTheirAssignedQueriesFirst()
+{
+    auto f = testsupport::makeTwoModelProject();
+    RaterBoard board(*f.project);
+    board.assign({"ana", "ben"}, 0.0, 7);
+    const std::vector<std::int64_t> mine = board.assignedQueries("ana");
+    QVERIFY(!mine.empty() && mine.size() < f.queries.size());
+    const std::set<std::int64_t> mineSet(mine.begin(), mine.end());
+    auto listedIds = [](QTableView *table) {
+        std::vector<std::int64_t> ids;
+        for (int r = 0; r < table->model()->rowCount(); ++r)
+            ids.push_back(table->model()->index(r, 0).data(QueryListModel::QueryIdRole).toLongLong());
+        return ids;
+    };
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY2(w.openProject(f.folder, QStringLiteral("ana")), qPrintable(w.lastError()));
+        auto *only = w.findChild<QCheckBox *>(QStringLiteral("assignedOnly"));
+        auto *table = w.findChild<QTableView *>(QStringLiteral("queryTable"));
+        QVERIFY(only && table);
+        QVERIFY(!only->isHidden());
+        QVERIFY(only->isChecked());
+        const std::vector<std::int64_t> listed = listedIds(table);
+        QCOMPARE(listed.size(), mine.size());
+        for (std::int64_t id : listed)
+            QVERIFY2(mineSet.count(id), "a query of ben's is listed for ana");
+        QVERIFY(mineSet.count(w.reviewView()->currentQuery()));
+        // n moves to ana's next assigned query, never to one of ben's.
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        for (std::size_t i = 1; i < mine.size(); ++i) {
+            QTest::keyClick(w.reviewView()->leftGrid(), 'n');
+            QVERIFY(mineSet.count(w.reviewView()->currentQuery()));
+        }
+        only->setChecked(false);
+        QCOMPARE(static_cast<std::size_t>(table->model()->rowCount()), f.queries.size());
+    }
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY2(w.openProject(f.folder, QStringLiteral("cid")), qPrintable(w.lastError()));
+        auto *only = w.findChild<QCheckBox *>(QStringLiteral("assignedOnly"));
+        auto *table = w.findChild<QTableView *>(QStringLiteral("queryTable"));
+        QVERIFY(only && table);
+        QVERIFY(only->isHidden());
+        QCOMPARE(static_cast<std::size_t>(table->model()->rowCount()), f.queries.size());
+    }
 }
 
 QTEST_MAIN(TestRaterPanel)

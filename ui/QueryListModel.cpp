@@ -41,6 +41,8 @@ std::vector<std::int64_t> QueryListModel::orderedIds() const
     std::vector<std::int64_t> ids = m_text.isEmpty() && !category && order == Project::QueryOrder::ById
         ? m_session->queryIds()
         : m_session->findQueries(m_text, category, order, descending && order != Project::QueryOrder::ById);
+    if (m_restriction)
+        std::erase_if(ids, [this](std::int64_t id) { return !m_restriction->contains(id); });
     if (m_sortColumn == JudgedColumn || m_sortColumn == NdcgColumn) {
         // The metrics are in memory (the engine's): a key per id, then a stable sort, so ties
         // stay in id order like a sort of the rows would leave them.
@@ -83,6 +85,17 @@ void QueryListModel::setFilter(const QString &text, const QString &category)
         return;
     m_text = text;
     m_category = category;
+    reload();
+}
+
+void QueryListModel::setRestriction(std::optional<std::vector<std::int64_t>> queryItemIds)
+{
+    if (!queryItemIds && !m_restriction)
+        return;
+    if (queryItemIds)
+        m_restriction.emplace(queryItemIds->begin(), queryItemIds->end());
+    else
+        m_restriction.reset();
     reload();
 }
 

@@ -15,7 +15,9 @@
 #include <QIdentityProxyModel>
 
 #include <list>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace lookalike::ui {
@@ -44,6 +46,9 @@ public:
     void setFilter(const QString &text, const QString &category);
     QString filterText() const { return m_text; }
     QString filterCategory() const { return m_category; }
+    // Narrows the rows further to these queries (a rater's assignment); nothing: no restriction.
+    void setRestriction(std::optional<std::vector<std::int64_t>> queryItemIds);
+    bool restricted() const { return m_restriction.has_value(); }
 
     qint64 queryAt(int row) const; // 0 if out of range
     int rowOf(qint64 queryItemId) const; // -1 if not listed (filtered out or not a query)
@@ -72,6 +77,7 @@ private:
     bool m_blind = false;
     QString m_text;
     QString m_category;
+    std::optional<std::unordered_set<std::int64_t>> m_restriction;
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     std::vector<std::int64_t> m_rows; // query item ids, in display order

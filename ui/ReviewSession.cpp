@@ -369,6 +369,15 @@ std::vector<RaterStatus> ReviewSession::raterProgress(QString *error) const
     }
 }
 
+std::vector<std::int64_t> ReviewSession::assignedQueries() const
+{
+    try {
+        return m_board->assignedQueries(m_rater.toStdString());
+    } catch (const std::exception &) {
+        return {}; // an unreadable assignment shows every query, which loses nothing
+    }
+}
+
 bool ReviewSession::setCurrentQuery(std::int64_t queryItemId)
 {
     try {

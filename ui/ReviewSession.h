@@ -123,6 +123,8 @@ public:
     // does not emit errorOccurred(): it goes to `error` (progress: empty, poll: -1, heartbeat:
     // false; the heartbeat is best-effort and skipped if the database is busy).
     std::vector<RaterStatus> raterProgress(QString *error = nullptr) const;
+    // The queries `lookalike assign` gave this rater (by item id); empty if none or on error.
+    std::vector<std::int64_t> assignedQueries() const;
     bool setCurrentQuery(std::int64_t queryItemId);
     int pollOthers(QString *error = nullptr);
 

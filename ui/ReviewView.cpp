@@ -70,6 +70,15 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_categoryBox->addItem(tr("All categories"), QString());
     for (const QString &c : m_session->categories())
         m_categoryBox->addItem(c.isEmpty() ? tr("(none)") : c, c);
+    // A rater with an assignment (`lookalike assign`) starts on their own queries; unticking
+    // shows every query (someone may help out with another rater's share).
+    const std::vector<std::int64_t> assigned = m_session->assignedQueries();
+    m_assignedBox = new QCheckBox(tr("Only my %n assigned queries", nullptr, static_cast<int>(assigned.size())), left);
+    m_assignedBox->setObjectName(QStringLiteral("assignedOnly"));
+    m_assignedBox->setVisible(!assigned.empty());
+    m_assignedBox->setChecked(!assigned.empty());
+    if (!assigned.empty())
+        m_queries->setRestriction(assigned);
     m_queryTable = new QTableView(left);
     m_queryTable->setObjectName(QStringLiteral("queryTable"));
     m_queryTable->setModel(m_filter);
@@ -90,6 +99,7 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_queryTable->setWordWrap(false);
     leftLayout->addWidget(m_filterEdit);
     leftLayout->addWidget(m_categoryBox);
+    leftLayout->addWidget(m_assignedBox);
     leftLayout->addWidget(m_queryTable);
     left->setMinimumWidth(230);
 
@@ -201,6 +211,9 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
             QSignalBlocker block(m_queryTable->selectionModel());
             m_queryTable->setCurrentIndex(m_filter->mapFromSource(m_queries->index(row, 0)));
         }
+    });
+    connect(m_assignedBox, &QCheckBox::toggled, this, [this](bool only) {
+        m_queries->setRestriction(only ? std::optional(m_session->assignedQueries()) : std::nullopt);
     });
     connect(m_categoryBox, &QComboBox::currentIndexChanged, this,
         [this] { m_filter->setCategory(m_categoryBox->currentData().toString()); });

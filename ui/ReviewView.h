@@ -90,6 +90,7 @@ private:
 
     QLineEdit *m_filterEdit;
     QComboBox *m_categoryBox;
+    QCheckBox *m_assignedBox;
     QTableView *m_queryTable;
     QLabel *m_queryImage;
     QLabel *m_queryInfo;
