@@ -276,6 +276,21 @@ void JudgmentDatabase::claimFor(const std::string &projectId, const std::string 
     });
 }
 
+std::int64_t JudgmentDatabase::raterId(const std::string &name)
+{
+    if (name.empty() || name.size() > 100)
+        throw Error(ErrorCode::InvalidArgument, {}, "a rater name must have 1 to 100 characters");
+    // ON CONFLICT DO NOTHING: both dialects (SQLite >= 3.24); two raters' first grades may race.
+    Sql(database(), label(), QStringLiteral("INSERT INTO raters (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING"))
+        .bind(name)
+        .bind(nowIso8601())
+        .exec();
+    Sql q(database(), label(), QStringLiteral("SELECT id FROM raters WHERE name = ?"));
+    q.bind(name).exec();
+    q.next();
+    return q.int64(0);
+}
+
 void JudgmentDatabase::begin(const std::string &lockKey, int waitMs)
 {
     if (!m_postgres) {

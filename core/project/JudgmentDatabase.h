@@ -51,6 +51,10 @@ public:
     // InvalidArgument if it is another project's.
     void claimFor(const std::string &projectId, const std::string &projectFolder);
 
+    // The id of the rater called `name`, added if new (call inside a write transaction).
+    // Throws InvalidArgument for an empty name or one over 100 characters.
+    std::int64_t raterId(const std::string &name);
+
     // A write transaction. SQLite: BEGIN IMMEDIATE (one writer at a time, waits up to 5 s).
     // PostgreSQL: different raters write at once; the writes of one rater (`lockKey`, e.g. the
     // rater's name) are serialised with an advisory lock so old grades, undo and redo see every

@@ -212,18 +212,7 @@ void JudgmentStore::setResolutionRule(ResolutionRule rule, const std::string &ad
 
 std::int64_t JudgmentStore::raterId(const std::string &name)
 {
-    if (name.empty() || name.size() > 100)
-        throw Error(ErrorCode::InvalidArgument, {}, "a rater name must have 1 to 100 characters");
-    JudgmentDatabase &db = m_project.judgmentDatabase();
-    // ON CONFLICT DO NOTHING: both dialects (SQLite >= 3.24); two raters' first grades may race.
-    Sql(db.database(), db.label(), QStringLiteral("INSERT INTO raters (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING"))
-        .bind(name)
-        .bind(nowIso8601())
-        .exec();
-    Sql q(db.database(), db.label(), QStringLiteral("SELECT id FROM raters WHERE name = ?"));
-    q.bind(name).exec();
-    q.next();
-    return q.int64(0);
+    return m_project.judgmentDatabase().raterId(name);
 }
 
 JudgmentEvent JudgmentStore::append(std::int64_t query, std::int64_t candidate, std::int64_t rater,

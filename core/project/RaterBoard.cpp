@@ -92,17 +92,7 @@ RaterBoard::RaterBoard(Project &project)
 
 std::int64_t RaterBoard::raterId(const std::string &name)
 {
-    if (name.empty() || name.size() > 100)
-        throw Error(ErrorCode::InvalidArgument, {}, "a rater name must have 1 to 100 characters");
-    JudgmentDatabase &db = m_project.judgmentDatabase();
-    Sql(db.database(), db.label(), QStringLiteral("INSERT INTO raters (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING"))
-        .bind(name)
-        .bind(nowIso8601())
-        .exec();
-    Sql q(db.database(), db.label(), QStringLiteral("SELECT id FROM raters WHERE name = ?"));
-    q.bind(name).exec();
-    q.next();
-    return q.int64(0);
+    return m_project.judgmentDatabase().raterId(name);
 }
 
 Assignment RaterBoard::assign(const std::vector<std::string> &raters, double overlap, std::uint64_t seed)
