@@ -102,17 +102,22 @@ void TestRaterPanel::anotherRatersGradesUpdateTheMetricsLive()
     QVERIFY(!session->queryMetrics(query, model)); // nothing graded yet
     const auto list = session->candidates(query, model);
     QVERIFY(!list.empty());
+    w.reviewView()->showQuery(query);
     QSignalSpy changed(session, &ReviewSession::judgmentChanged);
+    QSignalSpy status(w.reviewView(), &ReviewView::statusMessage);
     // ben grades the top candidate through his own connection.
     JudgmentStore(*f.project).grade(query, list.front().itemId, "ben", 3);
     panel->refresh(); // what the timer does every 2 s
     QCOMPARE(changed.count(), 1);
+    QCOMPARE(status.count(), 0); // ben's grade is not reported to ana as "Saved."
     QCOMPARE(changed.front().at(0).toLongLong(), static_cast<qint64>(query));
     QCOMPARE(changed.front().at(1).toLongLong(), static_cast<qint64>(list.front().itemId));
     QVERIFY(session->queryMetrics(query, model)); // the query now enters the mean
     QCOMPARE(session->gradesOf(query, list.front().itemId).first, std::optional<int>(3));
     // ana's own grade is not reported again by the next poll.
     QVERIFY(session->grade(query, list.back().itemId, 1));
+    QCOMPARE(status.count(), 1);
+    QVERIFY(status.front().at(0).toString().startsWith(QStringLiteral("Saved.")));
     changed.clear();
     panel->refresh();
     QCOMPARE(changed.count(), 0);

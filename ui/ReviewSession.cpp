@@ -327,6 +327,7 @@ bool ReviewSession::afterChange(const std::optional<JudgmentEvent> &event)
     ++m_grades;
     recordMean();
     Q_EMIT judgmentChanged(event->queryItemId, event->candidateItemId);
+    Q_EMIT ownChangeSaved(event->queryItemId, event->candidateItemId);
     return true;
 }
 

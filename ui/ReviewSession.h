@@ -134,6 +134,9 @@ public:
 Q_SIGNALS:
     // A grade of (query, candidate) changed; metrics of `query` are already recomputed.
     void judgmentChanged(qint64 queryItemId, qint64 candidateItemId);
+    // This rater's own grade, undo or redo was saved (after judgmentChanged); other raters'
+    // grades that pollOthers() brings in emit only judgmentChanged.
+    void ownChangeSaved(qint64 queryItemId, qint64 candidateItemId);
     void errorOccurred(const QString &message);
     // The query set changed (rows added): views that list queries must reload.
     void queriesChanged();
