@@ -41,6 +41,35 @@ extern "C" void onInterrupt(int)
     std::signal(SIGTERM, SIG_DFL);
 }
 
+// Runs `embed(options)` (a whole catalog or one shard) with a progress bar and Ctrl-C / SIGTERM
+// wired to options.cancel; the bar is closed and the handlers restored however it ends.
+template<typename Embed>
+auto embedWithProgress(EmbeddingOptions options, bool quiet, Embed &&embed)
+{
+    Progress progress(QStringLiteral("images"), !quiet);
+    options.cancel = &g_interrupted;
+    options.onProgress = [&](const EmbeddingProgress &p) {
+        progress.update(p.done, p.total, p.itemsPerSecond, p.etaSeconds);
+    };
+    struct Handlers {
+        Handlers()
+        {
+            std::signal(SIGINT, onInterrupt);
+            std::signal(SIGTERM, onInterrupt);
+        }
+        ~Handlers()
+        {
+            std::signal(SIGINT, SIG_DFL);
+            std::signal(SIGTERM, SIG_DFL);
+        }
+    } handlers;
+    struct Finish {
+        Progress &bar;
+        ~Finish() { bar.finish(); }
+    } finish{progress};
+    return embed(options);
+}
+
 std::string configJson(const QJsonObject &o)
 {
     return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
@@ -170,23 +199,9 @@ int indexCommand(const QStringList &args)
             EmbeddingOptions options;
             options.batchSize = static_cast<int>(*batch);
             options.workers = static_cast<int>(*workers);
-            options.cancel = &g_interrupted;
-            Progress progress(QStringLiteral("images"), !quiet);
-            options.onProgress = [&](const EmbeddingProgress &p) {
-                progress.update(p.done, p.total, p.itemsPerSecond, p.etaSeconds);
-            };
-            std::signal(SIGINT, onInterrupt);
-            std::signal(SIGTERM, onInterrupt);
-            ShardEmbedReport report;
-            try {
-                report = embedShard(project, model.candidate, *model.encoder, spec, folder, options);
-            } catch (...) {
-                progress.finish();
-                throw;
-            }
-            progress.finish();
-            std::signal(SIGINT, SIG_DFL);
-            std::signal(SIGTERM, SIG_DFL);
+            const ShardEmbedReport report = embedWithProgress(options, quiet, [&](const EmbeddingOptions &o) {
+                return embedShard(project, model.candidate, *model.encoder, spec, folder, o);
+            });
             if (report.summary.interrupted) {
                 printOut(QStringLiteral("interrupted: shard %1 was not written; run the same command again to embed it\n")
                              .arg(QString::fromStdString(shardLabel(spec.index, spec.count))));
@@ -251,23 +266,9 @@ int indexCommand(const QStringList &args)
             options.workers = static_cast<int>(*workers);
             options.limit = limit ? *limit : -1;
             options.retryFailed = parser.isSet(retryOpt);
-            options.cancel = &g_interrupted;
-            Progress progress(QStringLiteral("images"), !quiet);
-            options.onProgress = [&](const EmbeddingProgress &p) {
-                progress.update(p.done, p.total, p.itemsPerSecond, p.etaSeconds);
-            };
-            std::signal(SIGINT, onInterrupt);
-            std::signal(SIGTERM, onInterrupt);
-            EmbeddingSummary summary;
-            try {
-                summary = embedCatalog(project, version, *encoder, options);
-            } catch (...) {
-                progress.finish();
-                throw;
-            }
-            progress.finish();
-            std::signal(SIGINT, SIG_DFL);
-            std::signal(SIGTERM, SIG_DFL);
+            const EmbeddingSummary summary = embedWithProgress(options, quiet, [&](const EmbeddingOptions &o) {
+                return embedCatalog(project, version, *encoder, o);
+            });
             out += QStringLiteral("embedded %1 images in %2 (%3 images/s); %4 embedded in all, %5 failed\n")
                        .arg(summary.embeddedThisRun)
                        .arg(Progress::formatDuration(summary.seconds))
