@@ -150,15 +150,39 @@ void RaterBoard::setCurrentQuery(const std::string &rater, std::optional<std::in
     });
 }
 
+const std::vector<std::int64_t> &RaterBoard::candidatesOf(std::int64_t query) const
+{
+    if (const auto it = m_candidates.find(query); it != m_candidates.end())
+        return it->second;
+    std::vector<std::int64_t> &out = m_candidates[query];
+    Sql q(m_project.database(), m_project.databaseFile().string(),
+          QStringLiteral("SELECT candidate_item_id FROM result_entries WHERE model_id = ? AND query_item_id = ?"));
+    for (std::int64_t model : m_modelIds)
+        for (q.bind(model).bind(query).exec(); q.next();)
+            out.push_back(q.int64(0));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 std::vector<RaterStatus> RaterBoard::progress() const
 {
-    // The candidates of a query: the union of its frozen lists (catalog side, SQLite).
-    std::map<std::int64_t, std::set<std::int64_t>> candidates;
+    // The candidates of a query are the union of its frozen lists (catalog side, SQLite); the
+    // cache of them holds while no list has been frozen or refrozen since.
     {
-        Sql q(m_project.database(), m_project.databaseFile().string(),
-              QStringLiteral("SELECT DISTINCT query_item_id, candidate_item_id FROM result_entries"));
-        for (q.exec(); q.next();)
-            candidates[q.int64(0)].insert(q.int64(1));
+        const std::string file = m_project.databaseFile().string();
+        Sql stamp(m_project.database(), file, QStringLiteral("SELECT COUNT(*), COALESCE(MAX(frozen_at), '') FROM result_lists"));
+        stamp.exec();
+        stamp.next();
+        const std::pair<std::int64_t, std::string> now{stamp.int64(0), stamp.text(1)};
+        if (now != m_listsStamp) {
+            m_candidates.clear();
+            m_modelIds.clear();
+            Sql models(m_project.database(), file, QStringLiteral("SELECT DISTINCT model_id FROM result_lists"));
+            for (models.exec(); models.next();)
+                m_modelIds.push_back(models.int64(0));
+            m_listsStamp = now;
+        }
     }
     const JudgmentDatabase &db = m_project.judgmentDatabase();
     std::map<std::string, RaterStatus> byName;
@@ -175,8 +199,8 @@ std::vector<RaterStatus> RaterBoard::progress() const
         for (q.exec(); q.next();) {
             RaterStatus &s = byName[q.text(0)];
             ++s.grades;
-            const auto it = candidates.find(q.int64(1));
-            if (it != candidates.end() && it->second.count(q.int64(2)))
+            const std::vector<std::int64_t> &listed = candidatesOf(q.int64(1));
+            if (std::binary_search(listed.begin(), listed.end(), q.int64(2)))
                 ++graded[q.text(0)][q.int64(1)];
         }
     }
@@ -195,18 +219,31 @@ std::vector<RaterStatus> RaterBoard::progress() const
     for (const auto &[query, names] : assigned)
         for (const std::string &name : names)
             queriesOf[name].push_back(query);
-    const std::vector<std::int64_t> allQueries = m_project.queryItemIds();
+    // Only queries with a graded listed candidate can be done or in progress: count those, among
+    // the rater's assigned queries (or, without an assignment, the query set).
+    std::optional<std::set<std::int64_t>> querySet;
     std::vector<RaterStatus> out;
     for (auto &[name, s] : byName) {
         s.rater = name;
         const auto mine = queriesOf.find(name);
         s.assigned = mine == queriesOf.end() ? 0 : static_cast<std::int64_t>(mine->second.size());
-        const std::vector<std::int64_t> &counted = mine == queriesOf.end() ? allQueries : mine->second;
-        for (std::int64_t query : counted) {
-            const auto c = candidates.find(query);
-            const std::int64_t total = c == candidates.end() ? 0 : static_cast<std::int64_t>(c->second.size());
-            const auto g = graded[name].find(query);
-            const std::int64_t done = g == graded[name].end() ? 0 : g->second;
+        const std::map<std::int64_t, std::int64_t> &gradedByQuery = graded[name];
+        if (gradedByQuery.empty()) {
+            out.push_back(s);
+            continue;
+        }
+        std::set<std::int64_t> assignedSet;
+        if (mine != queriesOf.end()) {
+            assignedSet.insert(mine->second.begin(), mine->second.end());
+        } else if (!querySet) {
+            const std::vector<std::int64_t> ids = m_project.queryItemIds();
+            querySet.emplace(ids.begin(), ids.end());
+        }
+        const std::set<std::int64_t> &counted = mine != queriesOf.end() ? assignedSet : *querySet;
+        for (const auto &[query, done] : gradedByQuery) {
+            if (!counted.count(query))
+                continue;
+            const auto total = static_cast<std::int64_t>(candidatesOf(query).size());
             if (total > 0 && done >= total)
                 ++s.done;
             else if (done > 0)

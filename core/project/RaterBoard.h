@@ -62,7 +62,14 @@ public:
 
 private:
     std::int64_t raterId(const std::string &name);
+    // The candidates of a query's frozen lists (sorted, unique), read by primary key and kept:
+    // progress() runs every 2 s in the GUI and needs them only for queries someone has judged,
+    // so it never scans every list of a big project. Forgotten when any list is (re)frozen.
+    const std::vector<std::int64_t> &candidatesOf(std::int64_t query) const;
     Project &m_project;
+    mutable std::map<std::int64_t, std::vector<std::int64_t>> m_candidates;
+    mutable std::pair<std::int64_t, std::string> m_listsStamp{-1, {}}; // (lists, latest frozen_at)
+    mutable std::vector<std::int64_t> m_modelIds;
 };
 
 } // namespace lookalike
