@@ -18,6 +18,9 @@ PACKAGES=(
   # like LibTorch, so their thread pools do not fight; the reference BLAS that
   # libtorch-dev would otherwise pull in is ~30x slower.
   libtorch-dev libopenblas0-openmp
+  # the reference BLAS: tst_crosskernel and the *_reference tests check that the neighbour
+  # lists are the same under it as under OpenBLAS's kernels (it is never the default)
+  libblas3 liblapack3
   # image decoding, nearest neighbours, tokenizer
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libfaiss-dev libsentencepiece-dev

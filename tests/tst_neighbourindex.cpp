@@ -1,7 +1,9 @@
-// NeighbourIndex: exact search against a brute force in double (ordering and tie-breaking
-// with duplicate vectors), recall of HNSW and IVF-PQ on clustered data, save/load round
+// NeighbourIndex and ExactTopK: exact search against a brute force in double (ordering and
+// tie-breaking with duplicate and nearly duplicate vectors, any number of ties, several
+// blocks), the first pass's candidates under adversarial error, sameEmbedding, recall of HNSW and IVF-PQ on clustered data, save/load round
 // trips, broken index files, searchExcludingSelf and recallAtK.
 #include "core/Error.h"
+#include "core/index/ExactTopK.h"
 #include "core/index/NeighbourIndex.h"
 #include "core/index/NpyFile.h"
 #include "support/RefData.h"
@@ -174,6 +176,10 @@ private Q_SLOTS:
     void exactMatchesBruteForce_data();
     void exactMatchesBruteForce();
     void exactTiesAreBrokenByRow();
+    void tiesBeyondAnyMarginAndAcrossBlocks();
+    void nearTiesMatchBruteForce();
+    void candidatesHoldEveryRowThatCouldTie();
+    void sameEmbeddingToleratesFloatNoiseOnly();
     void scoresDoNotDependOnBatch();
     void approximateRecall_data();
     void approximateRecall();
@@ -219,6 +225,7 @@ void TestNeighbourIndex::exactMatchesBruteForce_data()
     QTest::newRow("64 queries (FAISS's BLAS path)") << qint64(2000) << qint64(48) << qint64(64) << 10;
     QTest::newRow("k = 1") << qint64(300) << qint64(8) << qint64(30) << 1;
     QTest::newRow("k larger than the index") << qint64(7) << qint64(4) << qint64(3) << 10;
+    QTest::newRow("several query and row blocks") << qint64(9000) << qint64(8) << qint64(300) << 10;
 }
 
 void TestNeighbourIndex::exactMatchesBruteForce()
@@ -270,6 +277,99 @@ void TestNeighbourIndex::exactTiesAreBrokenByRow()
                 QVERIFY(nb.score == list.front().score);
         }
     }
+}
+
+void TestNeighbourIndex::tiesBeyondAnyMarginAndAcrossBlocks()
+{
+    // 120 copies of row 5 in a matrix of 9000 rows (more than one block of the first pass),
+    // the last of them beyond the first block; 300 queries (more than one query block). Every
+    // list is the first k copies in row order, whatever floats BLAS produced for them.
+    FloatMatrix base = randomUnit(9000, 16, 31);
+    std::vector<std::int64_t> copies{5};
+    for (std::int64_t r = 8999; r > 5 && copies.size() < 120; r -= 71)
+        copies.push_back(r);
+    for (std::int64_t r : copies)
+        std::copy(base.row(5).begin(), base.row(5).end(), base.row(r).begin());
+    std::sort(copies.begin(), copies.end());
+    const auto index = NeighbourIndex::build(base);
+    for (int k : {10, 32, 100}) {
+        FloatMatrix q(300, 16);
+        for (std::int64_t i = 0; i < q.rows; ++i)
+            std::copy(base.row(5).begin(), base.row(5).end(), q.row(i).begin());
+        for (const auto &list : index.search(q, k))
+            QCOMPARE(rowsOf(list), std::vector<std::int64_t>(copies.begin(), copies.begin() + k));
+    }
+}
+
+void TestNeighbourIndex::nearTiesMatchBruteForce()
+{
+    // Rows that differ from the query in the last bits of a few components: their scores are
+    // closer than any float32 dot product can tell, so the first pass cannot order them, and
+    // the exact rescoring must (against a brute force in double).
+    const std::int64_t d = 64;
+    FloatMatrix base = randomUnit(3000, d, 32);
+    std::mt19937 rng(33);
+    for (std::int64_t r = 0; r < base.rows; r += 11) {
+        std::copy(base.row(0).begin(), base.row(0).end(), base.row(r).begin());
+        for (int t = 0; t < 4; ++t) {
+            float &v = base.at(r, std::int64_t(rng() % d));
+            v = std::nextafter(v, rng() % 2 ? 1.0f : -1.0f);
+        }
+    }
+    const FloatMatrix q = pickRows(base, {0, 0, 0, 11, 22, 1, 2});
+    const auto index = NeighbourIndex::build(base);
+    for (int k : {1, 10, 50}) {
+        const auto found = index.search(q, k);
+        for (std::int64_t i = 0; i < q.rows; ++i) {
+            const auto truth = bruteForce(base, q.row(i), k);
+            QCOMPARE(rowsOf(found[std::size_t(i)]), rowsOf(truth));
+            for (std::size_t j = 0; j < truth.size(); ++j)
+                QVERIFY(found[std::size_t(i)][j].score == truth[j].score);
+        }
+    }
+}
+
+void TestNeighbourIndex::candidatesHoldEveryRowThatCouldTie()
+{
+    // The first pass's scores err by up to eps in either direction (here chosen adversarially):
+    // the candidates still hold every row of the exact top k and every row tied with its last.
+    std::mt19937 rng(34);
+    std::uniform_real_distribution<double> noise(-1.0, 1.0);
+    const double eps = 1e-4;
+    const int k = 10;
+    std::vector<double> exact(5000);
+    for (std::size_t i = 0; i < exact.size(); ++i)
+        exact[i] = std::round(noise(rng) * 2000) / 2000; // many exact ties, 5e-4 apart
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<float> approx(exact.size());
+        for (std::size_t i = 0; i < exact.size(); ++i)
+            approx[i] = float(exact[i] + eps * (trial % 2 ? noise(rng) : (exact[i] > 0.99 ? -1 : 1)));
+        TopKCandidates candidates(k, eps);
+        for (std::size_t at = 0; at < approx.size(); at += 333)
+            candidates.offer(approx.data() + at, std::int64_t(at), std::min<std::int64_t>(333, approx.size() - at));
+        const auto rows = candidates.rows();
+        std::vector<double> sorted = exact;
+        std::sort(sorted.begin(), sorted.end(), std::greater<>());
+        const double kth = sorted[k - 1];
+        for (std::size_t i = 0; i < exact.size(); ++i)
+            if (exact[i] >= kth)
+                QVERIFY(std::binary_search(rows.begin(), rows.end(), std::int64_t(i)));
+        QVERIFY(rows.size() < 100); // and not much more
+    }
+}
+
+void TestNeighbourIndex::sameEmbeddingToleratesFloatNoiseOnly()
+{
+    const FloatMatrix m = randomUnit(2, 768, 35);
+    std::vector<float> noisy(m.row(0).begin(), m.row(0).end());
+    for (std::size_t i = 0; i < noisy.size(); i += 3)
+        noisy[i] *= 1.0f + 1e-6f; // a batch position's or a kernel's worth of difference
+    QVERIFY(sameEmbedding(m.row(0).data(), m.row(0).data(), 768));
+    QVERIFY(sameEmbedding(m.row(0).data(), noisy.data(), 768));
+    std::vector<float> edited(m.row(0).begin(), m.row(0).end());
+    edited[7] += 2e-4f; // a real change, however small
+    QVERIFY(!sameEmbedding(m.row(0).data(), edited.data(), 768));
+    QVERIFY(!sameEmbedding(m.row(0).data(), m.row(1).data(), 768));
 }
 
 void TestNeighbourIndex::scoresDoNotDependOnBatch()
@@ -488,11 +588,15 @@ void TestNeighbourIndex::searchExcludingSelf_data()
 void TestNeighbourIndex::searchExcludingSelf()
 {
     QFETCH(IndexKind, kind);
-    // Rows 10, 20 and 30 are copies of row 0 (the same product image uploaded three more times).
+    // Rows 10, 20 and 30 are copies of row 0 (the same product image uploaded three more times);
+    // row 40 too, but embedded elsewhere: the last bits of some components differ (towards 0,
+    // so it scores at most what the exact copies score).
     Clustered data = clustered(3000, 0, 32, 20, 13);
     FloatMatrix &base = data.base;
-    for (std::int64_t r : {10, 20, 30})
+    for (std::int64_t r : {10, 20, 30, 40})
         std::copy(base.row(0).begin(), base.row(0).end(), base.row(r).begin());
+    for (std::int64_t j = 0; j < 32; j += 3)
+        base.at(40, j) = std::nextafter(base.at(40, j), 0.0f);
     const auto index = NeighbourIndex::build(base, optionsFor(kind));
     QCOMPARE(index.kind(), kind);
     std::vector<std::int64_t> queries{0, 10, 1, 2999};
@@ -511,7 +615,8 @@ void TestNeighbourIndex::searchExcludingSelf()
         QVERIFY(std::find(without.begin(), without.end(), queries[i]) == without.end());
         QVERIFY(sortedByScoreThenRow(withCopies[i]));
         for (std::int64_t row : without)
-            QVERIFY(std::memcmp(base.row(row).data(), base.row(queries[i]).data(), 32 * sizeof(float)) != 0);
+            QVERIFY(!sameEmbedding(base.row(row).data(), base.row(queries[i]).data(), 32)
+                    && (queries[i] % 10 != 0 || queries[i] > 40 || row % 10 != 0 || row > 40));
     }
     if (kind == IndexKind::Exact || kind == IndexKind::Hnsw) {
         // The copies are found (score 1) unless excluded; row 0's list starts with 10, 20, 30.
@@ -525,7 +630,7 @@ void TestNeighbourIndex::searchExcludingSelf()
         for (std::size_t i = 0; i < queries.size(); ++i) {
             std::vector<std::int64_t> expected;
             for (const auto &nb : bruteForce(base, base.row(queries[i]), 20))
-                if (std::memcmp(base.row(nb.row).data(), base.row(queries[i]).data(), 32 * sizeof(float)) != 0
+                if (!sameEmbedding(base.row(nb.row).data(), base.row(queries[i]).data(), 32)
                     && expected.size() < 10)
                     expected.push_back(nb.row);
             QCOMPARE(rowsOf(withoutCopies[i]), expected);

@@ -143,7 +143,7 @@ int indexCommand(const QStringList &args)
     const QCommandLineOption retryOpt(QStringLiteral("retry-failed"), QStringLiteral("Try again the images that failed before."));
     const QCommandLineOption depthOpt(QStringLiteral("depth"), QStringLiteral("Depth of the frozen result lists (default 10)."), QStringLiteral("K"));
     const QCommandLineOption refreezeOpt(QStringLiteral("refreeze"), QStringLiteral("Recompute the frozen result lists of every query."));
-    const QCommandLineOption dupOpt(QStringLiteral("exclude-duplicates"), QStringLiteral("Leave items with an embedding identical to the query's out of its list."));
+    const QCommandLineOption dupOpt(QStringLiteral("exclude-duplicates"), QStringLiteral("Leave items with the same embedding as the query (within 1e-4: the same photo) out of its list."));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress output."));
     const QCommandLineOption shardOpt(QStringLiteral("shard"),
         QStringLiteral("Embed only shard I of N (0 <= I < N) of the catalog into a shard folder; no index, no lists. "

@@ -38,7 +38,7 @@ int neighboursCommand(const QStringList &args)
     const QCommandLineOption textOpt(QStringLiteral("text"), QStringLiteral("Text to search for (SigLIP text tower)."), QStringLiteral("STRING"));
     const QCommandLineOption kOpt({QStringLiteral("k"), QStringLiteral("count")}, QStringLiteral("How many neighbours (default 10)."), QStringLiteral("K"), QStringLiteral("10"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Print JSON."));
-    const QCommandLineOption dupOpt(QStringLiteral("exclude-duplicates"), QStringLiteral("Leave out items whose embedding equals the query's."));
+    const QCommandLineOption dupOpt(QStringLiteral("exclude-duplicates"), QStringLiteral("Leave out items with the same embedding as the query (within 1e-4: the same photo)."));
     parser.addOptions({modelOpt, queryOpt, textOpt, kOpt, jsonOpt, dupOpt});
     if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
         return *status;

@@ -2,13 +2,14 @@
 // all with the inner-product metric, which is cosine similarity on L2-normalised rows.
 //
 // Decisions worth knowing:
-// - Scores. FAISS computes dot products along different code paths (BLAS for batches of 20
-//   or more queries, a plain loop below that), which differ in the last bits, so the same
-//   query could score differently alone and in a batch, and two identical rows could score
-//   differently. Where the index keeps the vectors (exact, HNSW) every returned score is
-//   recomputed here, in double, the same way for every row; FAISS is asked for a few more
-//   candidates than k so that ties at the k-th place are decided by row, not by rounding.
-//   IVF-PQ keeps only codes: its scores are FAISS's approximations from the PQ codes.
+// - Scores. BLAS computes the same dot product with different last bits depending on the
+//   kernel, the blocking and where a row sits in the matrix. Exact search therefore does not
+//   use FAISS's search at all: exactTopK (ExactTopK.h) nominates candidates with a bounded-
+//   error sgemm pass and rescores them exactly, so the lists and their scores are the same on
+//   every machine, ties (any number of them) in row order. HNSW's candidates come from FAISS
+//   and every returned score is recomputed with exactScore; FAISS is asked for a few more
+//   than k so that ties at the k-th place among what it found are decided by row. IVF-PQ
+//   keeps only codes: its scores are FAISS's approximations from the PQ codes.
 // - IVF-PQ parameters when left at 0: nlist = round(4 * sqrt(n)), capped at n / 39 so that
 //   k-means sees at least 39 points per list (FAISS's own minimum), at least 1. PQ
 //   subquantizers: the divisor of d nearest to d / 4 (4 dimensions per 8-bit code, ties to
@@ -37,6 +38,7 @@
 #include "core/index/NeighbourIndex.h"
 
 #include "core/Error.h"
+#include "core/index/ExactTopK.h"
 #include "core/index/NpyFile.h"
 
 #include <faiss/IndexFlat.h>
@@ -53,6 +55,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
+#include <optional>
 #include <typeinfo>
 #include <unistd.h>
 
@@ -66,7 +69,7 @@ constexpr std::int64_t kMinPqPoints = 256; // 2^8 centroids per 8-bit subquantiz
 constexpr int kMinPointsPerList = 39;       // FAISS warns below this many training points per centroid
 constexpr int kMaxPointsPerList = 256;      // and subsamples above this many
 constexpr std::int64_t kMaxTrainingBytes = std::int64_t(256) << 20; // see the top of the file
-constexpr int kTieMargin = 16;              // extra candidates so ties at rank k are decided by row
+constexpr int kTieMargin = 16;              // HNSW: extra candidates so ties at rank k are decided by row
 constexpr std::int64_t kQueryBlock = 4096;  // queries per FAISS call: bounds the temporary arrays
 
 [[noreturn]] void invalid(const std::string &problem)
@@ -140,14 +143,6 @@ void checkVectors(const FloatMatrix &m, const char *what)
                 + std::to_string(m.cols));
 }
 
-double dot(const float *a, const float *b, int d)
-{
-    double s = 0;
-    for (int i = 0; i < d; ++i)
-        s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
-    return s;
-}
-
 bool ranksBefore(const Neighbour &a, const Neighbour &b)
 {
     return a.score > b.score || (a.score == b.score && a.row < b.row);
@@ -187,6 +182,9 @@ IndexKind parseIndexKind(const std::string &name)
 struct NeighbourIndex::Impl {
     std::unique_ptr<faiss::Index> index;
     IndexKind kind = IndexKind::Exact;
+    // Exact search's largest row norm (for its error bound): computed on the first search,
+    // not at load, so opening a big index stays cheap.
+    mutable std::optional<double> maxNorm;
 
     // The full vectors, n x d, where the index keeps them (exact, HNSW); null for IVF-PQ.
     const float *storedVectors() const
@@ -455,6 +453,11 @@ std::vector<std::vector<Neighbour>> NeighbourIndex::search(const FloatMatrix &qu
 
     const float *stored = d->storedVectors();
     const int dim = dimension();
+    if (d->kind == IndexKind::Exact) {
+        if (!d->maxNorm)
+            d->maxNorm = maxRowNorm(stored, n, dim);
+        return exactTopK(stored, n, dim, *d->maxNorm, queries, k);
+    }
     const std::int64_t want = std::min<std::int64_t>(n, k + (stored ? kTieMargin : 0));
     std::vector<float> distances;
     std::vector<faiss_idx> labels;
@@ -476,8 +479,7 @@ std::vector<std::vector<Neighbour>> NeighbourIndex::search(const FloatMatrix &qu
                 const faiss_idx row = labels[at];
                 if (row < 0) // FAISS pads with -1 when it finds fewer than asked
                     continue;
-                const float score
-                    = stored ? static_cast<float>(dot(query, stored + row * dim, dim)) : distances[at];
+                const float score = stored ? exactScore(query, stored + row * dim, dim) : distances[at];
                 list.push_back({row, score});
             }
             std::sort(list.begin(), list.end(), ranksBefore);
@@ -516,7 +518,6 @@ std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &in
         if (r < 0 || r >= n)
             invalid("query row " + std::to_string(r) + " is outside the " + std::to_string(n) + " indexed rows");
 
-    const auto rowBytes = static_cast<std::size_t>(dim) * sizeof(float);
     std::vector<std::vector<Neighbour>> out(queryRows.size());
     std::vector<std::size_t> pending;
     if (k > 0)
@@ -543,7 +544,7 @@ std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &in
                     continue;
                 if (excludeDuplicates) {
                     rowOf(nb.row, candidate.data());
-                    if (std::memcmp(candidate.data(), selfVector, rowBytes) == 0)
+                    if (sameEmbedding(candidate.data(), selfVector, dim))
                         continue;
                 }
                 kept.push_back(nb);

@@ -58,7 +58,8 @@ public:
     int dimension() const;
 
     // queries: m x d, L2-normalised. Each result is sorted by score descending, ties broken
-    // by row ascending (deterministic), at most k long.
+    // by row ascending, at most k long. Exact: the true top k by exactScore (ExactTopK.h),
+    // the same lists and score bits on every CPU and BLAS kernel, however many rows tie.
     std::vector<std::vector<Neighbour>> search(const FloatMatrix &queries, int k) const;
 
 private:
@@ -70,8 +71,8 @@ private:
 };
 
 // Neighbours of rows of the indexed matrix itself: the query row never appears in its own
-// list, and with excludeDuplicates neither does any row whose vector equals the query's
-// exactly. Searches deeper as needed so every list has k entries when the index has enough.
+// list, and with excludeDuplicates neither does any row with the same embedding as the query
+// (sameEmbedding in ExactTopK.h: within float noise, decided in exact arithmetic). Searches deeper as needed so every list has k entries when the index has enough.
 std::vector<std::vector<Neighbour>> searchExcludingSelf(const NeighbourIndex &index, const FloatMatrix &vectors,
                                                         std::span<const std::int64_t> queryRows, int k,
                                                         bool excludeDuplicates);
