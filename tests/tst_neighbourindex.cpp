@@ -8,6 +8,9 @@
 #include "core/index/NpyFile.h"
 #include "support/RefData.h"
 
+#include <faiss/Index.h>
+#include <faiss/index_io.h>
+
 #include <QDir>
 #include <QFile>
 #include <QTest>
@@ -316,8 +319,10 @@ void TestNeighbourIndex::nearTiesMatchBruteForce()
             v = std::nextafter(v, rng() % 2 ? 1.0f : -1.0f);
         }
     }
-    const FloatMatrix q = pickRows(base, {0, 0, 0, 11, 22, 1, 2});
     const auto index = NeighbourIndex::build(base);
+    // 7 queries take the 8-bit first pass, 21 the sgemm pass: both must give the truth.
+    for (const FloatMatrix &q : {pickRows(base, {0, 0, 0, 11, 22, 1, 2}),
+                                 pickRows(base, {0, 0, 0, 11, 22, 1, 2, 0, 0, 0, 11, 22, 1, 2, 0, 0, 0, 11, 22, 1, 2})})
     for (int k : {1, 10, 50}) {
         const auto found = index.search(q, k);
         for (std::int64_t i = 0; i < q.rows; ++i) {
@@ -519,13 +524,32 @@ void TestNeighbourIndex::saveLoadRoundTrip()
     const std::string path = (dir + QStringLiteral("/index.faiss")).toStdString();
     built.save(path);
     built.save(path); // overwriting is fine
-    QCOMPARE(QDir(dir).entryList(QDir::Files), QStringList{QStringLiteral("index.faiss")}); // no temporary left
+    QStringList files{QStringLiteral("index.faiss")};
+    if (kind == IndexKind::Exact)
+        files << QStringLiteral("index.faiss.codes"); // the 8-bit codes of the first pass
+    QCOMPARE(QDir(dir).entryList(QDir::Files), files); // no temporary left
 
     auto loaded = NeighbourIndex::load(path);
     QCOMPARE(loaded.kind(), kind);
     QCOMPARE(loaded.size(), built.size());
     QCOMPARE(loaded.dimension(), built.dimension());
     QVERIFY(sameResults(loaded.search(data.queries, 10), built.search(data.queries, 10)));
+    if (kind == IndexKind::Exact) {
+        // One query at a time takes the 8-bit first pass and reads its candidates from the
+        // file; a batch the sgemm pass: the same lists, the same score bits, as the truth.
+        for (std::int64_t i = 0; i < data.queries.rows; ++i) {
+            const auto alone = loaded.search(pickRows(data.queries, {i}), 10);
+            QVERIFY(sameResults(alone, {built.search(data.queries, 10)[std::size_t(i)]}));
+            QCOMPARE(rowsOf(alone.front()), rowsOf(bruteForce(data.base, data.queries.row(i), 10)));
+        }
+        // Without the codes file the index encodes them again; FAISS still reads the file.
+        QVERIFY(QFile::remove(dir + QStringLiteral("/index.faiss.codes")));
+        const auto recoded = NeighbourIndex::load(path);
+        QVERIFY(sameResults(recoded.search(pickRows(data.queries, {3}), 10), loaded.search(pickRows(data.queries, {3}), 10)));
+        std::unique_ptr<faiss::Index> viaFaiss(faiss::read_index(path.c_str()));
+        QCOMPARE(viaFaiss->ntotal, built.size());
+        QCOMPARE(viaFaiss->d, built.dimension());
+    }
     NeighbourIndex moved = std::move(loaded);
     QCOMPARE(moved.size(), built.size());
 }

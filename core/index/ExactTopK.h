@@ -9,18 +9,24 @@
 // see firstPassErrorBound) is rescored with exactScore, and the final order is exact score
 // descending, then row ascending. The proof is in ExactTopK.cpp.
 //
-// Shapes: base is n x d (row-major, contiguous), queries m x d.
+// For one query or a few, the first pass runs over 8-bit codes of the rows instead (Int8Codes:
+// a quarter of the bytes, with a proven per-row error bound) and only the candidates' float
+// rows are read, from disk if that is where they are.
+//
+// Shapes: rows n x d, queries m x d, codes n x d.
 #pragma once
 
 #include "core/util/FloatMatrix.h"
 
 #include <cstdint>
-#include <functional>
+#include <filesystem>
+#include <optional>
 #include <vector>
 
 namespace lookalike {
 
 struct Neighbour;
+class FloatRows;
 
 // The score every list holds: the dot product accumulated in double in index order, then
 // rounded to float once. Each float product is exact in double, so the value is the same
@@ -41,37 +47,60 @@ bool sameEmbedding(const float *a, const float *b, int d);
 // Returned with a factor 2 to spare.
 double firstPassErrorBound(int d, double normA, double normB);
 
-// Largest Euclidean row norm of an n x d matrix (in double).
-double maxRowNorm(const float *rows, std::int64_t n, int d);
-
-// One query's first pass: takes approximate scores chunk by chunk (in any order of chunks)
-// and keeps every row that may still belong to the exact top k.
+// One query's first pass: takes bounds on each row's exact score chunk by chunk (in any
+// order of chunks) and keeps every row that may still belong to the exact top k.
 class TopKCandidates {
 public:
+    // eps: the error bound of the scores given to offer() (unused by offerBounds()).
     TopKCandidates(int k, double eps);
-    // scores[i] is row firstRow + i's approximate score.
+    // scores[i] is row firstRow + i's first-pass score, within eps of its exact score.
     void offer(const float *scores, std::int64_t firstRow, std::int64_t count);
-    // Rows, ascending, whose approximate score is at least (k-th best approximate) - 2 eps:
-    // a superset of the exact top k, ties at the k-th place included.
+    // lower[i] <= row firstRow + i's exact score <= upper[i].
+    void offerBounds(const double *lower, const double *upper, std::int64_t firstRow, std::int64_t count);
+    // Rows, ascending, whose upper bound reaches the k-th best lower bound: a superset of the
+    // exact top k, ties at the k-th place included. (For offer(): first-pass score at least
+    // the k-th best first-pass score - 2 eps.)
     std::vector<std::int64_t> rows();
 
 private:
-    void push(std::int64_t row, float score);
+    void push(std::int64_t row, double lower, double upper);
     void prune();
 
     int m_k;
-    double m_twoEps;
-    std::vector<float> m_best;        // min-heap of the k best approximate scores so far
-    float m_floor;                    // candidates below this cannot make the top k
+    double m_eps;
+    std::vector<double> m_best;       // min-heap of the k best lower bounds so far
+    double m_floor;                   // rows whose upper bound is below this cannot make the top k
+    float m_scoreFloor;               // m_floor - eps as a float rounded down: offer()'s quick test
     std::vector<std::int64_t> m_rows; // candidates so far
-    std::vector<float> m_scores;
+    std::vector<double> m_upper;
     std::size_t m_pruneAt;
 };
 
-// Exact top-k of each query over `base` (n x d, contiguous): sgemm first pass in blocks,
-// candidates as above, exact rescoring, sorted by score descending then row ascending.
-// baseMaxNorm: maxRowNorm(base) (callers cache it). Lists are at most k long.
-std::vector<std::vector<Neighbour>> exactTopK(const float *base, std::int64_t n, int d, double baseMaxNorm,
-                                              const FloatMatrix &queries, int k);
+// 8-bit codes of every row, for the first pass of a single query: 1/4 of the float32 bytes,
+// with what a proven error bound needs. Row x = scale * code + residual, |code_i| <= 127.
+struct Int8Codes {
+    std::int64_t rows = 0;
+    int cols = 0;
+    std::vector<std::int8_t> codes;   // rows x cols
+    std::vector<float> scale;         // per row
+    std::vector<float> residualNorm;  // per row, ||x - scale * code||, rounded up
+    std::vector<float> norm;          // per row, ||x||, rounded up
+    std::vector<std::int32_t> codeSum; // per row, sum of the codes
+
+    static Int8Codes encode(const FloatRows &rows);
+    double maxNorm() const;
+    // A file beside the index (atomic write); load returns nothing if the file is missing or
+    // does not hold rows x cols codes, so that the caller encodes them again.
+    void save(const std::filesystem::path &path) const;
+    static std::optional<Int8Codes> load(const std::filesystem::path &path, std::int64_t rows, int cols);
+};
+
+// Exact top-k of each query (m x d) over `rows`, sorted by exactScore descending, then row
+// ascending, at most k long. A few queries with codes: the 8-bit first pass (one pass over
+// the codes, bandwidth-bound), then only the candidates' floats are read. Otherwise: a BLAS
+// sgemm first pass that reads every float row once for all queries. maxNorm: the largest row
+// norm, at least (Int8Codes::maxNorm).
+std::vector<std::vector<Neighbour>> exactSearch(const FloatRows &rows, const Int8Codes *codes, double maxNorm,
+                                                const FloatMatrix &queries, int k);
 
 } // namespace lookalike

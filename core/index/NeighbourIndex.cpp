@@ -4,7 +4,7 @@
 // Decisions worth knowing:
 // - Scores. BLAS computes the same dot product with different last bits depending on the
 //   kernel, the blocking and where a row sits in the matrix. Exact search therefore does not
-//   use FAISS's search at all: exactTopK (ExactTopK.h) nominates candidates with a bounded-
+//   use FAISS's search at all: exactSearch (ExactTopK.h) nominates candidates with a bounded-
 //   error sgemm pass and rescores them exactly, so the lists and their scores are the same on
 //   every machine, ties (any number of them) in row order. HNSW's candidates come from FAISS
 //   and every returned score is recomputed with exactScore; FAISS is asked for a few more
@@ -22,7 +22,9 @@
 //   39 * nlist for nlist above 2,240 (156,000 rows, 480 MB, at nlist 4,000).
 // - Memory. Vectors are added in chunks of about 32 MB, read from the .npy when building from
 //   a file, so an IVF-PQ build holds the training sample, one chunk and the codes (m bytes a
-//   vector), never the n x d matrix. Exact and HNSW store every vector in the index itself.
+//   vector), never the n x d matrix. HNSW stores every vector in the index itself. Exact keeps
+//   its float rows where they are (the .npy it was built from, the index file once loaded)
+//   and holds only 8-bit codes (n x d bytes, in a file beside the index) in memory.
 // - Small catalogs. 8-bit PQ needs 256 training points (FAISS refuses fewer). Below 256 rows
 //   an IVF-PQ request builds the exact index instead: it is correct, and at that size also
 //   faster. kind() then says Exact.
@@ -39,6 +41,7 @@
 
 #include "core/Error.h"
 #include "core/index/ExactTopK.h"
+#include "core/index/FloatRows.h"
 #include "core/index/NpyFile.h"
 
 #include <faiss/IndexFlat.h>
@@ -56,6 +59,7 @@
 #include <fcntl.h>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <typeinfo>
 #include <unistd.h>
 
@@ -180,11 +184,25 @@ IndexKind parseIndexKind(const std::string &name)
 }
 
 struct NeighbourIndex::Impl {
-    std::unique_ptr<faiss::Index> index;
+    std::unique_ptr<faiss::Index> index; // HNSW and IVF-PQ; null for exact
     IndexKind kind = IndexKind::Exact;
-    // Exact search's largest row norm (for its error bound): computed on the first search,
-    // not at load, so opening a big index stays cheap.
-    mutable std::optional<double> maxNorm;
+
+    // Exact: the float rows (in memory after a build, read from the index file after a load)
+    // and their 8-bit codes, loaded from the file beside the index (or encoded) on first use.
+    std::unique_ptr<FloatRows> rows;
+    mutable std::optional<Int8Codes> codes;
+    std::filesystem::path codesFile;
+
+    const Int8Codes &exactCodes() const
+    {
+        if (!codes) {
+            if (!codesFile.empty())
+                codes = Int8Codes::load(codesFile, rows->rows(), rows->cols());
+            if (!codes)
+                codes = Int8Codes::encode(*rows);
+        }
+        return *codes;
+    }
 
     // The full vectors, n x d, where the index keeps them (exact, HNSW); null for IVF-PQ.
     const float *storedVectors() const
@@ -241,6 +259,20 @@ public:
         return p;
     }
 
+    // The rows for exact search, checked: a copy of the matrix, or the .npy itself (read on
+    // demand, never held in memory).
+    std::unique_ptr<FloatRows> keep() const
+    {
+        const std::int64_t per = std::max<std::int64_t>(1, (std::int64_t(32) << 20) / (4 * std::max<std::int64_t>(1, m_cols)));
+        std::vector<float> buffer;
+        for (std::int64_t first = 0; first < m_rows; first += per)
+            chunk(first, std::min(per, m_rows - first), buffer);
+        if (!m_file)
+            return floatRowsInMemory(std::vector<float>(m_memory, m_memory + m_rows * m_cols), m_rows,
+                                     static_cast<int>(m_cols));
+        return floatRowsInNpy(m_file->path(), m_rows);
+    }
+
     void addTo(faiss::Index &index) const
     {
         // Rows per chunk: about 32 MB of floats.
@@ -291,8 +323,8 @@ NeighbourIndex NeighbourIndex::buildFrom(const RowSource &vectors, const IndexOp
     try {
         switch (impl->kind) {
         case IndexKind::Exact: {
-            impl->index = std::make_unique<faiss::IndexFlatIP>(dim);
-            vectors.addTo(*impl->index);
+            impl->rows = vectors.keep();
+            impl->codes = Int8Codes::encode(*impl->rows);
             break;
         }
         case IndexKind::Hnsw: {
@@ -354,6 +386,93 @@ NeighbourIndex NeighbourIndex::buildFrom(const RowSource &vectors, const IndexOp
     return NeighbourIndex(std::move(impl));
 }
 
+namespace {
+
+// FAISS 1.7.3's file of an IndexFlatIP (write_index in index_write.cpp): fourcc "IxFI", then
+// the index header (d int32, ntotal int64, two unused int64 set to 1 << 20, is_trained uint8,
+// metric_type int32, 0 for inner product), then the vectors as FAISS writes a vector: the
+// count of floats (uint64), then the floats. Exact indexes are read and written here, not by
+// FAISS, so that their rows can stay in the file (read with pread) instead of in memory;
+// FAISS reads these files as before.
+constexpr char kFlatIpFourcc[4] = {'I', 'x', 'F', 'I'};
+constexpr std::int64_t kFlatDataOffset = 4 + 4 + 8 + 8 + 8 + 1 + 4 + 8;
+
+struct FlatHeader {
+    int d = 0;
+    std::int64_t n = 0;
+};
+
+// Returns nothing when the file is not an IndexFlatIP file (FAISS then reads it); throws for
+// one that is, but is broken.
+std::optional<FlatHeader> readFlatHeader(std::FILE *f, const std::string &p)
+{
+    unsigned char b[kFlatDataOffset];
+    const std::size_t got = std::fread(b, 1, sizeof b, f);
+    std::rewind(f);
+    if (got < 4 || std::memcmp(b, kFlatIpFourcc, 4) != 0)
+        return std::nullopt;
+    const auto broken = [&](const std::string &why) {
+        throw Error(ErrorCode::MalformedHeader, p, "not a readable FAISS index (" + why + ")");
+    };
+    if (got < sizeof b)
+        broken("truncated header");
+    std::int32_t d = 0, metric = 0;
+    std::int64_t n = 0;
+    std::uint64_t count = 0;
+    std::memcpy(&d, b + 4, 4);
+    std::memcpy(&n, b + 8, 8);
+    std::memcpy(&metric, b + 33, 4);
+    std::memcpy(&count, b + 37, 8);
+    if (d <= 0 || n < 0 || n > std::numeric_limits<std::int32_t>::max())
+        broken("dimension " + std::to_string(d) + ", " + std::to_string(n) + " vectors");
+    if (b[32] != 1 || metric != 0)
+        broken("not a trained inner-product index");
+    if (count != static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(d))
+        broken("holds " + std::to_string(count) + " floats for " + std::to_string(n) + " x " + std::to_string(d));
+    std::error_code ec;
+    const auto size = static_cast<std::uint64_t>(std::filesystem::file_size(p, ec));
+    const std::uint64_t want = static_cast<std::uint64_t>(kFlatDataOffset) + count * sizeof(float);
+    if (ec || size < want)
+        broken("truncated: " + std::to_string(ec ? 0 : size) + " bytes of " + std::to_string(want));
+    if (size > want)
+        throw Error(ErrorCode::SizeMismatch, p, "bytes after the end of the FAISS index");
+    return FlatHeader{d, n};
+}
+
+void writeFlat(std::FILE *f, const FloatRows &rows)
+{
+    unsigned char b[kFlatDataOffset] = {};
+    const std::int32_t d = rows.cols(), metric = 0;
+    const std::int64_t n = rows.rows(), unused = std::int64_t(1) << 20;
+    const std::uint64_t count = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(d);
+    std::memcpy(b, kFlatIpFourcc, 4);
+    std::memcpy(b + 4, &d, 4);
+    std::memcpy(b + 8, &n, 8);
+    std::memcpy(b + 16, &unused, 8);
+    std::memcpy(b + 24, &unused, 8);
+    b[32] = 1;
+    std::memcpy(b + 33, &metric, 4);
+    std::memcpy(b + 37, &count, 8);
+    bool ok = std::fwrite(b, 1, sizeof b, f) == sizeof b;
+    std::vector<float> buffer;
+    const std::int64_t per = std::max<std::int64_t>(1, (std::int64_t(32) << 20) / (4 * std::int64_t(d)));
+    for (std::int64_t first = 0; ok && first < n; first += per) {
+        const std::int64_t c = std::min(per, n - first);
+        const float *x = rows.chunk(first, c, buffer);
+        ok = std::fwrite(x, sizeof(float) * static_cast<std::size_t>(d), static_cast<std::size_t>(c), f)
+            == static_cast<std::size_t>(c);
+    }
+    if (!ok)
+        throw std::runtime_error(std::strerror(errno));
+}
+
+} // namespace
+
+std::filesystem::path NeighbourIndex::codesFileFor(const std::filesystem::path &indexFile)
+{
+    return indexFile.string() + ".codes";
+}
+
 NeighbourIndex NeighbourIndex::load(const std::filesystem::path &path)
 {
     const std::string p = path.string();
@@ -361,6 +480,21 @@ NeighbourIndex NeighbourIndex::load(const std::filesystem::path &path)
     if (!f) {
         const int e = errno;
         throw Error(e == ENOENT ? ErrorCode::FileNotFound : ErrorCode::FileUnreadable, p, std::strerror(e));
+    }
+    std::optional<FlatHeader> flat;
+    try {
+        flat = readFlatHeader(f, p);
+    } catch (...) {
+        std::fclose(f);
+        throw;
+    }
+    if (flat) {
+        std::fclose(f);
+        auto impl = std::make_unique<Impl>();
+        impl->kind = IndexKind::Exact;
+        impl->rows = floatRowsInFile(path, kFlatDataOffset, flat->n, flat->d);
+        impl->codesFile = codesFileFor(path);
+        return NeighbourIndex(std::move(impl));
     }
     std::unique_ptr<faiss::Index> index;
     try {
@@ -399,12 +533,17 @@ void NeighbourIndex::save(const std::filesystem::path &path) const
     bool ok = false;
     std::string why;
     try {
-        faiss::write_index(d->index.get(), f);
+        if (d->rows)
+            writeFlat(f, *d->rows);
+        else
+            faiss::write_index(d->index.get(), f);
         ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
         if (!ok)
             why = std::strerror(errno);
     } catch (const faiss::FaissException &e) {
         why = faissMessage(e);
+    } catch (const std::exception &e) { // writeFlat: a write error, or a row that cannot be read
+        why = e.what();
     }
     ok = std::fclose(f) == 0 && ok;
     if (ok && std::rename(tmp.c_str(), p.c_str()) != 0) {
@@ -421,6 +560,15 @@ void NeighbourIndex::save(const std::filesystem::path &path) const
         ::fsync(dirFd);
         ::close(dirFd);
     }
+    if (d->rows) { // the 8-bit codes beside it, so that a load need not encode them again
+        try {
+            d->exactCodes().save(codesFileFor(path));
+        } catch (...) {
+            std::error_code ec;
+            std::filesystem::remove(path, ec);
+            throw;
+        }
+    }
 }
 
 IndexKind NeighbourIndex::kind() const
@@ -430,12 +578,12 @@ IndexKind NeighbourIndex::kind() const
 
 std::int64_t NeighbourIndex::size() const
 {
-    return d->index->ntotal;
+    return d->rows ? d->rows->rows() : d->index->ntotal;
 }
 
 int NeighbourIndex::dimension() const
 {
-    return d->index->d;
+    return d->rows ? d->rows->cols() : d->index->d;
 }
 
 std::vector<std::vector<Neighbour>> NeighbourIndex::search(const FloatMatrix &queries, int k) const
@@ -451,13 +599,12 @@ std::vector<std::vector<Neighbour>> NeighbourIndex::search(const FloatMatrix &qu
     if (k == 0 || n == 0)
         return out;
 
+    if (d->rows) {
+        const Int8Codes &codes = d->exactCodes();
+        return exactSearch(*d->rows, &codes, codes.maxNorm(), queries, k);
+    }
     const float *stored = d->storedVectors();
     const int dim = dimension();
-    if (d->kind == IndexKind::Exact) {
-        if (!d->maxNorm)
-            d->maxNorm = maxRowNorm(stored, n, dim);
-        return exactTopK(stored, n, dim, *d->maxNorm, queries, k);
-    }
     const std::int64_t want = std::min<std::int64_t>(n, k + (stored ? kTieMargin : 0));
     std::vector<float> distances;
     std::vector<faiss_idx> labels;

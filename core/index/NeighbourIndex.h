@@ -1,6 +1,7 @@
-// Nearest-neighbour search over L2-normalised embeddings with FAISS: inner product on unit
-// vectors is cosine similarity. Exact (IndexFlatIP) by default; HNSW and IVF-PQ for large
-// catalogs. Ids are row numbers of the matrix the index was built from.
+// Nearest-neighbour search over L2-normalised embeddings: inner product on unit vectors is
+// cosine similarity. Exact by default (ExactTopK.h; stored as a FAISS IndexFlatIP file);
+// FAISS's HNSW and IVF-PQ for those who want them. Ids are row numbers of the matrix the
+// index was built from.
 #pragma once
 
 #include "core/util/FloatMatrix.h"
@@ -47,7 +48,10 @@ public:
     // exact and HNSW keep every vector in the index itself (n x d floats), but no second copy.
     static NeighbourIndex build(const NpyRowReader &file, std::int64_t rows, const IndexOptions &options = {});
     static NeighbourIndex load(const std::filesystem::path &path); // throws naming the file
-    void save(const std::filesystem::path &path) const;           // atomic
+    // Atomic. An exact index also writes its 8-bit codes to codesFileFor(path) (a cache: load
+    // encodes them again if that file is missing).
+    void save(const std::filesystem::path &path) const;
+    static std::filesystem::path codesFileFor(const std::filesystem::path &indexFile);
 
     NeighbourIndex(NeighbourIndex &&) noexcept;
     NeighbourIndex &operator=(NeighbourIndex &&) noexcept;

@@ -61,6 +61,14 @@ struct BuiltIndex {
     fs::path file; // under a fresh name, not recorded yet
 };
 
+// An index file and what goes with it (an exact index's 8-bit codes).
+void removeIndexFile(const fs::path &file)
+{
+    std::error_code ec;
+    fs::remove(file, ec);
+    fs::remove(NeighbourIndex::codesFileFor(file), ec);
+}
+
 // A name no other build uses, so the recorded index stays untouched until the new one is.
 fs::path freshIndexFile(const fs::path &dir)
 {
@@ -119,8 +127,7 @@ BuiltIndex buildIndexFile(Project &project, const ModelVersion &version, const I
             report.recallAt10 = sum / static_cast<double>(rows.size());
         }
     } catch (...) {
-        std::error_code ec;
-        fs::remove(built.file, ec);
+        removeIndexFile(built.file);
         throw;
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -144,10 +151,12 @@ void recordIndex(Project &project, const ModelVersion &version, const BuiltIndex
 void removeOtherIndexFiles(const fs::path &keep)
 {
     std::error_code ec;
+    const fs::path keepCodes = NeighbourIndex::codesFileFor(keep).filename();
     for (const auto &entry : fs::directory_iterator(keep.parent_path(), ec)) {
         const std::string name = entry.path().filename().string();
-        const bool indexFile = name.rfind("index", 0) == 0 && entry.path().extension() == ".faiss";
-        if (indexFile && entry.path().filename() != keep.filename())
+        const bool indexFile = name.rfind("index", 0) == 0
+            && (entry.path().extension() == ".faiss" || name.ends_with(".faiss.codes"));
+        if (indexFile && entry.path().filename() != keep.filename() && entry.path().filename() != keepCodes)
             fs::remove(entry.path(), ec); // best effort: a leftover costs disk space, never correctness
     }
 }
@@ -163,8 +172,7 @@ void commitIndex(Project &project, const ModelVersion &version, const BuiltIndex
                 inside();
         });
     } catch (...) {
-        std::error_code ec;
-        fs::remove(built.file, ec);
+        removeIndexFile(built.file);
         throw;
     }
     removeOtherIndexFiles(built.file);
@@ -243,8 +251,7 @@ IndexAndFreezeReport buildIndexAndFreeze(Project &project, const ModelVersion &v
             lists = index.neighboursOfItems(todo, depth, excludeDuplicates);
         }
     } catch (...) {
-        std::error_code ec;
-        fs::remove(built.file, ec);
+        removeIndexFile(built.file);
         throw;
     }
     report.frozen.notEmbedded = static_cast<std::int64_t>(todo.size() - lists.size());
