@@ -85,6 +85,7 @@ private Q_SLOTS:
     void agreementBetweenRaters();
     void settingsChangeTheMetrics();
     void errorsAreOneLine();
+    void approximateListsAreNamed();
 };
 
 void TestCliEval::evalEqualsEngineAndTrecEvalOnExportedFiles()
@@ -340,6 +341,35 @@ void TestCliEval::errorsAreOneLine()
     QVERIFY(by.err.contains("no query item has an attribute 'brand'"));
     const auto noOut = runLookalike({QStringLiteral("export"), g.folder});
     QCOMPARE(noOut.exitCode, 2);
+}
+
+void TestCliEval::approximateListsAreNamed()
+{
+    // Exact lists need no note; lists frozen from HNSW are named as approximate, in the text
+    // and in the JSON, because a neighbour the index missed counts against the model.
+    const GradedProject g = gradedProject();
+    const auto exact = runLookalike({QStringLiteral("eval"), g.folder});
+    CHECK_OK(exact);
+    QVERIFY(!exact.out.contains("approximate"));
+    QCOMPARE(modelJson(evalJson({}, g.folder), QStringLiteral("model-b"))
+                 .value(QStringLiteral("lists_searched_with")).toObject().value(QStringLiteral("exact")).toInt(),
+             8);
+    {
+        Project project = Project::open(g.folder.toStdString());
+        IndexOptions hnsw;
+        hnsw.kind = IndexKind::Hnsw;
+        buildIndexAndFreeze(project, requireModelVersion(project, "model-b"), hnsw, false, 10, true, false);
+    }
+    const auto approximate = runLookalike({QStringLiteral("eval"), g.folder});
+    CHECK_OK(approximate);
+    QVERIFY2(approximate.out.contains("note: model-b's lists came from an approximate index (hnsw for 8 of its 8 "
+                                      "lists)"),
+             approximate.out.constData());
+    QVERIFY(!approximate.out.contains("model-a's lists"));
+    const QJsonObject searched = modelJson(evalJson({}, g.folder), QStringLiteral("model-b"))
+                                     .value(QStringLiteral("lists_searched_with")).toObject();
+    QCOMPARE(searched.value(QStringLiteral("hnsw")).toInt(), 8);
+    QVERIFY(!searched.contains(QStringLiteral("exact")));
 }
 
 QTEST_MAIN(TestCliEval)

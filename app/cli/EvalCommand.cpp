@@ -8,6 +8,7 @@
 #include "core/metrics/FailureAnalysis.h"
 #include "core/project/EvaluationEngine.h"
 #include "core/project/JudgmentStore.h"
+#include "core/project/ModelIndex.h"
 #include "core/project/Project.h"
 
 #include <QCommandLineParser>
@@ -100,6 +101,7 @@ struct Report {
         std::vector<QueryGap> gaps; // nDCG@5
     };
     std::vector<Comparison> comparisons;
+    std::vector<std::map<std::string, std::int64_t>> searchedWith; // per model: lists per index kind
 };
 
 std::vector<ModelVersion> chooseModels(const EvaluationEngine &engine, const QString &list, const std::string &file)
@@ -128,8 +130,10 @@ Report buildReport(
 {
     Report r;
     r.models = models;
-    for (const ModelVersion &v : models)
+    for (const ModelVersion &v : models) {
         r.metrics.push_back(&engine.metrics(v.id));
+        r.searchedWith.push_back(frozenListsBySearch(project, v));
+    }
     const std::vector<std::int64_t> queryIds = project.queryItemIds();
     const std::vector<Item> items = project.items(queryIds);
     for (const Item &item : items)
@@ -183,6 +187,20 @@ QString textReport(const Report &r, const Options &options, const QString &heade
         table.addRow(row);
     }
     out += QLatin1Char('\n') + table.render();
+    for (std::size_t i = 0; i < r.models.size(); ++i) {
+        std::int64_t all = 0;
+        QStringList approximate;
+        for (const auto &[kind, lists] : r.searchedWith[i]) {
+            all += lists;
+            if (kind != "exact")
+                approximate << QStringLiteral("%1 for %2").arg(QString::fromStdString(kind)).arg(lists);
+        }
+        if (!approximate.isEmpty())
+            out += QStringLiteral("note: %1's lists came from an approximate index (%2 of its %3 lists): a true "
+                                  "neighbour the index missed counts against the model\n")
+                       .arg(QString::fromStdString(r.models[i].name), approximate.join(QStringLiteral(", ")))
+                       .arg(all);
+    }
     for (std::size_t i = 0; i < r.models.size(); ++i) {
         const ModelMetrics &m = *r.metrics[i];
         if (m.queriesWithoutJudgment > 0 || m.queriesWithoutList > 0)
@@ -336,6 +354,10 @@ QJsonObject jsonReport(const Report &r, const Options &options, QJsonObject sett
             {QStringLiteral("queries_without_judgment"), m.queriesWithoutJudgment},
             {QStringLiteral("queries_without_list"), m.queriesWithoutList},
             {QStringLiteral("mean"), metricsJson(m.mean, options.ranges)}};
+        QJsonObject searched;
+        for (const auto &[kind, lists] : r.searchedWith[i])
+            searched.insert(QString::fromStdString(kind), static_cast<qint64>(lists));
+        o.insert(QStringLiteral("lists_searched_with"), searched);
         if (!options.by.isEmpty()) {
             QJsonArray groups;
             for (const GroupMetrics &g : r.breakdowns[i])

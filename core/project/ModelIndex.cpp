@@ -263,6 +263,16 @@ IndexAndFreezeReport buildIndexAndFreeze(Project &project, const ModelVersion &v
     return report;
 }
 
+std::map<std::string, std::int64_t> frozenListsBySearch(const Project &project, const ModelVersion &version)
+{
+    Sql q(project.database(), project.databaseFile().string(),
+          QStringLiteral("SELECT index_kind, COUNT(*) FROM result_lists WHERE model_id = ? GROUP BY index_kind"));
+    std::map<std::string, std::int64_t> out;
+    for (q.bind(version.id).exec(); q.next();)
+        out[q.text(0)] = q.int64(1);
+    return out;
+}
+
 std::optional<std::string> recordedIndexFile(const Project &project, const ModelVersion &version)
 {
     Sql q(project.database(), project.databaseFile().string(),

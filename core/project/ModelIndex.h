@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace lookalike {
@@ -97,6 +98,11 @@ struct IndexAndFreezeReport {
 IndexAndFreezeReport buildIndexAndFreeze(Project &project, const ModelVersion &version, const IndexOptions &options,
                                          bool checkRecall, int depth, bool refreeze, bool excludeDuplicates,
                                          const std::function<void()> &beforeCommit = {});
+
+// How the version's frozen lists were searched: the number of lists per index kind ("exact",
+// "hnsw", "ivfpq"). An approximate kind means a neighbour the index missed counts against the
+// model; `eval` says so.
+std::map<std::string, std::int64_t> frozenListsBySearch(const Project &project, const ModelVersion &version);
 
 // The file name of the version's recorded index (relative to its model directory), if any.
 std::optional<std::string> recordedIndexFile(const Project &project, const ModelVersion &version);
