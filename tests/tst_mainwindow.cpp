@@ -552,6 +552,9 @@ void TestMainWindow::textSearchAndAddAsQuery()
     QVERIFY(row < search->results()->rowCount());
     const qint64 item = search->results()->index(row).data(NeighbourModel::ItemIdRole).toLongLong();
     const int before = w.session()->queryCount();
+    // The project freezes at depth 7 (as `lookalike index --depth 7` records): the GUI must
+    // freeze the new query's lists at that depth too, as `lookalike queries` does.
+    Project::open(o->project.folder.toStdString()).setResultDepth(7);
     search->grid()->setCurrentIndex(search->results()->index(row));
     QTest::mouseClick(w.findChild<QPushButton *>(QStringLiteral("addQueryButton")), Qt::LeftButton);
     QCOMPARE(w.session()->queryCount(), before + 1);
@@ -562,6 +565,13 @@ void TestMainWindow::textSearchAndAddAsQuery()
     // ...and it is in the project for good.
     Project p = Project::open(o->project.folder.toStdString());
     QCOMPARE(p.queryItemIds().size(), before + 1);
+    int versionsWithLists = 0;
+    for (const ModelVersion &v : modelVersions(p))
+        if (recordedIndexFile(p, v)) {
+            QCOMPARE(frozenResultList(p, v, item).size(), std::size_t(7));
+            ++versionsWithLists;
+        }
+    QVERIFY(versionsWithLists >= 1);
 }
 
 void TestMainWindow::droppedImageSearchesItsNeighbours()

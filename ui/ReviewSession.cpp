@@ -2,6 +2,7 @@
 #include "ui/ReviewSession.h"
 
 #include "core/Error.h"
+#include "core/project/AddQueries.h"
 #include "core/project/EmbeddingJob.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/TrecInterchange.h"
@@ -150,15 +151,7 @@ bool ReviewSession::addQuery(std::int64_t itemId)
     if (queryRow(itemId) >= 0)
         return false;
     try {
-        m_project->addQueries({itemId}, "gui");
-        for (const ModelVersion &v : models()) {
-            try {
-                freezeResultLists(*m_project, v, 10, false, false);
-            } catch (const Error &e) {
-                if (e.code() != ErrorCode::NotFound) // a version without an index has no list to freeze
-                    throw;
-            }
-        }
+        addQueriesAndFreeze(*m_project, {itemId}, "gui"); // at the project's result depth
         m_engine->refreshAll();
         loadQueries();
     } catch (const std::exception &e) {

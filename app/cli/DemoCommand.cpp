@@ -1,8 +1,9 @@
 // `lookalike demo`: the whole loop on a built-in catalog with nothing of the user's: generate the
-// product photos, make a project, index three model versions (the shipped tiny SigLIP before
-// and after fine-tuning on this catalog, and a hand-crafted colour/shape baseline), sample
-// queries, pre-grade them with the silver judge, print the comparison and open the app
-// comparing the first two. `lookalike autojudge` is the silver
+// product photos, make a project, sample queries, index three model versions (the shipped tiny
+// SigLIP before and after fine-tuning on this catalog, and a hand-crafted colour/shape
+// baseline), pre-grade them with the silver judge - through the same core functions as
+// `init`, `queries`, `index` and `autojudge` - then print the comparison (`eval`'s output) and
+// open the app comparing the first two. `lookalike autojudge` is the silver
 // judge on its own, for real catalogs too.
 #include "cli/Cli.h"
 #include "cli/CliOutput.h"
@@ -10,7 +11,9 @@
 #include "core/Error.h"
 #include "core/demo/DemoCatalog.h"
 #include "core/index/NpyFile.h"
+#include "core/project/AddQueries.h"
 #include "core/project/AutoJudge.h"
+#include "core/project/IndexVersion.h"
 #include "core/project/Project.h"
 
 #include <QCommandLineParser>
@@ -151,19 +154,33 @@ int demoCommand(const QStringList &args)
         options.seed = static_cast<std::uint64_t>(*seed);
         const std::vector<DemoItem> demo = writeDemoCatalog(catalog.toStdString(), options);
 
-        runStep(&initCommand, QStringLiteral("init"),
-            {project, QStringLiteral("--catalog"), catalog + QStringLiteral("/catalog.csv")});
-        runStep(&queriesCommand, QStringLiteral("queries"),
-            {project, QStringLiteral("--sample"), QString::number(*queries), QStringLiteral("--seed"),
-                QString::number(*seed), QStringLiteral("--by"), QStringLiteral("category")});
+        // The same core functions as `init`, `queries`, `index` and `autojudge`.
+        Project p = Project::create(project.toStdString());
+        const CatalogImportReport imported = p.importCatalog((catalog + QStringLiteral("/catalog.csv")).toStdString(), {});
+        printOut(QStringLiteral("created project %1: %2 items\n").arg(project).arg(imported.added));
+        const QuerySample sample = sampleNewQueries(p, *queries, static_cast<std::uint64_t>(*seed), true);
+        const AddQueriesReport added = addQueriesAndFreeze(p, sample.items, sample.source);
+        printOut(QStringLiteral("added %1 queries\n").arg(added.added));
+        auto index = [&](IndexVersionRequest request) {
+            const IndexVersionReport r = indexVersion(p, request);
+            if (!r.complete || r.indexFailure)
+                throw Error(ErrorCode::Internal, project.toStdString(),
+                            "indexing '" + request.name + "' failed: " + r.indexFailure.value_or("not every image was embedded"));
+            printOut(QStringLiteral("indexed %1: %2 lists frozen\n")
+                         .arg(QString::fromStdString(r.version.name))
+                         .arg(r.indexed->frozen.frozen));
+        };
 
         // The baseline first (the app compares the first two versions): the shipped tiny SigLIP
         // before fine-tuning, then the same model fine-tuned on this catalog, then a classic
         // hand-crafted baseline.
-        for (const char *model : {"siglip-tiny-random", "siglip-tiny-demo-finetuned"})
-            runStep(&indexCommand, QStringLiteral("index"),
-                {project, QStringLiteral("--model"), shippedModel(QString::fromLatin1(model)), QStringLiteral("--name"),
-                    QString::fromLatin1(model), QStringLiteral("--quiet")});
+        for (const char *model : {"siglip-tiny-random", "siglip-tiny-demo-finetuned"}) {
+            IndexVersionRequest request;
+            request.name = model;
+            request.kind = ModelKind::Siglip;
+            request.source = shippedModel(QString::fromLatin1(model)).toStdString();
+            index(request);
+        }
         printOut(QStringLiteral("computing the hand-crafted embeddings ...\n"));
         std::vector<std::filesystem::path> images;
         QString ids;
@@ -178,13 +195,17 @@ int demoCommand(const QStringList &args)
             std::ofstream out(idsFile.toStdString(), std::ios::trunc);
             out << ids.toStdString();
         }
-        runStep(&indexCommand, QStringLiteral("index"),
-            {project, QStringLiteral("--model"), npy, QStringLiteral("--kind"), QStringLiteral("precomputed"),
-                QStringLiteral("--ids"), idsFile, QStringLiteral("--name"), QStringLiteral("handcrafted-colour-shape"),
-                QStringLiteral("--quiet")});
-        runStep(&autojudgeCommand, QStringLiteral("autojudge"),
-            {project, QStringLiteral("--rule"), QString::fromLatin1(kDemoRule)});
-        Project p = Project::open(project.toStdString());
+        IndexVersionRequest handcrafted;
+        handcrafted.name = "handcrafted-colour-shape";
+        handcrafted.kind = ModelKind::Precomputed;
+        handcrafted.source = npy.toStdString();
+        handcrafted.ids = idsFile.toStdString();
+        index(handcrafted);
+        const AutoJudgeReport judged = autoJudge(p, parseAutoJudgeRule(kDemoRule), "silver");
+        printOut(QStringLiteral("%1 pairs judged as silver: %2 grades recorded, %3 unchanged\n")
+                     .arg(judged.pairs)
+                     .arg(judged.changed)
+                     .arg(judged.unchanged));
         p.setSetting(kCompleteKey, fingerprint.toStdString());
         printOut(QStringLiteral("\n"));
         runStep(&evalCommand, QStringLiteral("eval"), {project, QStringLiteral("--resamples"), QStringLiteral("2000")});

@@ -1,24 +1,18 @@
-// `lookalike index`: register a model version, embed the catalog with it (resumably, with a
-// progress bar), build its neighbour index and freeze the query set's result lists - or, with
-// --shard I/N, embed one slice of the catalog into a shard folder. `lookalike merge-shards`:
-// record N shard folders as a version's embeddings.
+// `lookalike index`: parses the options, runs indexVersion (IndexVersion.h: register, embed
+// resumably, build the index, freeze the lists) with a progress bar and Ctrl-C wired, and
+// prints what happened - or, with --shard I/N, embeds one slice of the catalog into a shard
+// folder. `lookalike merge-shards`: record N shard folders as a version's embeddings.
 #include "cli/Cli.h"
 #include "cli/CliOutput.h"
 #include "cli/Progress.h"
 
 #include "core/Error.h"
-#include "core/index/NpyFile.h"
-#include "core/model/SiglipImageEncoder.h"
-#include "core/model/TorchScriptEncoder.h"
 #include "core/project/EmbeddingJob.h"
 #include "core/project/EmbeddingShards.h"
-#include "core/project/ModelIndex.h"
+#include "core/project/IndexVersion.h"
 #include "core/project/Project.h"
-#include "core/project/Sql.h"
 
 #include <QCommandLineParser>
-#include <QJsonDocument>
-#include <QJsonObject>
 
 #include <atomic>
 #include <csignal>
@@ -70,45 +64,14 @@ auto embedWithProgress(EmbeddingOptions options, bool quiet, Embed &&embed)
     return embed(options);
 }
 
-std::string configJson(const QJsonObject &o)
+// "fingerprinting FILE ..." before a big checkpoint is hashed.
+std::function<void(const fs::path &)> fingerprintNotice(bool quiet)
 {
-    return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
-}
-
-QJsonObject parseJson(const std::string &json)
-{
-    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
-}
-
-// A SigLIP or TorchScript model as a version to register (fingerprinted), with its encoder.
-struct OpenedModel {
-    ModelVersion candidate;
-    std::unique_ptr<ImageEncoder> encoder;
-};
-
-OpenedModel openModel(const std::string &name, ModelKind kind, const fs::path &source, int threads, int batch,
-                      bool quiet)
-{
-    OpenedModel opened;
-    ModelVersion &candidate = opened.candidate;
-    candidate.name = name;
-    candidate.kind = kind;
-    candidate.source = source;
-    opened.encoder = openImageEncoder(candidate, threads, batch);
-    candidate.dimension = opened.encoder->dimension();
-    QJsonObject config;
-    if (auto *siglip = dynamic_cast<SiglipImageEncoder *>(opened.encoder.get())) {
-        config.insert(QStringLiteral("model"), parseJson(siglip->pipeline().config().toJson()));
-        config.insert(QStringLiteral("preprocessing"),
-                      parseJson(siglip->pipeline().imagePreprocessor().config().toJson()));
-    } else if (auto *script = dynamic_cast<TorchScriptEncoder *>(opened.encoder.get())) {
-        config.insert(QStringLiteral("preprocessing"), parseJson(script->config().toJson()));
-    }
-    candidate.config = configJson(config);
-    if (!quiet)
-        printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(weightsFile(kind, source).string())));
-    candidate.fingerprint = sha256OfFile(weightsFile(kind, source));
-    return opened;
+    if (quiet)
+        return {};
+    return [](const fs::path &file) {
+        printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(file.string())));
+    };
 }
 
 // Test hook: makes `index` fail after the new index file is written and the lists computed,
@@ -195,7 +158,8 @@ int indexCommand(const QStringList &args)
                 ? fs::path(parser.value(outOpt).toStdString())
                 : project.folder() / "shards" / (name + "-" + std::to_string(spec.index) + "-of-" + std::to_string(spec.count));
             // Nothing is registered or written in the project: the shard folder is the whole output.
-            const OpenedModel model = openModel(name, kind, source, static_cast<int>(*threads), static_cast<int>(*batch), quiet);
+            const OpenedModel model = openModelVersion(name, kind, source, static_cast<int>(*threads),
+                                                       static_cast<int>(*batch), fingerprintNotice(quiet));
             EmbeddingOptions options;
             options.batchSize = static_cast<int>(*batch);
             options.workers = static_cast<int>(*workers);
@@ -219,56 +183,58 @@ int indexCommand(const QStringList &args)
             return int(Success);
         }
 
-        ModelVersion candidate;
-        candidate.name = parser.value(nameOpt).toStdString();
-        candidate.kind = kind;
-        candidate.source = source;
-        std::unique_ptr<ImageEncoder> encoder;
-        fs::path ids;
+        IndexVersionRequest request;
+        request.name = parser.value(nameOpt).toStdString();
+        request.kind = kind;
+        request.source = source;
         if (kind == ModelKind::Precomputed) {
             if (!parser.isSet(idsOpt)) {
                 printError(QStringLiteral("a .npy of precomputed embeddings needs --ids FILE"));
                 return int(UsageError);
             }
-            ids = parser.value(idsOpt).toStdString();
-            candidate = precomputedVersion(candidate.name, source, ids);
-            if (!quiet)
-                printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(weightsFile(kind, source).string())));
-            candidate.fingerprint = sha256OfFile(weightsFile(kind, source));
-        } else {
-            OpenedModel model = openModel(candidate.name, kind, source, static_cast<int>(*threads), static_cast<int>(*batch), quiet);
-            candidate = model.candidate;
-            encoder = std::move(model.encoder);
+            request.ids = parser.value(idsOpt).toStdString();
         }
-        const ModelVersion version = registerModelVersion(project, candidate);
-        state = QStringLiteral("the index and the result lists are unchanged; batches embedded before the failure are "
-                               "kept and the next run continues from them");
+        request.threads = static_cast<int>(*threads);
+        request.embedding.batchSize = static_cast<int>(*batch);
+        request.embedding.workers = static_cast<int>(*workers);
+        request.embedding.limit = limit ? *limit : -1;
+        request.embedding.retryFailed = parser.isSet(retryOpt);
+        request.index = indexOptions;
+        request.checkRecall = parser.isSet(recallOpt);
+        if (depthValue)
+            request.depth = static_cast<int>(*depthValue);
+        request.refreeze = parser.isSet(refreezeOpt);
+        request.excludeDuplicates = parser.isSet(dupOpt);
+        request.beforeFingerprint = fingerprintNotice(quiet);
+        request.beforeCommit = failIfAskedBeforeCommit;
+        request.onRegistered = [&](const ModelVersion &) {
+            state = QStringLiteral("the index and the result lists are unchanged; batches embedded before the failure "
+                                   "are kept and the next run continues from them");
+        };
+        request.aroundEmbedding = [&](const IndexVersionRequest::EmbedStep &run) {
+            return embedWithProgress(request.embedding, quiet, run);
+        };
+        const IndexVersionReport r = indexVersion(project, request);
+
+        const ModelVersion &version = r.version;
         QString out = QStringLiteral("model version '%1' (%2, %3 dimensions, sha256 %4...)\n")
                           .arg(QString::fromStdString(version.name), QString::fromLatin1(modelKindName(version.kind)))
                           .arg(version.dimension)
                           .arg(QString::fromStdString(version.fingerprint.substr(0, 12)));
-
-        bool complete = true;
-        if (kind == ModelKind::Precomputed) {
-            const PrecomputedImportReport r = importPrecomputedEmbeddings(project, version, source, ids);
-            if (r.alreadyImported)
+        if (r.imported) {
+            if (r.imported->alreadyImported)
                 out += QStringLiteral("embeddings already imported\n");
             else
                 out += QStringLiteral("imported %1 embeddings; %2 ids not in the catalog%3; %4 catalog items have none\n")
-                           .arg(r.imported)
-                           .arg(r.unknownIds)
-                           .arg(r.unknownExamples.empty() ? QString()
-                                                         : QStringLiteral(" (e.g. %1)").arg(QString::fromStdString(r.unknownExamples.front())))
-                           .arg(r.catalogItemsWithout);
-        } else {
-            EmbeddingOptions options;
-            options.batchSize = static_cast<int>(*batch);
-            options.workers = static_cast<int>(*workers);
-            options.limit = limit ? *limit : -1;
-            options.retryFailed = parser.isSet(retryOpt);
-            const EmbeddingSummary summary = embedWithProgress(options, quiet, [&](const EmbeddingOptions &o) {
-                return embedCatalog(project, version, *encoder, o);
-            });
+                           .arg(r.imported->imported)
+                           .arg(r.imported->unknownIds)
+                           .arg(r.imported->unknownExamples.empty()
+                                    ? QString()
+                                    : QStringLiteral(" (e.g. %1)").arg(QString::fromStdString(r.imported->unknownExamples.front())))
+                           .arg(r.imported->catalogItemsWithout);
+        }
+        if (r.embedded) {
+            const EmbeddingSummary &summary = *r.embedded;
             out += QStringLiteral("embedded %1 images in %2 (%3 images/s); %4 embedded in all, %5 failed\n")
                        .arg(summary.embeddedThisRun)
                        .arg(Progress::formatDuration(summary.seconds))
@@ -279,8 +245,7 @@ int indexCommand(const QStringList &args)
                 out += QStringLiteral("  failed: %1\n").arg(QString::fromStdString(summary.failuresThisRun[i].reason));
             if (summary.failuresThisRun.size() > 5)
                 out += QStringLiteral("  ... and %1 more (retry them with --retry-failed)\n").arg(summary.failuresThisRun.size() - 5);
-            if (summary.interrupted || summary.pending > 0) {
-                complete = false;
+            if (!r.complete) {
                 out += QStringLiteral("%1: %2 images still to embed; run the same command again to continue\n")
                            .arg(summary.interrupted ? QStringLiteral("interrupted") : QStringLiteral("stopped at --limit"))
                            .arg(summary.pending);
@@ -288,41 +253,29 @@ int indexCommand(const QStringList &args)
                 return summary.interrupted ? 130 : int(Success);
             }
         }
-
-        if (complete) {
-            const int depth = depthValue ? static_cast<int>(*depthValue)
-                                         : std::stoi(project.setting("result_depth").value_or("10"));
-            // The index and the frozen lists change together or not at all (ModelIndex.h).
-            IndexAndFreezeReport both;
-            try {
-                both = buildIndexAndFreeze(project, version, indexOptions, parser.isSet(recallOpt), depth,
-                                           parser.isSet(refreezeOpt), parser.isSet(dupOpt), failIfAskedBeforeCommit);
-            } catch (const std::exception &e) {
-                printOut(out);
-                printError(QStringLiteral("%1 (the index and the result lists are unchanged; the embeddings are kept)")
-                               .arg(QString::fromUtf8(e.what())));
-                return int(Failure);
-            }
-            const IndexBuildReport &built = both.built;
-            out += QStringLiteral("built %1 index over %2 embeddings in %3")
-                       .arg(QString::fromLatin1(indexKindName(built.kind)))
-                       .arg(built.rows)
-                       .arg(Progress::formatDuration(built.seconds));
-            if (built.recallAt10)
-                out += QStringLiteral("; recall@10 against exact search: %1").arg(*built.recallAt10, 0, 'f', 3);
-            out += QLatin1Char('\n');
-            if (!project.setting("result_depth"))
-                project.setSetting("result_depth", std::to_string(depth));
-            const FreezeReport &frozen = both.frozen;
-            out += QStringLiteral("result lists: %1 frozen at depth %2, %3 already frozen%4\n")
-                       .arg(frozen.frozen)
-                       .arg(depth)
-                       .arg(frozen.alreadyFrozen)
-                       .arg(frozen.notEmbedded ? QStringLiteral(", %1 queries have no embedding").arg(frozen.notEmbedded)
-                                               : QString());
-            if (project.queryItemIds().empty())
-                out += QStringLiteral("no queries yet: add some with `lookalike queries PROJECT --sample N`\n");
+        if (r.indexFailure) {
+            printOut(out);
+            printError(QStringLiteral("%1 (the index and the result lists are unchanged; the embeddings are kept)")
+                           .arg(QString::fromStdString(*r.indexFailure)));
+            return int(Failure);
         }
+        const IndexBuildReport &built = r.indexed->built;
+        out += QStringLiteral("built %1 index over %2 embeddings in %3")
+                   .arg(QString::fromLatin1(indexKindName(built.kind)))
+                   .arg(built.rows)
+                   .arg(Progress::formatDuration(built.seconds));
+        if (built.recallAt10)
+            out += QStringLiteral("; recall@10 against exact search: %1").arg(*built.recallAt10, 0, 'f', 3);
+        out += QLatin1Char('\n');
+        const FreezeReport &frozen = r.indexed->frozen;
+        out += QStringLiteral("result lists: %1 frozen at depth %2, %3 already frozen%4\n")
+                   .arg(frozen.frozen)
+                   .arg(r.depth)
+                   .arg(frozen.alreadyFrozen)
+                   .arg(frozen.notEmbedded ? QStringLiteral(", %1 queries have no embedding").arg(frozen.notEmbedded)
+                                           : QString());
+        if (project.queryItemIds().empty())
+            out += QStringLiteral("no queries yet: add some with `lookalike queries PROJECT --sample N`\n");
         printOut(out);
         return int(Success);
     };
@@ -384,7 +337,8 @@ int mergeShardsCommand(const QStringList &args)
             std::vector<fs::path> folders;
             for (qsizetype i = 1; i < positional.size(); ++i)
                 folders.emplace_back(positional.at(i).toStdString());
-            const OpenedModel model = openModel(parser.value(nameOpt).toStdString(), kind, source, 1, 1, parser.isSet(quietOpt));
+            const OpenedModel model = openModelVersion(parser.value(nameOpt).toStdString(), kind, source, 1, 1,
+                                                       fingerprintNotice(parser.isSet(quietOpt)));
             // Checked before anything is written: a refused merge must not even register the version.
             for (const fs::path &folder : folders) {
                 const ShardManifest m = readShard(folder);
@@ -409,10 +363,7 @@ int mergeShardsCommand(const QStringList &args)
             return int(Success);
         } catch (const std::exception &e) {
             if (registered) // registered by this run: take it back, so the project is as it was
-                Sql(project.database(), project.databaseFile().string(),
-                    QStringLiteral("DELETE FROM model_versions WHERE id = ?"))
-                    .bind(registered->id)
-                    .exec();
+                removeModelVersion(project, *registered);
             printError(QStringLiteral("%1 (nothing merged; the project is unchanged)").arg(QString::fromUtf8(e.what())));
             return int(Failure);
         }

@@ -4,6 +4,7 @@
 #include "cli/CliOutput.h"
 
 #include "core/Error.h"
+#include "core/project/AddQueries.h"
 #include "core/project/EmbeddingJob.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/ModelVersion.h"
@@ -53,12 +54,6 @@ const QCommandLineOption kCatalogOption(QStringLiteral("catalog"),
 const QCommandLineOption kStrictOption(QStringLiteral("strict"), QStringLiteral("Any rejected row stops the import."));
 
 // The result-list depth: --depth if given, else the project's, else 10.
-int resultDepth(Project &project, const QCommandLineParser &parser)
-{
-    if (parser.isSet(QStringLiteral("depth")))
-        return parser.value(QStringLiteral("depth")).toInt();
-    return std::stoi(project.setting("result_depth").value_or("10"));
-}
 
 } // namespace
 
@@ -159,8 +154,6 @@ int queriesCommand(const QStringList &args)
         return UsageError;
     return guarded([&] {
         Project project = Project::open(parser.positionalArguments().at(0).toStdString());
-        const std::vector<std::int64_t> existing = project.queryItemIds();
-        const std::set<std::int64_t> already(existing.begin(), existing.end());
         std::vector<std::int64_t> chosen;
         std::string source;
         QString report;
@@ -169,13 +162,9 @@ int queriesCommand(const QStringList &args)
             const auto seed = intOption(parser, QStringLiteral("seed"), 0);
             if (!n || !seed)
                 return int(UsageError);
-            std::vector<std::pair<std::int64_t, std::string>> candidates;
-            for (auto &c : project.itemCategories())
-                if (!already.count(c.first))
-                    candidates.push_back(std::move(c));
-            const bool byCategory = parser.isSet(byOpt);
-            chosen = sampleQueries(candidates, *n, static_cast<std::uint64_t>(*seed), byCategory);
-            source = "sample n=" + std::to_string(*n) + " seed=" + std::to_string(*seed) + (byCategory ? " by=category" : "");
+            QuerySample sample = sampleNewQueries(project, *n, static_cast<std::uint64_t>(*seed), parser.isSet(byOpt));
+            chosen = std::move(sample.items);
+            source = std::move(sample.source);
             if (static_cast<std::int64_t>(chosen.size()) < *n)
                 report += QStringLiteral("only %1 items were left to sample from\n").arg(chosen.size());
         } else {
@@ -208,24 +197,22 @@ int queriesCommand(const QStringList &args)
                                    unknown.size() > 5 ? QStringLiteral(", ...") : QString());
             }
         }
-        const std::int64_t added = project.addQueries(chosen, source);
-        report += QStringLiteral("added %1 queries (%2 in the query set)\n").arg(added).arg(project.queryItemIds().size());
-
-        const int depth = resultDepth(project, parser);
-        for (const ModelVersion &version : modelVersions(project)) {
-            try {
-                const FreezeReport f = freezeResultLists(project, version, depth, false, false);
-                report += QStringLiteral("%1: froze %2 result lists at depth %3%4\n")
-                              .arg(QString::fromStdString(version.name))
-                              .arg(f.frozen)
-                              .arg(depth)
-                              .arg(f.notEmbedded ? QStringLiteral(" (%1 queries have no embedding)").arg(f.notEmbedded)
-                                                 : QString());
-            } catch (const Error &e) {
-                if (e.code() != ErrorCode::NotFound) // a version without an index yet is fine
-                    throw;
-            }
+        std::optional<int> depth;
+        if (parser.isSet(QStringLiteral("depth"))) {
+            const auto value = intOption(parser, QStringLiteral("depth"), 1);
+            if (!value)
+                return int(UsageError);
+            depth = static_cast<int>(std::min<long long>(*value, 100000));
         }
+        const AddQueriesReport added = addQueriesAndFreeze(project, chosen, source, depth);
+        report += QStringLiteral("added %1 queries (%2 in the query set)\n").arg(added.added).arg(project.queryItemIds().size());
+        for (const AddQueriesReport::Frozen &f : added.frozen)
+            report += QStringLiteral("%1: froze %2 result lists at depth %3%4\n")
+                          .arg(QString::fromStdString(f.version.name))
+                          .arg(f.report.frozen)
+                          .arg(added.depth)
+                          .arg(f.report.notEmbedded ? QStringLiteral(" (%1 queries have no embedding)").arg(f.report.notEmbedded)
+                                                    : QString());
         printOut(report);
         return int(Success);
     });

@@ -20,6 +20,10 @@ public:
     virtual void preprocess(const RgbImage &image, std::span<float> out) const = 0;
     // pixels: count x pixelValueCount() -> count x D raw (unnormalised) embeddings.
     virtual FloatMatrix encode(std::span<const float> pixels, std::int64_t count) const = 0;
+    // What a model version records as its configuration: compact JSON with "model" (the
+    // architecture, where there is one) and "preprocessing", so that a version says how its
+    // embeddings were made.
+    virtual std::string configJson() const = 0;
 };
 
 } // namespace lookalike

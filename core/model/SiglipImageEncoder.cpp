@@ -1,6 +1,9 @@
 // SigLIP image tower behind the ImageEncoder interface.
 #include "core/model/SiglipImageEncoder.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 namespace lookalike {
 
 SiglipImageEncoder::SiglipImageEncoder(SiglipPipeline pipeline)
@@ -34,6 +37,14 @@ void SiglipImageEncoder::preprocess(const RgbImage &image, std::span<float> out)
 FloatMatrix SiglipImageEncoder::encode(std::span<const float> pixels, std::int64_t count) const
 {
     return m_pipeline.model().embedImages(pixels, count);
+}
+
+std::string SiglipImageEncoder::configJson() const
+{
+    auto object = [](const std::string &json) { return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object(); };
+    const QJsonObject config{{QStringLiteral("model"), object(m_pipeline.config().toJson())},
+                             {QStringLiteral("preprocessing"), object(m_pipeline.imagePreprocessor().config().toJson())}};
+    return QJsonDocument(config).toJson(QJsonDocument::Compact).toStdString();
 }
 
 } // namespace lookalike

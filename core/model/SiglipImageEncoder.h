@@ -19,6 +19,7 @@ public:
     std::size_t pixelValueCount() const override;
     void preprocess(const RgbImage &image, std::span<float> out) const override;
     FloatMatrix encode(std::span<const float> pixels, std::int64_t count) const override;
+    std::string configJson() const override;
 
 private:
     explicit SiglipImageEncoder(SiglipPipeline pipeline);

@@ -47,6 +47,7 @@ public:
     std::size_t pixelValueCount() const override;
     void preprocess(const RgbImage &image, std::span<float> out) const override;
     FloatMatrix encode(std::span<const float> pixels, std::int64_t count) const override;
+    std::string configJson() const override; // in TorchScriptEncoderConfig.cpp (Qt's JSON)
 
     // Thread safety: preprocess() may run on several threads at once; encode() is for one
     // caller at a time (the module's interpreter state is not meant to be shared).

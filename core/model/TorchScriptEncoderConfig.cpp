@@ -1,5 +1,6 @@
-// The JSON beside a TorchScript encoder (TorchScriptEncoderConfig): parsed with Qt here
-// because TorchScriptEncoder.cpp includes LibTorch, whose headers do not survive Qt's macros.
+// The JSON beside a TorchScript encoder (TorchScriptEncoderConfig), and the encoder's
+// configJson(): Qt's JSON here because TorchScriptEncoder.cpp includes LibTorch, whose headers
+// do not survive Qt's macros.
 #include "core/model/TorchScriptEncoder.h"
 
 #include "core/Error.h"
@@ -144,6 +145,14 @@ std::string TorchScriptEncoderConfig::toJson() const
     o.insert(QLatin1String("std"), channels(std));
     o.insert(QLatin1String("rescale_factor"), rescaleFactor);
     return QJsonDocument(o).toJson(QJsonDocument::Indented).toStdString();
+}
+
+std::string TorchScriptEncoder::configJson() const
+{
+    const QJsonObject preprocessing = QJsonDocument::fromJson(QByteArray::fromStdString(config().toJson())).object();
+    return QJsonDocument(QJsonObject{{QStringLiteral("preprocessing"), preprocessing}})
+        .toJson(QJsonDocument::Compact)
+        .toStdString();
 }
 
 } // namespace lookalike

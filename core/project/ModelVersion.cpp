@@ -208,4 +208,28 @@ std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int 
         "model version '" + version.name + "' holds precomputed embeddings and has no image encoder");
 }
 
+OpenedModel openModelVersion(const std::string &name, ModelKind kind, const fs::path &source, int threads,
+                             int batchSize, const std::function<void(const fs::path &)> &beforeFingerprint)
+{
+    OpenedModel opened;
+    ModelVersion &candidate = opened.candidate;
+    candidate.name = name;
+    candidate.kind = kind;
+    candidate.source = source;
+    opened.encoder = openImageEncoder(candidate, threads, batchSize);
+    candidate.dimension = opened.encoder->dimension();
+    candidate.config = opened.encoder->configJson();
+    if (beforeFingerprint)
+        beforeFingerprint(weightsFile(kind, source));
+    candidate.fingerprint = sha256OfFile(weightsFile(kind, source));
+    return opened;
+}
+
+void removeModelVersion(Project &project, const ModelVersion &version)
+{
+    Sql(project.database(), project.databaseFile().string(), QStringLiteral("DELETE FROM model_versions WHERE id = ?"))
+        .bind(version.id)
+        .exec();
+}
+
 } // namespace lookalike

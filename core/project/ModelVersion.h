@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,5 +63,20 @@ std::filesystem::path modelDirectory(const Project &project, const ModelVersion 
 
 // Opens the encoder of a SigLIP or TorchScript version (threads: LibTorch intra-op threads).
 std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int threads, int batchSize);
+
+// A SigLIP or TorchScript model as a version to register, with its encoder open: the
+// dimension and configuration come from the encoder (ImageEncoder::configJson), the
+// fingerprint from the weights. beforeFingerprint is told the weights file before it is
+// hashed (seconds for a big checkpoint).
+struct OpenedModel {
+    ModelVersion candidate;
+    std::unique_ptr<ImageEncoder> encoder;
+};
+OpenedModel openModelVersion(const std::string &name, ModelKind kind, const std::filesystem::path &source, int threads,
+                             int batchSize, const std::function<void(const std::filesystem::path &)> &beforeFingerprint = {});
+
+// Takes back a version that a failed step registered (its rows go with it); for a version
+// that holds nothing else yet.
+void removeModelVersion(Project &project, const ModelVersion &version);
 
 } // namespace lookalike

@@ -483,6 +483,32 @@ std::optional<std::string> Project::setting(const std::string &key) const
     return q.text(0);
 }
 
+int Project::resultDepth() const
+{
+    const auto stored = setting("result_depth");
+    if (!stored)
+        return kDefaultResultDepth;
+    try {
+        const int depth = std::stoi(*stored);
+        if (depth >= 1)
+            return depth;
+    } catch (const std::exception &) {
+    }
+    throw Error(ErrorCode::InvalidArgument, d->file, "setting result_depth: '" + stored->substr(0, 20) + "' is not a depth");
+}
+
+bool Project::hasResultDepth() const
+{
+    return setting("result_depth").has_value();
+}
+
+void Project::setResultDepth(int depth)
+{
+    if (depth < 1)
+        throw Error(ErrorCode::InvalidArgument, d->file, "a result depth must be at least 1, not " + std::to_string(depth));
+    setSetting("result_depth", std::to_string(depth));
+}
+
 void Project::setSetting(const std::string &key, const std::string &value)
 {
     Sql q(d->db, d->file, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "

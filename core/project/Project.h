@@ -103,6 +103,13 @@ public:
     std::optional<std::string> setting(const std::string &key) const;
     void setSetting(const std::string &key, const std::string &value);
 
+    // The depth at which result lists are frozen: recorded by the first `index` (its --depth,
+    // default 10), then used by every later freeze (new queries, new versions, the GUI).
+    static constexpr int kDefaultResultDepth = 10;
+    int resultDepth() const;
+    bool hasResultDepth() const;
+    void setResultDepth(int depth); // throws InvalidArgument below 1
+
     // Runs `body` in a write transaction (BEGIN IMMEDIATE: waits up to 5 s for another
     // process's write to finish): committed if it returns, rolled back if it throws.
     template<typename Body>
