@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "core/project/JudgmentStore.h"
+#include "core/project/FrozenLists.h"
 #include "core/project/Project.h"
 #include "core/project/Sql.h"
 
@@ -57,12 +58,7 @@ AutoJudgeRule parseAutoJudgeRule(const std::string &text)
 
 AutoJudgeReport autoJudge(Project &project, const AutoJudgeRule &rule, const std::string &rater)
 {
-    std::set<PairKey> pairs;
-    Sql q(project.database(), project.databaseFile().string(),
-        QStringLiteral("SELECT DISTINCT query_item_id, candidate_item_id FROM result_entries "
-                       "WHERE query_item_id IN (SELECT item_id FROM queries)"));
-    for (q.exec(); q.next();)
-        pairs.emplace(q.int64(0), q.int64(1));
+    const std::set<PairKey> pairs = frozenPairs(project);
     std::vector<std::int64_t> ids;
     for (const auto &[a, b] : pairs)
         ids.insert(ids.end(), {a, b});

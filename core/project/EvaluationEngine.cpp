@@ -4,6 +4,7 @@
 #include "core/Error.h"
 #include "core/metrics/FailureAnalysis.h"
 #include "core/project/JudgmentStore.h"
+#include "core/project/FrozenLists.h"
 #include "core/project/Project.h"
 #include "core/project/Sql.h"
 
@@ -50,39 +51,28 @@ void EvaluationEngine::refreshAll()
     JudgmentStore store(m_project);
     m_settings = metricSettingsFor(store.gradeScale(), m_gain);
     m_models = modelVersions(m_project);
-    const std::string file = m_project.databaseFile().string();
     m_lists.clear();
     m_otherLists.clear();
-    m_listLengths.clear();
+    m_listLengths = frozenListLengths(m_project);
     std::int64_t listed = 0;
-    Sql lengths(m_project.database(), file,
-                QStringLiteral("SELECT model_id, query_item_id, COUNT(*) FROM result_entries "
-                               "WHERE query_item_id IN (SELECT item_id FROM queries) "
-                               "GROUP BY model_id, query_item_id ORDER BY model_id, query_item_id"));
-    for (lengths.exec(); lengths.next(); ++listed)
-        m_listLengths[lengths.int64(0)].emplace_back(lengths.int64(1), static_cast<int>(lengths.int64(2)));
+    for (const auto &[model, lengths] : m_listLengths)
+        listed += static_cast<std::int64_t>(lengths.size());
     m_judgments.clear();
     for (const auto &[pair, grade] : store.resolvedGrades())
         m_judgments[pair.first][pair.second] = grade;
     // The lists the metrics use: those of the judged queries. One scan when most queries are
     // judged, else one lookup per judged query.
     if (static_cast<std::int64_t>(m_judgments.size()) * 4 > listed) {
-        Sql lists(m_project.database(), file,
-                  QStringLiteral("SELECT model_id, query_item_id, candidate_item_id FROM result_entries "
-                                 "WHERE query_item_id IN (SELECT item_id FROM queries) ORDER BY model_id, query_item_id, rank"));
-        for (lists.exec(); lists.next();)
-            if (m_judgments.count(lists.int64(1)))
-                m_lists[lists.int64(0)][lists.int64(1)].push_back(lists.int64(2));
+        forEachFrozenEntry(m_project, [&](std::int64_t model, std::int64_t query, std::int64_t candidate) {
+            if (m_judgments.count(query))
+                m_lists[model][query].push_back(candidate);
+        });
     } else {
-        // By (model, query): the primary key's order, so each lookup is an index seek.
-        Sql lists(m_project.database(), file,
-                  QStringLiteral("SELECT candidate_item_id FROM result_entries WHERE model_id = ? AND query_item_id = ? "
-                                 "ORDER BY rank"));
+        FrozenCandidatesReader candidates(m_project);
         for (const auto &[query, grades] : m_judgments)
             for (const auto &[model, lengthsOfModel] : m_listLengths)
                 if (listLength(model, query) > 0)
-                    for (lists.bind(model).bind(query).exec(); lists.next();)
-                        m_lists[model][query].push_back(lists.int64(0));
+                    m_lists[model][query] = candidates(model, query);
     }
     m_metrics.clear();
     for (const ModelVersion &v : m_models) {
@@ -162,13 +152,7 @@ const RankedList &EvaluationEngine::list(std::int64_t modelId, std::int64_t quer
     constexpr std::size_t kMaxOtherLists = 4096; // a few screens of the query list
     if (m_otherLists.size() >= kMaxOtherLists)
         m_otherLists.clear();
-    RankedList &l = m_otherLists[key];
-    Sql q(m_project.database(), m_project.databaseFile().string(),
-          QStringLiteral("SELECT candidate_item_id FROM result_entries WHERE model_id = ? AND query_item_id = ? "
-                         "ORDER BY rank"));
-    for (q.bind(modelId).bind(queryItemId).exec(); q.next();)
-        l.push_back(q.int64(0));
-    return l;
+    return m_otherLists[key] = frozenCandidates(m_project, modelId, queryItemId);
 }
 
 int EvaluationEngine::listLength(std::int64_t modelId, std::int64_t queryItemId) const

@@ -182,13 +182,7 @@ void commitIndex(Project &project, const ModelVersion &version, const BuiltIndex
 std::vector<std::int64_t> listsToFreeze(const Project &project, const ModelVersion &version, bool refreeze,
                                         FreezeReport &report)
 {
-    std::set<std::int64_t> frozen;
-    {
-        Sql q(project.database(), project.databaseFile().string(),
-              QStringLiteral("SELECT query_item_id FROM result_lists WHERE model_id = ?"));
-        for (q.bind(version.id).exec(); q.next();)
-            frozen.insert(q.int64(0));
-    }
+    const std::set<std::int64_t> frozen = frozenQueries(project, version.id);
     std::vector<std::int64_t> todo;
     for (std::int64_t query : project.queryItemIds()) {
         if (!refreeze && frozen.count(query))
@@ -203,26 +197,16 @@ std::vector<std::int64_t> listsToFreeze(const Project &project, const ModelVersi
 void writeLists(Project &project, const ModelVersion &version, const std::map<std::int64_t, std::vector<Hit>> &lists,
                 int depth, IndexKind indexKind, FreezeReport &report)
 {
-    const std::string file = project.databaseFile().string();
-    const std::string kind = indexKindName(indexKind);
-    Sql drop(project.database(), file,
-             QStringLiteral("DELETE FROM result_lists WHERE model_id = ? AND query_item_id = ?"));
-    Sql list(project.database(), file,
-             QStringLiteral("INSERT INTO result_lists (model_id, query_item_id, depth, index_kind, frozen_at) "
-                            "VALUES (?, ?, ?, ?, ?)"));
-    Sql entry(project.database(), file,
-              QStringLiteral("INSERT INTO result_entries (model_id, query_item_id, rank, candidate_item_id, score) "
-                             "VALUES (?, ?, ?, ?, ?)"));
-    const std::string now = nowIso8601();
+    std::vector<FrozenList> frozen;
+    frozen.reserve(lists.size());
     for (const auto &[query, hits] : lists) {
-        drop.bind(version.id).bind(query).exec(); // entries go with it (ON DELETE CASCADE)
-        list.bind(version.id).bind(query).bind(std::int64_t(depth)).bind(kind).bind(now).exec();
-        for (std::size_t r = 0; r < hits.size(); ++r)
-            entry.bind(version.id).bind(query).bind(static_cast<std::int64_t>(r + 1)).bind(hits[r].itemId)
-                .bind(QVariant(static_cast<double>(hits[r].score)))
-                .exec();
-        ++report.frozen;
+        FrozenList &l = frozen.emplace_back();
+        l.queryItemId = query;
+        for (const Hit &h : hits)
+            l.candidates.emplace_back(h.itemId, h.score);
     }
+    writeFrozenLists(project, version.id, frozen, depth, indexKindName(indexKind));
+    report.frozen += static_cast<std::int64_t>(frozen.size());
 }
 
 } // namespace
@@ -261,16 +245,6 @@ IndexAndFreezeReport buildIndexAndFreeze(Project &project, const ModelVersion &v
             beforeCommit();
     });
     return report;
-}
-
-std::map<std::string, std::int64_t> frozenListsBySearch(const Project &project, const ModelVersion &version)
-{
-    Sql q(project.database(), project.databaseFile().string(),
-          QStringLiteral("SELECT index_kind, COUNT(*) FROM result_lists WHERE model_id = ? GROUP BY index_kind"));
-    std::map<std::string, std::int64_t> out;
-    for (q.bind(version.id).exec(); q.next();)
-        out[q.text(0)] = q.int64(1);
-    return out;
 }
 
 std::optional<std::string> recordedIndexFile(const Project &project, const ModelVersion &version)
@@ -394,17 +368,6 @@ FreezeReport freezeResultLists(Project &project, const ModelVersion &version, in
     report.notEmbedded = static_cast<std::int64_t>(todo.size() - lists.size());
     project.inTransaction([&] { writeLists(project, version, lists, depth, index.kind(), report); });
     return report;
-}
-
-std::vector<ResultEntry> frozenResultList(const Project &project, const ModelVersion &version, std::int64_t queryItemId)
-{
-    Sql q(project.database(), project.databaseFile().string(),
-          QStringLiteral("SELECT rank, candidate_item_id, score FROM result_entries WHERE model_id = ? AND "
-                         "query_item_id = ? ORDER BY rank"));
-    std::vector<ResultEntry> out;
-    for (q.bind(version.id).bind(queryItemId).exec(); q.next();)
-        out.push_back({static_cast<int>(q.int64(0)), q.int64(1), q.value(2).toFloat()});
-    return out;
 }
 
 } // namespace lookalike

@@ -1,8 +1,10 @@
-// A model version's FAISS index over its normalised embeddings: building it, searching it by
-// item or by vector, and freezing the result lists of the query set in the database.
+// A model version's neighbour index over its normalised embeddings: building it, searching it
+// by item or by vector, and freezing the result lists of the query set (stored through
+// FrozenLists.h, which this header brings along).
 #pragma once
 
 #include "core/index/NeighbourIndex.h"
+#include "core/project/FrozenLists.h"
 #include "core/project/ModelVersion.h"
 
 #include <cstdint>
@@ -99,19 +101,8 @@ IndexAndFreezeReport buildIndexAndFreeze(Project &project, const ModelVersion &v
                                          bool checkRecall, int depth, bool refreeze, bool excludeDuplicates,
                                          const std::function<void()> &beforeCommit = {});
 
-// How the version's frozen lists were searched: the number of lists per index kind ("exact",
-// "hnsw", "ivfpq"). An approximate kind means a neighbour the index missed counts against the
-// model; `eval` says so.
-std::map<std::string, std::int64_t> frozenListsBySearch(const Project &project, const ModelVersion &version);
-
 // The file name of the version's recorded index (relative to its model directory), if any.
 std::optional<std::string> recordedIndexFile(const Project &project, const ModelVersion &version);
 
-struct ResultEntry {
-    int rank = 0; // 1-based
-    std::int64_t candidateItemId = 0;
-    float score = 0;
-};
-std::vector<ResultEntry> frozenResultList(const Project &project, const ModelVersion &version, std::int64_t queryItemId);
 
 } // namespace lookalike

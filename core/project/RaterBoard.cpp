@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "core/project/JudgmentDatabase.h"
+#include "core/project/FrozenLists.h"
 #include "core/project/Project.h"
 #include "core/project/Sql.h"
 
@@ -155,11 +156,10 @@ const std::vector<std::int64_t> &RaterBoard::candidatesOf(std::int64_t query) co
     if (const auto it = m_candidates.find(query); it != m_candidates.end())
         return it->second;
     std::vector<std::int64_t> &out = m_candidates[query];
-    Sql q(m_project.database(), m_project.databaseFile().string(),
-          QStringLiteral("SELECT candidate_item_id FROM result_entries WHERE model_id = ? AND query_item_id = ?"));
+    FrozenCandidatesReader candidates(m_project);
     for (std::int64_t model : m_modelIds)
-        for (q.bind(model).bind(query).exec(); q.next();)
-            out.push_back(q.int64(0));
+        for (const std::int64_t candidate : candidates(model, query))
+            out.push_back(candidate);
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -170,17 +170,10 @@ std::vector<RaterStatus> RaterBoard::progress() const
     // The candidates of a query are the union of its frozen lists (catalog side, SQLite); the
     // cache of them holds while no list has been frozen or refrozen since.
     {
-        const std::string file = m_project.databaseFile().string();
-        Sql stamp(m_project.database(), file, QStringLiteral("SELECT COUNT(*), COALESCE(MAX(frozen_at), '') FROM result_lists"));
-        stamp.exec();
-        stamp.next();
-        const std::pair<std::int64_t, std::string> now{stamp.int64(0), stamp.text(1)};
+        const std::pair<std::int64_t, std::string> now = frozenListsStamp(m_project);
         if (now != m_listsStamp) {
             m_candidates.clear();
-            m_modelIds.clear();
-            Sql models(m_project.database(), file, QStringLiteral("SELECT DISTINCT model_id FROM result_lists"));
-            for (models.exec(); models.next();)
-                m_modelIds.push_back(models.int64(0));
+            m_modelIds = modelsWithFrozenLists(m_project);
             m_listsStamp = now;
         }
     }

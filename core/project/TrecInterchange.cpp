@@ -4,6 +4,7 @@
 #include "core/Error.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/ModelVersion.h"
+#include "core/project/FrozenLists.h"
 #include "core/project/Project.h"
 #include "core/project/Sql.h"
 
@@ -54,11 +55,9 @@ TrecRun exportRun(Project &project, const ModelVersion &version)
     const auto keys = catalogIds(project);
     TrecRun run;
     run.tag = version.name;
-    Sql q(project.database(), project.databaseFile().string(),
-        QStringLiteral("SELECT query_item_id, candidate_item_id FROM result_entries WHERE model_id = ? "
-                       "AND query_item_id IN (SELECT item_id FROM queries) ORDER BY query_item_id, rank"));
-    for (q.bind(version.id).exec(); q.next();)
-        run.rankings[keys.at(q.int64(0))].push_back(keys.at(q.int64(1)));
+    forEachFrozenEntry(project, version.id, [&](std::int64_t query, std::int64_t candidate) {
+        run.rankings[keys.at(query)].push_back(keys.at(candidate));
+    });
     return run;
 }
 
