@@ -436,7 +436,11 @@ void TestMainWindow::lockedDatabaseShowsErrorAndKeepsBadge()
 
 void TestMainWindow::exportsWriteFiles()
 {
-    auto o = openWindow();
+    // A version name with a comma and a quote: the CSV export must keep it one field.
+    auto o = openWindow([](testsupport::TwoModelProject &f) {
+        QSqlQuery rename(f.project->database());
+        QVERIFY(rename.exec(QStringLiteral("UPDATE model_versions SET name = 'model-a,\"v1\"' WHERE name = 'model-a'")));
+    });
     MainWindow &w = *o->window;
     QVERIFY(QTest::qWaitForWindowActive(&w));
     QTest::keyClick(w.reviewView()->leftGrid(), '3');
@@ -444,7 +448,7 @@ void TestMainWindow::exportsWriteFiles()
     QVERIFY(w.exportMetricsCsv(dir + QStringLiteral("/metrics.csv")));
     const QByteArray csv = testsupport::readFileBytes(dir + QStringLiteral("/metrics.csv"));
     QVERIFY(csv.startsWith("version,metric,value,ci_low,ci_high,queries\n"));
-    QVERIFY(csv.contains("model-a,ndcg@5,1,"));
+    QVERIFY2(csv.contains("\"model-a,\"\"v1\"\"\",ndcg@5,1,"), csv.constData());
     QVERIFY(w.exportChartPng(dir + QStringLiteral("/chart.png")));
     QImage chart(dir + QStringLiteral("/chart.png"));
     QVERIFY(!chart.isNull());

@@ -2,6 +2,7 @@
 #include "ui/MetricsPanel.h"
 
 #include "core/metrics/FailureAnalysis.h"
+#include "core/util/Csv.h"
 #include "ui/ReviewSession.h"
 
 #include <QBarCategoryAxis>
@@ -24,6 +25,12 @@ namespace lookalike::ui {
 namespace {
 
 constexpr int kBins = 10;
+
+// A value in the CSV export: every digit a double holds.
+QString exact(double v)
+{
+    return QString::number(v, 'g', 17);
+}
 
 QString withInterval(double value, const ConfidenceInterval &ci)
 {
@@ -141,22 +148,10 @@ void MetricsPanel::refresh()
             m_table->setItem(row, c, item);
         }
         if (any) {
-            m_csv += QStringLiteral("%1,ndcg@5,%2,%3,%4,%5\n")
-                         .arg(nameOf(row))
-                         .arg(m.mean.ndcg5, 0, 'g', 17)
-                         .arg(ciN.lower, 0, 'g', 17)
-                         .arg(ciN.upper, 0, 'g', 17)
-                         .arg(m.perQuery.size());
-            m_csv += QStringLiteral("%1,p@1,%2,%3,%4,%5\n")
-                         .arg(nameOf(row))
-                         .arg(m.mean.precision1, 0, 'g', 17)
-                         .arg(ciP.lower, 0, 'g', 17)
-                         .arg(ciP.upper, 0, 'g', 17)
-                         .arg(m.perQuery.size());
-            m_csv += QStringLiteral("%1,judged@5,%2,,,%3\n")
-                         .arg(nameOf(row))
-                         .arg(m.mean.judged5, 0, 'g', 17)
-                         .arg(m.perQuery.size());
+            const QString n = QString::number(m.perQuery.size());
+            m_csv += csvRow({nameOf(row), QStringLiteral("ndcg@5"), exact(m.mean.ndcg5), exact(ciN.lower), exact(ciN.upper), n});
+            m_csv += csvRow({nameOf(row), QStringLiteral("p@1"), exact(m.mean.precision1), exact(ciP.lower), exact(ciP.upper), n});
+            m_csv += csvRow({nameOf(row), QStringLiteral("judged@5"), exact(m.mean.judged5), QString(), QString(), n});
         }
     }
 
@@ -189,12 +184,9 @@ void MetricsPanel::refresh()
                         .arg(c.winsTiesLosses.ties)
                         .arg(c.winsTiesLosses.losses)
                         .arg(c.n);
-            m_csv += QStringLiteral("%1 - %2,delta %3,%4,%5,%6,%7\n")
-                         .arg(nameOf(1), nameOf(0), QLatin1String(metricKey(metric)))
-                         .arg(c.meanDelta, 0, 'g', 17)
-                         .arg(ci.lower, 0, 'g', 17)
-                         .arg(ci.upper, 0, 'g', 17)
-                         .arg(c.n);
+            m_csv += csvRow({nameOf(1) + QStringLiteral(" - ") + nameOf(0),
+                             QStringLiteral("delta ") + QLatin1String(metricKey(metric)), exact(c.meanDelta),
+                             exact(ci.lower), exact(ci.upper), QString::number(c.n)});
         }
     } else {
         text = tr("Choose a second version to compare.");

@@ -9,6 +9,7 @@
 #include "core/project/EvaluationEngine.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/ModelIndex.h"
+#include "core/util/Csv.h"
 #include "core/project/Project.h"
 
 #include <QCommandLineParser>
@@ -33,15 +34,6 @@ QString signedFixed(double v, int decimals = 4)
 {
     return std::isfinite(v) ? (v >= 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'f', decimals)
                             : QStringLiteral("n/a");
-}
-
-QString csvField(const QString &s)
-{
-    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n')))
-        return s;
-    QString quoted = s;
-    quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + quoted + QLatin1Char('"');
 }
 
 QString csvNumber(double v)
@@ -424,12 +416,7 @@ QString csvReport(const Report &r, const Options &options)
 {
     QString out
         = QStringLiteral("section,model,baseline,group,query,metric,value,low,high,queries,p_value,wins,ties,losses\n");
-    auto row = [&out](const QStringList &fields) {
-        QStringList quoted;
-        for (const QString &f : fields)
-            quoted << csvField(f);
-        out += quoted.join(QLatin1Char(',')) + QLatin1Char('\n');
-    };
+    auto row = [&out](const QStringList &fields) { out += csvRow(fields); };
     auto metricRows = [&](const QString &section, const QString &model, const QString &group, const QString &query,
                           const QueryMetrics &m, std::size_t n) {
         for (Metric metric : kAllMetrics) {

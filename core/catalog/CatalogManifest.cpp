@@ -5,6 +5,7 @@
 #include "core/catalog/CatalogManifest.h"
 
 #include "core/Error.h"
+#include "core/util/Csv.h"
 #include "core/util/Utf8.h"
 
 #include <algorithm>
@@ -968,20 +969,12 @@ ManifestReadResult readCatalogManifest(const std::filesystem::path &manifest, co
 
 bool writeRejectedRowsReport(const std::filesystem::path &report, const std::vector<RejectedRow> &rejected)
 {
-    auto field = [](const std::string &s) {
-        if (s.find_first_of(",\"\r\n") == std::string::npos)
-            return s;
-        std::string out = "\"";
-        for (char c : s)
-            out += c == '"' ? std::string("\"\"") : std::string(1, c);
-        return out + "\"";
-    };
     std::ofstream out(report, std::ios::binary | std::ios::trunc);
     if (!out)
         return false;
     out << "line,id,reason\n";
     for (const RejectedRow &r : rejected)
-        out << r.line << ',' << field(r.id) << ',' << field(r.reason) << '\n';
+        out << csvRow({std::to_string(r.line), r.id, r.reason});
     out.close();
     return !out.fail();
 }

@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "core/model/ImageDecoder.h"
+#include "core/util/Csv.h"
 #include "core/util/SeededRandom.h"
 
 #include <opencv2/imgcodecs.hpp>
@@ -208,16 +209,6 @@ std::string titleFor(const std::string &type, const std::string &colour, const s
         for (char &c : title)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)) & 0xff);
     return title;
-}
-
-std::string csvField(const std::string &s)
-{
-    if (s.find_first_of(",\"\n") == std::string::npos)
-        return s;
-    std::string out = "\"";
-    for (char c : s)
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
 }
 
 } // namespace
