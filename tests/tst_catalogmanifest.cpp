@@ -128,6 +128,7 @@ void TestCatalogManifest::initTestCase()
         QByteArray("\0\0\0\x18"
                    "ftypheic\0\0\0\0",
             16));
+    writeFile(m_dir + QStringLiteral("/icon.ico"), QByteArray("\0\0\1\0\1\0\x10\x10\0\0\1\0\x20\0\0\0", 16));
     writeFile(m_dir + QStringLiteral("/tiny.bmp"), QByteArray("BM") + QByteArray(60, '\0'));
     writeFile(m_dir + QStringLiteral("/gray.pgm"), "P5\n2 2\n255\n\x01\x02\x03\x04");
     QVERIFY(QDir(m_dir).mkdir(QStringLiteral("folder.png")));
@@ -290,6 +291,9 @@ void TestCatalogManifest::rejectsBadRows_data()
                               << "GIF images are not supported: {DIR}/anim.gif";
     QTest::newRow("csv: HEIC") << "csv" << QByteArray("B,photo.heic,T\n") << 1 << 3 << "B"
                                << "HEIF/HEIC images are not supported: {DIR}/photo.heic";
+    // The import and the decoder share one signature table (ImageDecoder.h): an icon is named.
+    QTest::newRow("csv: ICO") << "csv" << QByteArray("B,icon.ico,T\n") << 1 << 3 << "B"
+                              << "ICO images are not supported: {DIR}/icon.ico";
     QTest::newRow("csv: non-UTF-8 title (Latin-1)")
         << "csv" << QByteArray("B,good.png,Caf\xE9 au lait\n") << 1 << 3 << "B"
         << "invalid UTF-8 in column 'title' at byte 3";

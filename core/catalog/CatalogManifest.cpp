@@ -5,6 +5,7 @@
 #include "core/catalog/CatalogManifest.h"
 
 #include "core/Error.h"
+#include "core/model/ImageDecoder.h"
 #include "core/util/Csv.h"
 #include "core/util/Utf8.h"
 
@@ -104,44 +105,6 @@ struct Cell {
 // ---------------------------------------------------------------------------------------------
 // Image files
 
-enum class ImageKind { Supported, Unsupported, Unknown };
-
-bool startsWith(std::string_view b, std::string_view magic, std::size_t at = 0)
-{
-    return b.size() >= at + magic.size() && b.compare(at, magic.size(), magic) == 0;
-}
-
-// The signatures the decoder (core/model/ImageDecoder.cpp) accepts, and the formats Pillow opens
-// but OpenCV 4.6 cannot, named so that the user learns why. Keep in step with the decoder.
-ImageKind sniffImage(std::string_view b, const char **unsupportedName)
-{
-    using namespace std::string_view_literals;
-    if (startsWith(b, "\x89PNG\r\n\x1a\n"sv) || startsWith(b, "\xff\xd8\xff"sv)
-        || (startsWith(b, "RIFF"sv) && startsWith(b, "WEBP"sv, 8)) || startsWith(b, "II*\0"sv)
-        || startsWith(b, "MM\0*"sv) || startsWith(b, "BM"sv))
-        return ImageKind::Supported;
-    if (b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' && isBlank(b[2]))
-        return ImageKind::Supported; // PNM
-    const char *name = nullptr;
-    if (startsWith(b, "GIF87a"sv) || startsWith(b, "GIF89a"sv))
-        name = "GIF";
-    else if (startsWith(b, "8BPS"sv))
-        name = "Photoshop (PSD)";
-    else if (startsWith(b, "ftyp"sv, 4)) {
-        for (std::string_view brand : {"heic"sv, "heix"sv, "hevc"sv, "heim"sv, "heis"sv, "mif1"sv, "msf1"sv})
-            if (startsWith(b, brand, 8))
-                name = "HEIF/HEIC";
-        if (startsWith(b, "avif"sv, 8) || startsWith(b, "avis"sv, 8))
-            name = "AVIF";
-    } else if (startsWith(b, "\xff\x0a"sv) || startsWith(b, "\0\0\0\x0cJXL \r\n\x87\n"sv))
-        name = "JPEG XL";
-    if (name) {
-        *unsupportedName = name;
-        return ImageKind::Unsupported;
-    }
-    return ImageKind::Unknown;
-}
-
 std::string describeErrno(int err)
 {
     if (err == EACCES || err == EPERM)
@@ -174,12 +137,12 @@ std::string checkImage(const std::filesystem::path &path)
         return in.eof() ? "image is empty: " + shown : "image unreadable: " + shown + " (read error)";
 
     const char *unsupported = nullptr;
-    switch (sniffImage(std::string_view(head, got), &unsupported)) {
-    case ImageKind::Supported:
+    switch (imageSignature(std::as_bytes(std::span<const char>(head, got)), &unsupported)) {
+    case ImageSignature::Supported:
         return {};
-    case ImageKind::Unsupported:
+    case ImageSignature::Unsupported:
         return std::string(unsupported) + " images are not supported: " + shown;
-    case ImageKind::Unknown:
+    case ImageSignature::Unknown:
         break;
     }
     return "not an image (unknown format): " + shown;

@@ -121,6 +121,22 @@ const char *unsupportedFormat(Bytes b)
     return nullptr;
 }
 
+} // namespace
+
+ImageSignature imageSignature(std::span<const std::byte> head, const char **unsupportedName)
+{
+    const Bytes b(reinterpret_cast<const std::uint8_t *>(head.data()), head.size());
+    if (sniff(b) != Format::Unknown)
+        return ImageSignature::Supported;
+    if (const char *name = unsupportedFormat(b)) {
+        *unsupportedName = name;
+        return ImageSignature::Unsupported;
+    }
+    return ImageSignature::Unknown;
+}
+
+namespace {
+
 struct Header {
     std::optional<std::uint64_t> width;
     std::optional<std::uint64_t> height;

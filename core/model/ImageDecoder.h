@@ -23,4 +23,10 @@ RgbImage decodeImageFile(const std::filesystem::path &path, ExifOrientation orie
 RgbImage decodeImage(std::span<const std::byte> encoded, const std::string &nameForErrors,
                      ExifOrientation orientation = ExifOrientation::Ignore);
 
+// What the first bytes of a file (16 are enough) say: a format the decoder reads, one that
+// Pillow opens but OpenCV cannot (unsupportedName then names it: "GIF", "HEIF/HEIC", ...), or
+// neither. The catalog import checks images with this, the same table the decoder uses.
+enum class ImageSignature { Supported, Unsupported, Unknown };
+ImageSignature imageSignature(std::span<const std::byte> head, const char **unsupportedName);
+
 } // namespace lookalike
