@@ -3,8 +3,7 @@
 // SigLIP before and after fine-tuning on this catalog, and a hand-crafted colour/shape
 // baseline), pre-grade them with the silver judge - through the same core functions as
 // `init`, `queries`, `index` and `autojudge` - then print the comparison (`eval`'s output) and
-// open the app comparing the first two. `lookalike autojudge` is the silver
-// judge on its own, for real catalogs too.
+// open the app comparing the first two.
 #include "cli/Cli.h"
 #include "cli/CliOutput.h"
 
@@ -56,39 +55,6 @@ int runStep(int (*command)(const QStringList &), const QString &name, QStringLis
 }
 
 } // namespace
-
-int autojudgeCommand(const QStringList &args)
-{
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Pre-grade every (query, candidate) pair of the frozen lists from catalog attributes, as a separate rater that "
-        "human raters confirm or overrule. The rule is a list of clauses tried in order: the first whose fields all "
-        "have "
-        "equal values in the query and the candidate gives the grade; '*=G' sets the grade of pairs that match none "
-        "(default 0). Example: --rule category+colour=3,category=2,colour=1"));
-    const QCommandLineOption ruleOpt(
-        QStringLiteral("rule"), QStringLiteral("The rule (see above)."), QStringLiteral("RULE"));
-    const QCommandLineOption raterOpt(QStringLiteral("rater"),
-        QStringLiteral("The judge's rater name (default silver)."), QStringLiteral("NAME"), QStringLiteral("silver"));
-    parser.addOptions({ruleOpt, raterOpt});
-    if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
-        return *status;
-    if (!parser.isSet(ruleOpt)) {
-        printError(QStringLiteral("autojudge needs --rule, e.g. --rule category+colour=3,category=2,colour=1"));
-        return UsageError;
-    }
-    return guarded([&] {
-        const AutoJudgeRule rule = parseAutoJudgeRule(parser.value(ruleOpt).toStdString());
-        Project project = Project::open(parser.positionalArguments().at(0).toStdString());
-        const AutoJudgeReport r = autoJudge(project, rule, parser.value(raterOpt).toStdString());
-        printOut(QStringLiteral("%1 pairs judged as %2: %3 grades recorded, %4 unchanged\n")
-                     .arg(r.pairs)
-                     .arg(parser.value(raterOpt))
-                     .arg(r.changed)
-                     .arg(r.unchanged));
-        return int(Success);
-    });
-}
 
 int demoCommand(const QStringList &args)
 {
