@@ -67,6 +67,7 @@ private Q_SLOTS:
     void bootstrapLevelWidens();
     void invalidOptionsThrow();
     void normalIntervalByHand();
+    void liveOptionsUseTheNormalIntervalAndNoTest();
 };
 
 void TestComparison::handComputedSummary()
@@ -413,6 +414,25 @@ void TestComparison::normalIntervalByHand()
     QCOMPARE(normalMeanCI({0.7}).lower, 0.7);
     QVERIFY(std::isnan(normalMeanCI({}).upper));
     QVERIFY_THROWS_EXCEPTION(Error, normalMeanCI({1, 2}, 1.0));
+}
+
+void TestComparison::liveOptionsUseTheNormalIntervalAndNoTest()
+{
+    // The live panel and `eval` share comparePaired: the same deltas, means and counts; the
+    // panel's options swap the bootstrap for the normal interval and skip the test.
+    const std::vector<double> a{0.2, 0.5, 0.1, 0.9, 0.4, 0.3}, b{0.6, 0.5, 0.3, 0.7, 0.9, 0.35};
+    const PairedComparison full = comparePaired(a, b);
+    const PairedComparison live = comparePaired(a, b, ComparisonOptions::live());
+    QCOMPARE(live.deltas, full.deltas);
+    QCOMPARE(live.meanDelta, full.meanDelta);
+    QCOMPARE(live.winsTiesLosses.wins, full.winsTiesLosses.wins);
+    const ConfidenceInterval normal = normalMeanCI(full.deltas);
+    QCOMPARE(live.meanDeltaCI.lower, normal.lower);
+    QCOMPARE(live.meanDeltaCI.upper, normal.upper);
+    QVERIFY(full.meanDeltaCI.lower != normal.lower); // the bootstrap is another interval
+    QVERIFY(std::isnan(live.randomization.pValue));
+    QCOMPARE(live.randomization.patterns, std::int64_t(0));
+    QVERIFY(full.randomization.pValue > 0 && full.randomization.pValue <= 1);
 }
 
 QTEST_MAIN(TestComparison)

@@ -158,18 +158,13 @@ void MetricsPanel::refresh()
     // The comparison, on the queries both versions evaluate.
     QString text;
     if (shown.size() == 2) {
-        const ModelMetrics &a = m_session->metrics(shown[0]), &b = m_session->metrics(shown[1]);
-        ComparisonOptions cheap;
-        cheap.bootstrap.resamples = 1; // the panel shows the normal interval, computed below
-        cheap.randomization.exactUpTo = 0;
-        cheap.randomization.iterations = 1;
         for (Metric metric : {Metric::Ndcg5, Metric::Precision1}) {
-            const PairedComparison c = compareModels(a, b, metric, cheap);
+            const PairedComparison c = m_session->compare(shown[0], shown[1], metric);
             if (c.n == 0) {
                 text += tr("<b>%1</b>: no query judged for both yet<br>").arg(QLatin1String(metricName(metric)));
                 continue;
             }
-            const ConfidenceInterval ci = normalMeanCI(c.deltas);
+            const ConfidenceInterval &ci = c.meanDeltaCI;
             const QString colour = !std::isfinite(ci.lower) || (ci.lower <= 0 && ci.upper >= 0)
                 ? QStringLiteral("#666")
                 : (c.meanDelta > 0 ? QStringLiteral("#2e7d32") : QStringLiteral("#c62828"));

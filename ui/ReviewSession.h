@@ -86,6 +86,12 @@ public:
     // Per-query metrics, if the query enters the version's mean.
     const QueryMetrics *queryMetrics(std::int64_t queryItemId, std::int64_t modelId) const;
     const ModelMetrics &metrics(std::int64_t modelId) const { return m_engine->metrics(modelId); }
+    // B against A on the queries both evaluate, as `eval` compares them but with the live
+    // panel's statistics (ComparisonOptions::live(): normal interval, no test).
+    PairedComparison compare(std::int64_t modelA, std::int64_t modelB, Metric metric) const
+    {
+        return m_engine->compare(modelA, modelB, metric, ComparisonOptions::live());
+    }
     const std::vector<MeanPoint> &runningMean() const { return m_running; }
 
     // Grading as this rater. Each returns after the change is committed to the database (or

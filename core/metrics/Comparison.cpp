@@ -223,8 +223,15 @@ PairedComparison comparePaired(const std::vector<double> &a, const std::vector<d
     result.meanDelta = mean(result.deltas);
     result.relativeChangePercent = relativeChangePercent(result.meanA, result.meanB);
     result.winsTiesLosses = winsTiesLosses(a, b, options.tieEpsilon);
-    result.meanDeltaCI = bootstrapMeanCI(result.deltas, options.bootstrap);
-    result.randomization = randomizationTest(result.deltas, options.randomization);
+    result.meanDeltaCI = options.interval == ComparisonOptions::Interval::Normal
+        ? normalMeanCI(result.deltas, options.bootstrap.level)
+        : bootstrapMeanCI(result.deltas, options.bootstrap);
+    if (options.randomizationTest) {
+        result.randomization = randomizationTest(result.deltas, options.randomization);
+    } else {
+        result.randomization.pValue = std::numeric_limits<double>::quiet_NaN();
+        result.randomization.patterns = 0;
+    }
     return result;
 }
 

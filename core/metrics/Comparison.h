@@ -98,8 +98,21 @@ RandomizationResult randomizationTest(const std::vector<double> &deltas, const R
 
 struct ComparisonOptions {
     double tieEpsilon = kTieEpsilon;
-    BootstrapOptions bootstrap;
+    // The interval of the mean delta: the paired bootstrap (reports, `eval`) or the normal
+    // approximation (O(n): the live panel, recomputed on every grade).
+    enum class Interval { Bootstrap, Normal } interval = Interval::Bootstrap;
+    BootstrapOptions bootstrap; // its level is the level of either interval
+    bool randomizationTest = true; // false: no p-value (randomization.pValue is NaN, patterns 0)
     RandomizationOptions randomization;
+
+    // What the live metrics panel shows on every grade: the normal interval, no test.
+    static ComparisonOptions live()
+    {
+        ComparisonOptions o;
+        o.interval = Interval::Normal;
+        o.randomizationTest = false;
+        return o;
+    }
 };
 
 // Everything the comparison view and the report show for one metric.
