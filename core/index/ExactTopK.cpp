@@ -56,6 +56,7 @@ constexpr std::int64_t kRowBlock = 8192;   // rows per sgemm (and per read): a 1
 constexpr std::int64_t kScanStride = 64;   // scores checked at once against the floor
 constexpr std::int64_t kFewQueries = 8;    // fewer than this (with codes): the 8-bit pass, one query at a time
 constexpr std::int64_t kCodeBlock = 4096;  // rows per 8-bit kernel call
+constexpr int kMaxCodeDim = 65536;         // the 8-bit sums fit in int32 up to d = 2^31 / (255 * 127)
 
 bool ranksBefore(const Neighbour &a, const Neighbour &b)
 {
@@ -501,7 +502,7 @@ std::vector<std::vector<Neighbour>> exactSearch(const FloatRows &rows, const Int
     if (k <= 0 || n == 0 || queries.rows == 0)
         return out;
 
-    if (codes && codes->rows == n && queries.rows < kFewQueries) {
+    if (codes && codes->rows == n && queries.rows < kFewQueries && d <= kMaxCodeDim) {
         for (std::int64_t i = 0; i < queries.rows; ++i) {
             const float *q = queries.row(i).data();
             rescore(rows, q, codeCandidates(*codes, q, k), k, out[static_cast<std::size_t>(i)]);
