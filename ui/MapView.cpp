@@ -1,9 +1,6 @@
 // The embedding map.
 #include "ui/MapView.h"
 
-#include "core/index/NpyFile.h"
-#include "core/model/EmbeddingProjection.h"
-#include "core/util/SeededRandom.h"
 #include "ui/NeighbourGrid.h"
 #include "ui/NeighbourModel.h"
 #include "ui/ReviewSession.h"
@@ -18,7 +15,6 @@
 #include <QSplitter>
 #include <QTimer>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -293,7 +289,7 @@ void MapView::compute(Method method)
     const qint64 modelId = m_version->currentData().toLongLong();
     // A seeded sample beyond the method's budget (t-SNE is O(n^2); PCA of a million rows would
     // read gigabytes): only the sampled rows are read from the embeddings file.
-    if (!m_session->mapSource(modelId, method == Tsne ? kMaxTsnePoints : kMaxMapPoints, &source)
+    if (!m_session->mapSource(modelId, method == Tsne ? ReviewSession::maxTsnePoints() : kMaxMapPoints, &source)
         || source.itemIds.empty()) {
         m_message->setText(tr("This version has no embeddings to map."));
         return;
@@ -304,36 +300,14 @@ void MapView::compute(Method method)
     m_done->store(0);
     const std::size_t points = source.rows.size();
     m_mapTotal = source.total;
-    m_progress->setRange(0, method == Tsne ? TsneOptions{}.iterations : 0);
+    m_progress->setRange(0, method == Tsne ? ReviewSession::tsneIterations() : 0);
     m_progress->setValue(0);
     m_progress->show();
     m_cancel->show();
     m_compute->setEnabled(false);
     m_message->setText(method == Tsne ? tr("Computing t-SNE of %1 points…").arg(points)
                                       : tr("Computing PCA of %1 points…").arg(points));
-    auto cancelled = m_cancelled;
-    auto done = m_done;
-    m_watcher.setFuture(QtConcurrent::run([source, method, cancelled, done]() -> Outcome {
-        Outcome out;
-        try {
-            const FloatMatrix picked = readNpyRows(source.embeddingsFile.toStdString(), source.rows);
-            out.itemIds.assign(source.itemIds.begin(), source.itemIds.end());
-            out.categories = source.categories;
-            const FloatMatrix xy = method == Tsne ? tsneProject(picked, {},
-                                       [cancelled, done](int d, int) {
-                                           done->store(d);
-                                           return !cancelled->load();
-                                       })
-                                                  : pcaProject(picked, std::min<int>(2, static_cast<int>(picked.cols)));
-            out.xy.assign(xy.data.begin(), xy.data.end());
-            if (xy.cols == 1) // a 1-d embedding: spread along x only
-                for (std::size_t i = out.xy.size(); i-- > 0;)
-                    out.xy.insert(out.xy.begin() + static_cast<std::ptrdiff_t>(i + 1), 0.0f);
-        } catch (const std::exception &e) {
-            out.error = QString::fromUtf8(e.what());
-        }
-        return out;
-    }));
+    m_watcher.setFuture(m_session->computeMap(source, method == Tsne, m_cancelled, m_done));
 }
 
 void MapView::cancel()

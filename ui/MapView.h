@@ -6,6 +6,8 @@
 // often show up as clusters here.
 #pragma once
 
+#include "ui/ReviewSession.h"
+
 #include <QFutureWatcher>
 #include <QWidget>
 
@@ -22,7 +24,6 @@ namespace lookalike::ui {
 
 class NeighbourGrid;
 class NeighbourModel;
-class ReviewSession;
 class ThumbnailCache;
 
 struct MapPoint {
@@ -91,12 +92,7 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
-    struct Outcome {
-        std::vector<float> xy; // n x 2
-        std::vector<qint64> itemIds;
-        std::vector<QString> categories;
-        QString error;
-    };
+    using Outcome = ReviewSession::MapOutcome;
     void finished();
     void recolour();
     void showSelection(const QList<qint64> &ids);

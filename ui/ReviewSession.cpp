@@ -2,7 +2,10 @@
 #include "ui/ReviewSession.h"
 
 #include "core/Error.h"
+#include "core/index/NpyFile.h"
+#include "core/model/EmbeddingProjection.h"
 #include "core/project/AddQueries.h"
+#include "core/project/CatalogSearch.h"
 #include "core/project/EmbeddingJob.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/TrecInterchange.h"
@@ -10,8 +13,10 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 
 namespace lookalike::ui {
@@ -411,6 +416,72 @@ int ReviewSession::pollOthers(QString *error)
             *error = QString::fromUtf8(e.what());
         return -1;
     }
+}
+
+struct ReviewSession::Searcher {
+    std::mutex lock; // CatalogSearch: one thread at a time
+    std::unique_ptr<CatalogSearch> search;
+};
+
+QFuture<ReviewSession::SearchOutcome> ReviewSession::searchCatalog(const QString &version, bool byText,
+                                                                   const QString &input, int k)
+{
+    std::shared_ptr<Searcher> &slot = m_searchers[version];
+    if (!slot)
+        slot = std::make_shared<Searcher>();
+    // The task owns copies of everything: the session may close before it ends.
+    return QtConcurrent::run([searcher = slot, folder = m_folder.toStdString(), version = version.toStdString(), byText,
+                              input = input.toStdString(), k]() -> SearchOutcome {
+        SearchOutcome out;
+        try {
+            const std::lock_guard<std::mutex> hold(searcher->lock);
+            if (!searcher->search)
+                searcher->search = std::make_unique<CatalogSearch>(folder, version);
+            const std::vector<Hit> hits = byText ? searcher->search->byText(input, k) : searcher->search->byImage(input, k);
+            for (const Hit &h : hits)
+                out.hits.emplace_back(h.itemId, h.score);
+        } catch (const std::exception &e) {
+            out.error = QString::fromUtf8(e.what());
+        }
+        return out;
+    });
+}
+
+std::int64_t ReviewSession::maxTsnePoints()
+{
+    return kMaxTsnePoints;
+}
+
+int ReviewSession::tsneIterations()
+{
+    return TsneOptions{}.iterations;
+}
+
+QFuture<ReviewSession::MapOutcome> ReviewSession::computeMap(const MapSource &source, bool tsne,
+                                                             std::shared_ptr<std::atomic<bool>> cancelled,
+                                                             std::shared_ptr<std::atomic<int>> done) const
+{
+    return QtConcurrent::run([source, tsne, cancelled, done]() -> MapOutcome {
+        MapOutcome out;
+        try {
+            const FloatMatrix picked = readNpyRows(source.embeddingsFile.toStdString(), source.rows);
+            out.itemIds.assign(source.itemIds.begin(), source.itemIds.end());
+            out.categories = source.categories;
+            const FloatMatrix xy = tsne ? tsneProject(picked, {},
+                                                      [cancelled, done](int d, int) {
+                                                          done->store(d);
+                                                          return !cancelled->load();
+                                                      })
+                                        : pcaProject(picked, std::min<int>(2, static_cast<int>(picked.cols)));
+            out.xy.assign(xy.data.begin(), xy.data.end());
+            if (xy.cols == 1) // a 1-d embedding: spread along x only
+                for (std::size_t i = out.xy.size(); i-- > 0;)
+                    out.xy.insert(out.xy.begin() + static_cast<std::ptrdiff_t>(i + 1), 0.0f);
+        } catch (const std::exception &e) {
+            out.error = QString::fromUtf8(e.what());
+        }
+        return out;
+    });
 }
 
 } // namespace lookalike::ui

@@ -14,9 +14,11 @@
 #include "core/project/RaterAgreement.h"
 #include "core/project/RaterBoard.h"
 
+#include <QFuture>
 #include <QObject>
 #include <QString>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -118,6 +120,29 @@ public:
         std::vector<QString> categories; // per row above
     };
     bool mapSource(std::int64_t modelId, std::int64_t limit, MapSource *out) const;
+    // The 2-d map of such a sample, on a worker thread: the sampled rows are read from the
+    // embeddings file, then PCA, or t-SNE reporting each iteration to `done` and stopping when
+    // `cancelled` is set. Owns copies of what it needs: the session may close before it ends.
+    struct MapOutcome {
+        std::vector<float> xy; // n x 2
+        std::vector<qint64> itemIds;
+        std::vector<QString> categories;
+        QString error;
+    };
+    static int tsneIterations();           // the progress of a t-SNE map runs to this
+    static std::int64_t maxTsnePoints();   // t-SNE is O(n^2): at most this many points
+    QFuture<MapOutcome> computeMap(const MapSource &source, bool tsne, std::shared_ptr<std::atomic<bool>> cancelled,
+                                   std::shared_ptr<std::atomic<int>> done) const;
+
+    // Free-form search of the catalog under a version, on a worker thread: a text through the
+    // SigLIP text tower, or an image file through the version's encoder. The future holds the
+    // k nearest items (id, score) or the error. A version's searcher (its index, then its model)
+    // is loaded on first use and kept; searches of one version run one at a time.
+    struct SearchOutcome {
+        std::vector<std::pair<qint64, float>> hits;
+        QString error;
+    };
+    QFuture<SearchOutcome> searchCatalog(const QString &version, bool byText, const QString &input, int k);
 
     // Agreement between the raters (weighted kappa per pair, Krippendorff's alpha, disagreements).
     AgreementReport agreement() const;
@@ -165,6 +190,8 @@ private:
     QStringList m_categoryNames;          // sorted
     std::vector<MeanPoint> m_running;
     int m_grades = 0;
+    struct Searcher; // a version's CatalogSearch, loaded on first use, and its lock
+    std::map<QString, std::shared_ptr<Searcher>> m_searchers;
 };
 
 } // namespace lookalike::ui

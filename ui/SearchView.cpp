@@ -1,7 +1,6 @@
 // Text and image search.
 #include "ui/SearchView.h"
 
-#include "core/project/CatalogSearch.h"
 #include "ui/NeighbourGrid.h"
 #include "ui/NeighbourModel.h"
 #include "ui/ReviewSession.h"
@@ -14,7 +13,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace lookalike::ui {
 
@@ -118,23 +116,7 @@ void SearchView::start(const Request &request)
     m_busyBar->show();
     m_running = request.text ? tr("“%1”").arg(request.input) : QFileInfo(request.input).fileName();
     m_message->setText(tr("Searching for %1 with %2…").arg(m_running, request.version));
-    std::shared_ptr<CatalogSearch> &cached = m_searchers[request.version];
-    const std::string folder = m_session->folder().toStdString();
-    // The lambda owns copies of everything: the view may close before it ends (the destructor waits).
-    m_watcher.setFuture(QtConcurrent::run([request, folder, &cached]() -> Outcome {
-        Outcome out;
-        try {
-            if (!cached)
-                cached = std::make_shared<CatalogSearch>(folder, request.version.toStdString());
-            const std::vector<Hit> hits = request.text ? cached->byText(request.input.toStdString(), kResults)
-                                                       : cached->byImage(request.input.toStdString(), kResults);
-            for (const Hit &h : hits)
-                out.hits.emplace_back(h.itemId, h.score);
-        } catch (const std::exception &e) {
-            out.error = QString::fromUtf8(e.what());
-        }
-        return out;
-    }));
+    m_watcher.setFuture(m_session->searchCatalog(request.version, request.text, request.input, kResults));
 }
 
 void SearchView::finished()

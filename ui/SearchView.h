@@ -5,6 +5,8 @@
 // in review.
 #pragma once
 
+#include "ui/ReviewSession.h"
+
 #include <QFutureWatcher>
 #include <QWidget>
 
@@ -20,7 +22,6 @@ class QProgressBar;
 class QPushButton;
 
 namespace lookalike {
-class CatalogSearch;
 struct Hit;
 } // namespace lookalike
 
@@ -28,7 +29,6 @@ namespace lookalike::ui {
 
 class NeighbourGrid;
 class NeighbourModel;
-class ReviewSession;
 class ThumbnailCache;
 
 class SearchView : public QWidget {
@@ -54,10 +54,7 @@ private:
         QString input;
         QString version;
     };
-    struct Outcome {
-        std::vector<std::pair<qint64, float>> hits;
-        QString error;
-    };
+    using Outcome = ReviewSession::SearchOutcome;
     void start(const Request &request);
     void finished();
     void addSelectedAsQuery();
@@ -75,7 +72,6 @@ private:
     std::optional<Request> m_pending; // asked for while another search ran: the latest only
     QString m_running;
     // One loaded searcher per version, kept for the next searches (used by one worker at a time).
-    std::map<QString, std::shared_ptr<CatalogSearch>> m_searchers;
 };
 
 } // namespace lookalike::ui

@@ -1,0 +1,127 @@
+// ReviewSession without any widget, the GUI's one door to the engine: the grade walk (grade,
+// signals, live metrics equal to a fresh engine, undo, redo), adding a query (frozen at the
+// project's depth), the catalog search and the embedding map it runs on worker threads.
+#include "core/project/EvaluationEngine.h"
+#include "core/project/ModelIndex.h"
+#include "core/project/Project.h"
+#include "support/CliRunner.h"
+#include "support/RefData.h"
+#include "support/TwoModelProject.h"
+#include "ui/ReviewSession.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace lookalike;
+using lookalike::ui::ReviewSession;
+
+class TestReviewSession : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void gradeWalkUpdatesMetricsAndUndoes();
+    void addedQueryIsFrozenAtTheProjectsDepth();
+    void searchAndMapRunOnWorkers();
+};
+
+void TestReviewSession::gradeWalkUpdatesMetricsAndUndoes()
+{
+    auto f = testsupport::makeTwoModelProject();
+    const QString folder = f.folder;
+    const std::int64_t a = f.versions[0].id;
+    f.project.reset();
+    ReviewSession session(folder, QStringLiteral("ana"));
+    QSignalSpy changed(&session, &ReviewSession::judgmentChanged);
+    QSignalSpy saved(&session, &ReviewSession::ownChangeSaved);
+    const std::int64_t query = session.queryIds().front();
+    const std::vector<ui::Candidate> list = session.candidates(query, a);
+    QVERIFY(list.size() >= 2);
+    QCOMPARE(session.metrics(a).perQuery.count(query), std::size_t(0)); // nothing graded yet
+
+    QVERIFY(session.grade(query, list[0].itemId, 3));
+    QVERIFY(session.grade(query, list[1].itemId, 0));
+    QCOMPARE(changed.size(), 2);
+    QCOMPARE(saved.size(), 2);
+    QCOMPARE(changed.at(0).at(0).toLongLong(), query);
+    QCOMPARE(changed.at(0).at(1).toLongLong(), list[0].itemId);
+    QCOMPARE(session.gradesOf(query, list[0].itemId).second, std::optional<int>(3));
+    QCOMPARE(session.metrics(a).perQuery.at(query).precision1, 1.0);
+    {
+        Project p = Project::open(folder.toStdString()); // the live numbers equal a fresh engine's
+        const EvaluationEngine fresh(p);
+        QCOMPARE(fresh.metrics(a).mean.ndcg5, session.metrics(a).mean.ndcg5);
+    }
+    QVERIFY(session.undo()); // the 0
+    QVERIFY(session.undo()); // the 3
+    QVERIFY(!session.gradesOf(query, list[0].itemId).second);
+    QCOMPARE(session.metrics(a).perQuery.count(query), std::size_t(0));
+    QVERIFY(session.redo());
+    QCOMPARE(session.gradesOf(query, list[0].itemId).second, std::optional<int>(3));
+    QCOMPARE(changed.size(), 5);
+}
+
+void TestReviewSession::addedQueryIsFrozenAtTheProjectsDepth()
+{
+    auto f = testsupport::makeTwoModelProject();
+    f.project->setResultDepth(4);
+    const QString folder = f.folder;
+    std::int64_t item = 0;
+    for (const auto &[id, category] : f.project->itemCategories())
+        if (std::find(f.queries.begin(), f.queries.end(), id) == f.queries.end()) {
+            item = id;
+            break;
+        }
+    const auto versions = f.versions;
+    f.project.reset();
+    ReviewSession session(folder, QStringLiteral("ana"));
+    QSignalSpy queries(&session, &ReviewSession::queriesChanged);
+    const int before = session.queryCount();
+    QVERIFY(session.addQuery(item));
+    QCOMPARE(queries.size(), 1);
+    QCOMPARE(session.queryCount(), before + 1);
+    QVERIFY(!session.addQuery(item)); // already a query
+    for (const ModelVersion &v : versions)
+        QCOMPARE(session.candidates(item, v.id).size(), std::size_t(4));
+}
+
+void TestReviewSession::searchAndMapRunOnWorkers()
+{
+    auto f = testsupport::makeTwoModelProject();
+    const QString folder = f.folder;
+    f.project.reset();
+    const auto indexed = testsupport::runLookalike({QStringLiteral("index"), folder, QStringLiteral("--model"),
+                                                    testsupport::tinyCheckpointDir(), QStringLiteral("--name"),
+                                                    QStringLiteral("tiny"), QStringLiteral("--quiet")});
+    QVERIFY2(indexed.exitCode == 0, indexed.err.constData());
+    ReviewSession session(folder, QStringLiteral("ana"));
+
+    auto search = session.searchCatalog(QStringLiteral("tiny"), true, QStringLiteral("red item"), 7);
+    search.waitForFinished();
+    const ReviewSession::SearchOutcome found = search.result();
+    QVERIFY2(found.error.isEmpty(), qPrintable(found.error));
+    QCOMPARE(found.hits.size(), std::size_t(7));
+    for (std::size_t i = 1; i < found.hits.size(); ++i)
+        QVERIFY(found.hits[i - 1].second >= found.hits[i].second);
+    auto again = session.searchCatalog(QStringLiteral("tiny"), true, QStringLiteral("red item"), 7); // kept searcher
+    again.waitForFinished();
+    QCOMPARE(again.result().hits, found.hits);
+    auto wrong = session.searchCatalog(QStringLiteral("no-such-version"), true, QStringLiteral("red"), 5);
+    wrong.waitForFinished();
+    QVERIFY(wrong.result().error.contains(QStringLiteral("no-such-version")));
+
+    std::int64_t tiny = 0;
+    for (const ModelVersion &v : session.models())
+        if (v.name == "tiny")
+            tiny = v.id;
+    ReviewSession::MapSource source;
+    QVERIFY(session.mapSource(tiny, 1000, &source));
+    auto map = session.computeMap(source, false, std::make_shared<std::atomic<bool>>(false),
+                                  std::make_shared<std::atomic<int>>(0));
+    map.waitForFinished();
+    const ReviewSession::MapOutcome pca = map.result();
+    QVERIFY2(pca.error.isEmpty(), qPrintable(pca.error));
+    QCOMPARE(pca.itemIds.size(), source.itemIds.size());
+    QCOMPARE(pca.xy.size(), 2 * source.itemIds.size());
+}
+
+QTEST_MAIN(TestReviewSession)
+#include "tst_reviewsession.moc"
