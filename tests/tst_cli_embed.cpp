@@ -220,6 +220,20 @@ void TestCliEmbed::usageErrors()
     const auto unknown = runLookalike({QStringLiteral("embedd")});
     QCOMPARE(unknown.exitCode, 2);
     QVERIFY(unknown.err.contains("unknown command 'embedd'"));
+    // Every command parses its arguments the same way (CliOutput.h), the three that once did it
+    // by hand included: a stray argument, a missing one, a repeated one.
+    const auto stray = runLookalike({QStringLiteral("embed"), QStringLiteral("photo.jpg")});
+    QCOMPARE(stray.exitCode, 2);
+    QVERIFY2(stray.err.contains("unexpected argument 'photo.jpg' (see --help)"), stray.err.constData());
+    const auto noShard = runLookalike({QStringLiteral("merge-shards"), QStringLiteral("/tmp/p")});
+    QCOMPARE(noShard.exitCode, 2);
+    QVERIFY2(noShard.err.contains("missing SHARD..."), noShard.err.constData());
+    const auto twoFolders = runLookalike({QStringLiteral("demo"), QStringLiteral("a"), QStringLiteral("b")});
+    QCOMPARE(twoFolders.exitCode, 2);
+    QVERIFY(twoFolders.err.contains("unexpected argument 'b'"));
+    const auto help = runLookalike({QStringLiteral("merge-shards"), QStringLiteral("--help")});
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY(help.out.contains("PROJECT SHARD..."));
 }
 
 QTEST_MAIN(TestCliEmbed)

@@ -30,17 +30,17 @@ std::vector<std::int64_t> QueryListModel::orderedIds() const
 {
     const bool descending = m_sortOrder == Qt::DescendingOrder && m_sortColumn >= 0;
     const std::optional<QString> category = m_category.isEmpty() ? std::nullopt : std::optional<QString>(m_category);
-    Project::QueryOrder order = Project::QueryOrder::ById;
+    ReviewSession::QueryOrder order = ReviewSession::QueryOrder::ById;
     switch (m_sortColumn) {
-    case TitleColumn: order = Project::QueryOrder::ByTitle; break;
-    case IdColumn: order = Project::QueryOrder::ByKey; break;
-    case CategoryColumn: order = Project::QueryOrder::ByCategory; break;
+    case TitleColumn: order = ReviewSession::QueryOrder::ByTitle; break;
+    case IdColumn: order = ReviewSession::QueryOrder::ByKey; break;
+    case CategoryColumn: order = ReviewSession::QueryOrder::ByCategory; break;
     default: break;
     }
     // No filter and the session's order: the session already has the ids.
-    std::vector<std::int64_t> ids = m_text.isEmpty() && !category && order == Project::QueryOrder::ById
+    std::vector<std::int64_t> ids = m_text.isEmpty() && !category && order == ReviewSession::QueryOrder::ById
         ? m_session->queryIds()
-        : m_session->findQueries(m_text, category, order, descending && order != Project::QueryOrder::ById);
+        : m_session->findQueries(m_text, category, order, descending && order != ReviewSession::QueryOrder::ById);
     if (m_restriction)
         std::erase_if(ids, [this](std::int64_t id) { return !m_restriction->contains(id); });
     if (m_sortColumn == JudgedColumn || m_sortColumn == NdcgColumn) {

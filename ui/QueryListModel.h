@@ -9,7 +9,7 @@
 // array on the engine's in-memory metrics. Nothing here grows with the catalog.
 #pragma once
 
-#include "core/project/Project.h"
+#include "ui/ReviewSession.h"
 
 #include <QAbstractTableModel>
 #include <QIdentityProxyModel>
@@ -22,7 +22,6 @@
 
 namespace lookalike::ui {
 
-class ReviewSession;
 class ThumbnailCache;
 
 class QueryListModel : public QAbstractTableModel {

@@ -74,10 +74,11 @@ public:
     std::optional<Item> queryItem(std::int64_t queryItemId) const; // nothing if not a query or on error
     QStringList categories() const; // of the queries, sorted
 
+    using QueryOrder = Project::QueryOrder;
     // The queries whose title or id contains `text` (empty: all) in `category` (nothing: any),
     // in the given order; read from the database, no items loaded. Empty after errorOccurred().
     std::vector<std::int64_t> findQueries(const QString &text, const std::optional<QString> &category,
-        Project::QueryOrder order = Project::QueryOrder::ById, bool descending = false) const;
+        QueryOrder order = QueryOrder::ById, bool descending = false) const;
     // The version's frozen list for the query, with items and grades (empty if none).
     std::vector<Candidate> candidates(std::int64_t queryItemId, std::int64_t modelId) const;
     // The grade the metrics use and this rater's own grade of one pair (nothing: ungraded).

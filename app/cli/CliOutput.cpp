@@ -25,11 +25,13 @@ void printError(const QString &message)
     std::fflush(stderr);
 }
 
-std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringList &args, const QStringList &positional)
+std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringList &args, const QStringList &positional,
+                                    const QStringList &optional, bool repeatLast, const QStringList &descriptions)
 {
     parser.addHelpOption();
-    for (const QString &name : positional)
-        parser.addPositionalArgument(name, QString());
+    const QStringList names = positional + optional;
+    for (qsizetype i = 0; i < names.size(); ++i)
+        parser.addPositionalArgument(names[i], descriptions.value(i));
     if (!parser.parse(args)) {
         printError(parser.errorText());
         return 2;
@@ -43,8 +45,8 @@ std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringLis
         printError(QStringLiteral("missing %1 (see --help)").arg(positional.mid(given.size()).join(QLatin1Char(' '))));
         return 2;
     }
-    if (given.size() > positional.size()) {
-        printError(QStringLiteral("unexpected argument '%1' (see --help)").arg(given.at(positional.size())));
+    if (given.size() > names.size() && !repeatLast) {
+        printError(QStringLiteral("unexpected argument '%1' (see --help)").arg(given.at(names.size())));
         return 2;
     }
     return std::nullopt;

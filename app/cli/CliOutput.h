@@ -16,9 +16,12 @@ void printOut(const QString &text);           // to stdout, as is
 void printError(const QString &message);      // "lookalike: error: <message>\n" on stderr
 // Parses a command's arguments (after adding --help). Returns an exit status when the command
 // must stop here (help shown: 0; bad usage: 2, with the reason on stderr), nothing otherwise.
-// `positional` names the required positional arguments, e.g. {"PROJECT"}.
+// `positional` names the required positional arguments, e.g. {"PROJECT"}; `optional` those
+// that may follow them (e.g. {"[FOLDER]"}); with `repeatLast`, the last required one may be
+// given any number of times (e.g. "SHARD..."). `descriptions` is shown in --help per name.
 std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringList &args,
-                                    const QStringList &positional);
+                                    const QStringList &positional, const QStringList &optional = {},
+                                    bool repeatLast = false, const QStringList &descriptions = {});
 
 // Reads an integer option; prints a usage error and returns nothing if it is not one >= minimum.
 std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum);

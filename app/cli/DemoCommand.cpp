@@ -73,27 +73,15 @@ int demoCommand(const QStringList &args)
     const QCommandLineOption rebuildOpt(
         QStringLiteral("rebuild"), QStringLiteral("Make the project again even if it exists."));
     const QCommandLineOption noOpenOpt(QStringLiteral("no-open"), QStringLiteral("Build it but do not open the app."));
-    parser.addHelpOption();
     parser.addOptions({itemsOpt, queriesOpt, seedOpt, rebuildOpt, noOpenOpt});
-    parser.addPositionalArgument(
-        QStringLiteral("FOLDER"), QStringLiteral("Where to put it (default: the user's data folder, lookalike/demo)."));
-    if (!parser.parse(args)) {
-        printError(parser.errorText());
-        return UsageError;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        printOut(parser.helpText());
-        return Success;
-    }
+    if (auto status = parseCommandLine(parser, args, {}, {QStringLiteral("FOLDER")}, false,
+                                       {QStringLiteral("Where to put it (default: the user's data folder, lookalike/demo).")}))
+        return *status;
     const auto items = intOption(parser, QStringLiteral("items"), 50);
     const auto queries = intOption(parser, QStringLiteral("queries"), 1);
     const auto seed = intOption(parser, QStringLiteral("seed"), 0);
     if (!items || !queries || !seed)
         return UsageError;
-    if (parser.positionalArguments().size() > 1) {
-        printError(QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().at(1)));
-        return UsageError;
-    }
     const QString folder = QDir(
         parser.positionalArguments().value(0,
             QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/lookalike/demo")))

@@ -131,7 +131,6 @@ int embedCommand(const QStringList &args)
         "Embed images and texts with a Hugging Face SigLIP checkpoint folder, exactly as transformers does.\n"
         "Embeddings are unnormalised (get_image_features / get_text_features); logits_per_image has one row "
         "per image and one column per text."));
-    parser.addHelpOption();
     const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("Checkpoint folder (config.json, model.safetensors, ...)."), QStringLiteral("DIR"));
     const QCommandLineOption imageOpt(QStringLiteral("image"), QStringLiteral("Image file to embed (repeatable)."), QStringLiteral("FILE"));
     const QCommandLineOption textOpt(QStringLiteral("text"), QStringLiteral("Text to embed (repeatable)."), QStringLiteral("STRING"));
@@ -139,18 +138,8 @@ int embedCommand(const QStringList &args)
     const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N"), QStringLiteral("0"));
     const QCommandLineOption batchOpt(QStringLiteral("batch-size"), QStringLiteral("Images or texts per forward pass (default 32)."), QStringLiteral("N"), QStringLiteral("32"));
     parser.addOptions({modelOpt, imageOpt, textOpt, jsonOpt, threadsOpt, batchOpt});
-    if (!parser.parse(args)) {
-        printError(parser.errorText());
-        return UsageError;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        printOut(parser.helpText());
-        return Success;
-    }
-    if (!parser.positionalArguments().isEmpty()) {
-        printError(QStringLiteral("unexpected argument '%1' (use --image FILE or --text STRING)").arg(parser.positionalArguments().first()));
-        return UsageError;
-    }
+    if (auto status = parseCommandLine(parser, args, {}))
+        return *status;
     if (!parser.isSet(modelOpt)) {
         printError(QStringLiteral("embed needs --model DIR"));
         return UsageError;

@@ -303,22 +303,10 @@ int mergeShardsCommand(const QStringList &args)
     const QCommandLineOption kindOpt(QStringLiteral("kind"), QStringLiteral("siglip or torchscript (default: from --model)."), QStringLiteral("KIND"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress output."));
     parser.addOptions({modelOpt, nameOpt, kindOpt, quietOpt});
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("PROJECT"), QString());
-    parser.addPositionalArgument(QStringLiteral("SHARD..."), QStringLiteral("The N shard folders."));
-    if (!parser.parse(args)) {
-        printError(parser.errorText());
-        return UsageError;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        printOut(parser.helpText());
-        return Success;
-    }
+    if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT"), QStringLiteral("SHARD...")}, {}, true,
+                                       {QString(), QStringLiteral("The N shard folders.")}))
+        return *status;
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() < 2) {
-        printError(QStringLiteral("merge-shards needs PROJECT and at least one SHARD folder (see --help)"));
-        return UsageError;
-    }
     if (!parser.isSet(modelOpt) || !parser.isSet(nameOpt)) {
         printError(QStringLiteral("merge-shards needs --model PATH and --name NAME"));
         return UsageError;
