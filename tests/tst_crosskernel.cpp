@@ -73,24 +73,6 @@ std::vector<Kernel> kernels()
     return out;
 }
 
-testsupport::CliResult run(const QProcessEnvironment &env, const QStringList &args)
-{
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(testsupport::lookalikeExecutable(), args);
-    testsupport::CliResult r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
 // Rows 0, 7, 14, ... are one vector v (exact ties); rows 3, 10, 17, ... are v with noise in the
 // last bits (the same photo embedded elsewhere); the rest random, some of them near v.
 FloatMatrix embeddings()
@@ -169,7 +151,7 @@ Dump TestCrossKernel::indexUnder(const Kernel &kernel)
     Dump dump;
     const QString project = testsupport::scratchDir(QStringLiteral("kernel-") + kernel.name) + QStringLiteral("/p");
     auto ok = [&](const QStringList &args) {
-        const auto r = run(kernel.env, args);
+        const auto r = testsupport::runLookalike(args, kernel.env);
         if (r.exitCode != 0)
             qWarning("%s: lookalike %s: %s", qPrintable(kernel.name), qPrintable(args.join(u' ')), r.err.constData());
         return r.exitCode == 0;

@@ -23,6 +23,7 @@
 #include "core/index/ExactTopK.h"
 
 #include "core/Error.h"
+#include "core/index/AtomicFile.h"
 #include "core/index/FloatRows.h"
 #include "core/index/NeighbourIndex.h"
 
@@ -30,15 +31,13 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <functional>
 #include <limits>
-#include <unistd.h>
+#include <stdexcept>
 
 extern "C" {
 // Fortran BLAS (every libblas.so.3 has it: OpenBLAS, the reference BLAS, ...).
@@ -356,29 +355,20 @@ double Int8Codes::maxNorm() const
 
 void Int8Codes::save(const std::filesystem::path &path) const
 {
-    static std::atomic<unsigned> counter{0};
-    const std::string p = path.string();
-    const std::string tmp = p + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-    std::FILE *f = std::fopen(tmp.c_str(), "wb");
-    if (!f)
-        throw Error(ErrorCode::FileUnreadable, p, std::string("cannot create file: ") + std::strerror(errno));
-    const std::int64_t header[2] = {rows, cols};
-    bool ok = std::fwrite(kCodesMagic, 1, 8, f) == 8 && std::fwrite(header, sizeof header, 1, f) == 1;
-    auto put = [&](const auto &v) {
-        ok = ok && (v.empty() || std::fwrite(v.data(), sizeof(v[0]), v.size(), f) == v.size());
-    };
-    put(scale);
-    put(residualNorm);
-    put(norm);
-    put(codeSum);
-    put(codes);
-    ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0 && ok;
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok || std::rename(tmp.c_str(), p.c_str()) != 0) {
-        const int e = errno;
-        std::remove(tmp.c_str());
-        throw Error(ErrorCode::FileUnreadable, p, std::string("cannot write the 8-bit codes: ") + std::strerror(e));
-    }
+    writeFileAtomically(path, "the 8-bit codes", [this](std::FILE *f) {
+        const std::int64_t header[2] = {rows, cols};
+        bool ok = std::fwrite(kCodesMagic, 1, 8, f) == 8 && std::fwrite(header, sizeof header, 1, f) == 1;
+        auto put = [&](const auto &v) {
+            ok = ok && (v.empty() || std::fwrite(v.data(), sizeof(v[0]), v.size(), f) == v.size());
+        };
+        put(scale);
+        put(residualNorm);
+        put(norm);
+        put(codeSum);
+        put(codes);
+        if (!ok)
+            throw std::runtime_error(std::strerror(errno));
+    });
 }
 
 std::optional<Int8Codes> Int8Codes::load(const std::filesystem::path &path, std::int64_t rows, int cols)

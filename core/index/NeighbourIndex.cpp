@@ -40,6 +40,7 @@
 #include "core/index/NeighbourIndex.h"
 
 #include "core/Error.h"
+#include "core/index/AtomicFile.h"
 #include "core/index/ExactTopK.h"
 #include "core/index/FloatRows.h"
 #include "core/index/NpyFile.h"
@@ -51,17 +52,14 @@
 #include <faiss/index_io.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 #include <typeinfo>
-#include <unistd.h>
 
 namespace lookalike {
 
@@ -524,42 +522,17 @@ NeighbourIndex NeighbourIndex::load(const std::filesystem::path &path)
 
 void NeighbourIndex::save(const std::filesystem::path &path) const
 {
-    static std::atomic<unsigned> counter{0};
-    const std::string p = path.string();
-    const std::string tmp = p + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-    std::FILE *f = std::fopen(tmp.c_str(), "wb");
-    if (!f)
-        throw Error(ErrorCode::FileUnreadable, p, std::string("cannot create file: ") + std::strerror(errno));
-    bool ok = false;
-    std::string why;
-    try {
-        if (d->rows)
-            writeFlat(f, *d->rows);
-        else
+    writeFileAtomically(path, "the index", [this](std::FILE *f) {
+        if (d->rows) {
+            writeFlat(f, *d->rows); // throws on a write error, or a row that cannot be read
+            return;
+        }
+        try {
             faiss::write_index(d->index.get(), f);
-        ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-        if (!ok)
-            why = std::strerror(errno);
-    } catch (const faiss::FaissException &e) {
-        why = faissMessage(e);
-    } catch (const std::exception &e) { // writeFlat: a write error, or a row that cannot be read
-        why = e.what();
-    }
-    ok = std::fclose(f) == 0 && ok;
-    if (ok && std::rename(tmp.c_str(), p.c_str()) != 0) {
-        ok = false;
-        why = std::strerror(errno);
-    }
-    if (!ok) {
-        std::remove(tmp.c_str());
-        throw Error(ErrorCode::FileUnreadable, p, "cannot write the index: " + why);
-    }
-    const std::string dir = path.has_parent_path() ? path.parent_path().string() : std::string(".");
-    const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirFd >= 0) { // make the rename itself durable
-        ::fsync(dirFd);
-        ::close(dirFd);
-    }
+        } catch (const faiss::FaissException &e) {
+            throw std::runtime_error(faissMessage(e));
+        }
+    });
     if (d->rows) { // the 8-bit codes beside it, so that a load need not encode them again
         try {
             d->exactCodes().save(codesFileFor(path));

@@ -15,7 +15,13 @@ QString lookalikeExecutable()
 
 CliResult runLookalike(const QStringList &args, int timeoutMs)
 {
+    return runLookalike(args, QProcessEnvironment::systemEnvironment(), timeoutMs);
+}
+
+CliResult runLookalike(const QStringList &args, const QProcessEnvironment &environment, int timeoutMs)
+{
     QProcess p;
+    p.setProcessEnvironment(environment);
     p.start(lookalikeExecutable(), args);
     CliResult r;
     if (!p.waitForFinished(timeoutMs)) {

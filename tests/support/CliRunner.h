@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -16,6 +17,8 @@ struct CliResult {
 // LOOKALIKE_EXECUTABLE (set by CTest) or the `lookalike` next to the test executable.
 QString lookalikeExecutable();
 CliResult runLookalike(const QStringList &args, int timeoutMs = 120000);
+// The same in a given environment (another BLAS kernel, say).
+CliResult runLookalike(const QStringList &args, const QProcessEnvironment &environment, int timeoutMs = 120000);
 
 } // namespace testsupport
 
