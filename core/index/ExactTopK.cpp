@@ -329,9 +329,13 @@ Int8Codes Int8Codes::encode(const FloatRows &rows)
     out.norm.resize(n);
     out.codeSum.resize(n);
     std::vector<float> buffer;
-    for (std::int64_t r0 = 0; r0 < out.rows; r0 += kRowBlock) {
+    std::int64_t firstBad = -1; // a NaN or an infinity would void every bound: refused
+    for (std::int64_t r0 = 0; r0 < out.rows && firstBad < 0; r0 += kRowBlock) {
         const std::int64_t count = std::min(kRowBlock, out.rows - r0);
         const float *x = rows.chunk(r0, count, buffer);
+        for (std::int64_t i = 0; i < count * out.cols && firstBad < 0; ++i)
+            if (!std::isfinite(x[i]))
+                firstBad = r0 + i / out.cols;
 #pragma omp parallel for schedule(static)
         for (std::int64_t i = 0; i < count; ++i) {
             const auto r = static_cast<std::size_t>(r0 + i);
@@ -342,6 +346,8 @@ Int8Codes Int8Codes::encode(const FloatRows &rows)
             out.codeSum[r] = q.sum;
         }
     }
+    if (firstBad >= 0)
+        throw Error(ErrorCode::InvalidArgument, {}, "row " + std::to_string(firstBad) + " holds a NaN or infinite value");
     return out;
 }
 

@@ -87,7 +87,7 @@ struct Int8Codes {
     std::vector<float> norm;          // per row, ||x||, rounded up
     std::vector<std::int32_t> codeSum; // per row, sum of the codes
 
-    static Int8Codes encode(const FloatRows &rows);
+    static Int8Codes encode(const FloatRows &rows); // throws InvalidArgument for a NaN or infinity
     double maxNorm() const;
     // A file beside the index (atomic write); load returns nothing if the file is missing or
     // does not hold rows x cols codes, so that the caller encodes them again.

@@ -152,9 +152,7 @@ bool ranksBefore(const Neighbour &a, const Neighbour &b)
 
 IndexKind kindOf(const faiss::Index &index)
 {
-    if (typeid(index) == typeid(faiss::IndexFlatIP))
-        return IndexKind::Exact;
-    if (typeid(index) == typeid(faiss::IndexHNSWFlat))
+    if (typeid(index) == typeid(faiss::IndexHNSWFlat)) // exact indexes are read by load() itself
         return IndexKind::Hnsw;
     if (typeid(index) == typeid(faiss::IndexIVFPQ))
         return IndexKind::IvfPq;
@@ -202,11 +200,9 @@ struct NeighbourIndex::Impl {
         return *codes;
     }
 
-    // The full vectors, n x d, where the index keeps them (exact, HNSW); null for IVF-PQ.
+    // HNSW's full vectors, n x d; null for IVF-PQ.
     const float *storedVectors() const
     {
-        if (const auto *flat = dynamic_cast<const faiss::IndexFlat *>(index.get()))
-            return flat->get_xb();
         if (const auto *hnsw = dynamic_cast<const faiss::IndexHNSW *>(index.get()))
             if (const auto *flat = dynamic_cast<const faiss::IndexFlat *>(hnsw->storage))
                 return flat->get_xb();
@@ -257,14 +253,10 @@ public:
         return p;
     }
 
-    // The rows for exact search, checked: a copy of the matrix, or the .npy itself (read on
-    // demand, never held in memory).
+    // The rows for exact search: a copy of the matrix, or the .npy itself (read on demand,
+    // never held in memory). Int8Codes::encode, which reads every row next, checks them.
     std::unique_ptr<FloatRows> keep() const
     {
-        const std::int64_t per = std::max<std::int64_t>(1, (std::int64_t(32) << 20) / (4 * std::max<std::int64_t>(1, m_cols)));
-        std::vector<float> buffer;
-        for (std::int64_t first = 0; first < m_rows; first += per)
-            chunk(first, std::min(per, m_rows - first), buffer);
         if (!m_file)
             return floatRowsInMemory(std::vector<float>(m_memory, m_memory + m_rows * m_cols), m_rows,
                                      static_cast<int>(m_cols));
