@@ -4,6 +4,7 @@
 // trips, broken index files, searchExcludingSelf and recallAtK.
 #include "core/Error.h"
 #include "core/index/ExactTopK.h"
+#include "core/index/FloatRows.h"
 #include "core/index/NeighbourIndex.h"
 #include "core/index/NpyFile.h"
 #include "support/RefData.h"
@@ -183,6 +184,7 @@ private Q_SLOTS:
     void nearTiesMatchBruteForce();
     void candidatesHoldEveryRowThatCouldTie();
     void sameEmbeddingToleratesFloatNoiseOnly();
+    void int8KernelsGiveTheSameSums();
     void scoresDoNotDependOnBatch();
     void approximateRecall_data();
     void approximateRecall();
@@ -375,6 +377,39 @@ void TestNeighbourIndex::sameEmbeddingToleratesFloatNoiseOnly()
     edited[7] += 2e-4f; // a real change, however small
     QVERIFY(!sameEmbedding(m.row(0).data(), edited.data(), 768));
     QVERIFY(!sameEmbedding(m.row(0).data(), m.row(1).data(), 768));
+}
+
+void TestNeighbourIndex::int8KernelsGiveTheSameSums()
+{
+    // 13 rows of 100 dimensions: neither a multiple of the kernels' 4 rows nor of their 16 or
+    // 64 bytes, so every tail path runs. Each kernel this CPU has must give the scalar sums.
+    const FloatMatrix base = randomUnit(13, 100, 36);
+    const auto codes = Int8Codes::encode(*floatRowsInMemory(base.data, base.rows, int(base.cols)));
+    const FloatMatrix q = randomUnit(1, 100, 37);
+    std::vector<std::int32_t> scalar(13), other(13);
+    int8Dots(Int8Kernel::Scalar, codes, q.row(0).data(), scalar.data());
+    for (std::int64_t r = 0; r < 13; ++r) { // the scalar sums themselves, by hand
+        std::int64_t s = 0;
+        std::vector<std::int8_t> qc(100);
+        float maxAbs = 0;
+        for (float v : q.row(0))
+            maxAbs = std::max(maxAbs, std::abs(v));
+        for (int i = 0; i < 100; ++i)
+            qc[std::size_t(i)] = std::int8_t(std::clamp(std::lround(double(q.at(0, i)) / (maxAbs / 127.0f)), -127L, 127L));
+        for (int i = 0; i < 100; ++i)
+            s += qc[std::size_t(i)] * codes.codes[std::size_t(r * 100 + i)];
+        QCOMPARE(std::int64_t(scalar[std::size_t(r)]), s);
+    }
+    int ran = 0;
+    for (Int8Kernel k : {Int8Kernel::Avx2, Int8Kernel::Vnni}) {
+        if (!int8KernelRuns(k))
+            continue;
+        std::fill(other.begin(), other.end(), 0);
+        int8Dots(k, codes, q.row(0).data(), other.data());
+        QCOMPARE(other, scalar);
+        ++ran;
+    }
+    qInfo("%d of 2 vector kernels run on this CPU", ran);
 }
 
 void TestNeighbourIndex::scoresDoNotDependOnBatch()

@@ -312,6 +312,16 @@ DotsFn pickDots()
 
 const DotsFn kDots = pickDots();
 
+DotsFn dotsOf(Int8Kernel kernel)
+{
+    switch (kernel) {
+    case Int8Kernel::Vnni: return dotsVnni;
+    case Int8Kernel::Avx2: return dotsAvx2;
+    case Int8Kernel::Scalar: break;
+    }
+    return dotsScalar;
+}
+
 constexpr char kCodesMagic[8] = {'L', 'K', 'I', '8', 'C', 'O', 'D', 'E'};
 
 } // namespace
@@ -406,6 +416,27 @@ std::optional<Int8Codes> Int8Codes::load(const std::filesystem::path &path, std:
     if (!ok)
         return std::nullopt;
     return out;
+}
+
+bool int8KernelRuns(Int8Kernel kernel)
+{
+    __builtin_cpu_init();
+    switch (kernel) {
+    case Int8Kernel::Vnni: return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+    case Int8Kernel::Avx2: return __builtin_cpu_supports("avx2");
+    case Int8Kernel::Scalar: break;
+    }
+    return true;
+}
+
+void int8Dots(Int8Kernel kernel, const Int8Codes &codes, const float *query, std::int32_t *out)
+{
+    std::vector<std::int8_t> qc(static_cast<std::size_t>(codes.cols));
+    quantize(query, codes.cols, qc.data());
+    std::vector<std::uint8_t> shifted(qc.size());
+    for (std::size_t i = 0; i < qc.size(); ++i)
+        shifted[i] = static_cast<std::uint8_t>(qc[i] + 128);
+    dotsOf(kernel)(qc.data(), shifted.data(), codes.codes.data(), codes.codeSum.data(), codes.rows, codes.cols, out);
 }
 
 // ---- search ------------------------------------------------------------------------------

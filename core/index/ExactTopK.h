@@ -95,6 +95,13 @@ struct Int8Codes {
     static std::optional<Int8Codes> load(const std::filesystem::path &path, std::int64_t rows, int cols);
 };
 
+// The integer kernels of the 8-bit pass (the fastest the CPU runs is used). Exposed so that
+// tests can check that every one gives the same sums: out[r] = sum_i c_i * codes.codes[r][i],
+// where c is the query's 8-bit code, for every row r of `codes`.
+enum class Int8Kernel { Scalar, Avx2, Vnni };
+bool int8KernelRuns(Int8Kernel kernel);
+void int8Dots(Int8Kernel kernel, const Int8Codes &codes, const float *query, std::int32_t *out);
+
 // Exact top-k of each query (m x d) over `rows`, sorted by exactScore descending, then row
 // ascending, at most k long. A few queries with codes: the 8-bit first pass (one pass over
 // the codes, bandwidth-bound), then only the candidates' floats are read. Otherwise: a BLAS
