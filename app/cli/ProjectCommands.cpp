@@ -10,10 +10,8 @@
 #include "core/project/ModelVersion.h"
 #include "core/project/Project.h"
 #include "core/project/QuerySampler.h"
-#include "core/project/Sql.h"
 
 #include <QCommandLineParser>
-#include <QSqlDatabase>
 
 #include <fstream>
 #include <optional>
@@ -237,18 +235,14 @@ int modelsCommand(const QStringList &args)
                                QStringLiteral("failed").rightJustified(6), QStringLiteral("index").leftJustified(6),
                                QStringLiteral("fingerprint"));
         for (const ModelVersion &v : versions) {
-            Sql counts(project.database(), project.databaseFile().string(),
-                       QStringLiteral("SELECT (SELECT COUNT(*) FROM embedding_rows WHERE model_id = ?), "
-                                      "(SELECT COUNT(*) FROM embedding_failures WHERE model_id = ?), "
-                                      "(SELECT kind FROM neighbour_indexes WHERE model_id = ?)"));
-            counts.bind(v.id).bind(v.id).bind(v.id).exec();
-            counts.next();
+            const EmbeddingCounts counts = embeddingCounts(project, v);
+            const std::optional<std::string> index = recordedIndexKind(project, v);
             out += QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
                        .arg(QString::fromStdString(v.name).leftJustified(20), QString::fromLatin1(modelKindName(v.kind)).leftJustified(11))
                        .arg(v.dimension, 5)
-                       .arg(counts.int64(0), 9)
-                       .arg(counts.int64(1), 6)
-                       .arg(counts.value(2).isNull() ? QStringLiteral("-").leftJustified(6) : counts.value(2).toString().leftJustified(6),
+                       .arg(counts.embedded, 9)
+                       .arg(counts.failed, 6)
+                       .arg(QString::fromStdString(index.value_or("-")).leftJustified(6),
                             QString::fromStdString(v.fingerprint.substr(0, 12)));
         }
         printOut(out);

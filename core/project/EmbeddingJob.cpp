@@ -5,11 +5,8 @@
 #include "core/index/NpyFile.h"
 #include "core/model/ImageDecoder.h"
 #include "core/project/Project.h"
-#include "core/project/Sql.h"
 #include "core/util/SeededRandom.h"
 #include "core/util/VectorMath.h"
-
-#include <QSqlDatabase>
 
 #include <chrono>
 #include <condition_variable>
@@ -24,88 +21,7 @@ namespace lookalike {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-fs::path rawEmbeddingsFile(const Project &project, const ModelVersion &version)
-{
-    return modelDirectory(project, version) / "raw.npy";
-}
-
-fs::path normalizedEmbeddingsFile(const Project &project, const ModelVersion &version)
-{
-    return modelDirectory(project, version) / "normalized.npy";
-}
-
-std::vector<std::int64_t> embeddedItemIds(const Project &project, const ModelVersion &version)
-{
-    Sql q(project.database(), project.databaseFile().string(),
-          QStringLiteral("SELECT item_id FROM embedding_rows WHERE model_id = ? ORDER BY row"));
-    std::vector<std::int64_t> ids;
-    for (q.bind(version.id).exec(); q.next();)
-        ids.push_back(q.int64(0));
-    return ids;
-}
-
-EmbeddingSample sampleEmbeddedItems(const Project &project, const ModelVersion &version, std::int64_t limit,
-                                    std::uint64_t seed)
-{
-    const std::string file = project.databaseFile().string();
-    EmbeddingSample out;
-    Sql count(project.database(), file, QStringLiteral("SELECT COUNT(*) FROM embedding_rows WHERE model_id = ?"));
-    count.bind(version.id).exec();
-    out.total = count.next() ? count.int64(0) : 0;
-    if (out.total <= limit) {
-        for (std::int64_t r = 0; r < out.total; ++r)
-            out.rows.push_back(r);
-    } else {
-        Sql queries(project.database(), file,
-                    QStringLiteral("SELECT row FROM embedding_rows WHERE model_id = ? "
-                                   "AND item_id IN (SELECT item_id FROM queries) ORDER BY row"));
-        std::vector<std::int64_t> queryRows;
-        for (queries.bind(version.id).exec(); queries.next();)
-            queryRows.push_back(queries.int64(0));
-        SeededRandom random(seed);
-        std::set<std::int64_t> picked;
-        const std::int64_t queryBudget = std::min<std::int64_t>(static_cast<std::int64_t>(queryRows.size()), limit / 2);
-        for (std::int64_t i = 0; i < queryBudget; ++i) { // a partial Fisher-Yates shuffle
-            const auto j = static_cast<std::size_t>(i)
-                + random.below(static_cast<std::uint64_t>(queryRows.size()) - static_cast<std::uint64_t>(i));
-            std::swap(queryRows[static_cast<std::size_t>(i)], queryRows[j]);
-            picked.insert(queryRows[static_cast<std::size_t>(i)]);
-        }
-        const std::set<std::int64_t> isQuery(queryRows.begin(), queryRows.end());
-        // Others by rejection: the budget is far below the row count here, so draws rarely repeat.
-        const std::int64_t others = out.total - static_cast<std::int64_t>(isQuery.size());
-        const std::int64_t wanted = std::min<std::int64_t>(limit - queryBudget, others);
-        for (std::int64_t added = 0; added < wanted;) {
-            const auto r = static_cast<std::int64_t>(random.below(static_cast<std::uint64_t>(out.total)));
-            if (!isQuery.count(r) && picked.insert(r).second)
-                ++added;
-        }
-        out.rows.assign(picked.begin(), picked.end());
-    }
-    Sql row(project.database(), file,
-            QStringLiteral("SELECT e.item_id, i.category FROM embedding_rows e JOIN items i ON i.id = e.item_id "
-                           "WHERE e.model_id = ? AND e.row = ?"));
-    out.itemIds.reserve(out.rows.size());
-    out.categories.reserve(out.rows.size());
-    for (std::int64_t r : out.rows) {
-        row.bind(version.id).bind(r).exec();
-        if (!row.next())
-            throw Error(ErrorCode::DatabaseError, file, "embedding row " + std::to_string(r) + " of version '"
-                                                            + version.name + "' is missing");
-        out.itemIds.push_back(row.int64(0));
-        out.categories.push_back(row.text(1));
-    }
-    return out;
-}
-
 namespace {
-
-std::int64_t countOf(const Project &project, const QString &sql, std::int64_t modelId)
-{
-    Sql q(project.database(), project.databaseFile().string(), sql);
-    q.bind(modelId).exec();
-    return q.next() ? q.int64(0) : 0;
-}
 
 // Appends a batch to both side files and records it, in the order that makes a crash at any
 // point recoverable: files first (durable), then the database rows that make them count.
@@ -130,18 +46,7 @@ public:
             m_raw.commit();
             m_normalized.commit();
         }
-        m_project.inTransaction([&] {
-            const std::string file = m_project.databaseFile().string();
-            Sql row(m_project.database(), file,
-                    QStringLiteral("INSERT INTO embedding_rows (model_id, row, item_id) VALUES (?, ?, ?)"));
-            for (std::size_t i = 0; i < itemIds.size(); ++i)
-                row.bind(m_version.id).bind(m_rows + static_cast<std::int64_t>(i)).bind(itemIds[i]).exec();
-            Sql failure(m_project.database(), file,
-                        QStringLiteral("INSERT OR REPLACE INTO embedding_failures (model_id, item_id, reason) "
-                                       "VALUES (?, ?, ?)"));
-            for (const EmbeddingFailure &f : failures)
-                failure.bind(m_version.id).bind(f.itemId).bind(f.reason).exec();
-        });
+        recordEmbeddings(m_project, m_version, m_rows, itemIds, failures);
         m_rows += static_cast<std::int64_t>(itemIds.size());
     }
 
@@ -153,15 +58,10 @@ private:
     std::int64_t m_rows;
 };
 
-struct PendingItem {
-    std::int64_t id;
-    fs::path image;
-};
-
 // Decoding and preprocessing on worker threads, at most `slots` batches ahead of the consumer.
 class BatchPipeline {
 public:
-    BatchPipeline(const std::vector<PendingItem> &items, const ImageEncoder &encoder, int batchSize, int workers)
+    BatchPipeline(const std::vector<ItemToEmbed> &items, const ImageEncoder &encoder, int batchSize, int workers)
         : m_items(items)
         , m_encoder(encoder)
         , m_batchSize(batchSize)
@@ -205,7 +105,7 @@ public:
         Ready ready;
         const std::int64_t first = b * m_batchSize;
         for (std::int64_t i = 0; i < slot.size; ++i) {
-            const PendingItem &item = m_items[static_cast<std::size_t>(first + i)];
+            const ItemToEmbed &item = m_items[static_cast<std::size_t>(first + i)];
             if (slot.errors[static_cast<std::size_t>(i)].empty()) {
                 const float *p = slot.pixels.data() + i * static_cast<std::int64_t>(m_per);
                 ready.pixels.insert(ready.pixels.end(), p, p + m_per);
@@ -275,7 +175,7 @@ private:
         }
     }
 
-    const std::vector<PendingItem> &m_items;
+    const std::vector<ItemToEmbed> &m_items;
     const ImageEncoder &m_encoder;
     const std::int64_t m_batchSize;
     const std::size_t m_per;
@@ -296,25 +196,12 @@ EmbeddingSummary embedCatalog(Project &project, const ModelVersion &version, con
     if (encoder.dimension() != version.dimension)
         throwInternalError(__func__, __FILE__, __LINE__, "encoder and model version dimensions differ");
     const auto start = Clock::now();
-    const std::string file = project.databaseFile().string();
     if (options.retryFailed)
-        Sql(project.database(), file, QStringLiteral("DELETE FROM embedding_failures WHERE model_id = ?"))
-            .bind(version.id)
-            .exec();
-
-    const std::int64_t committed
-        = countOf(project, QStringLiteral("SELECT COUNT(*) FROM embedding_rows WHERE model_id = ?"), version.id);
-    const std::int64_t failedBefore
-        = countOf(project, QStringLiteral("SELECT COUNT(*) FROM embedding_failures WHERE model_id = ?"), version.id);
-    std::vector<PendingItem> pending;
-    {
-        Sql q(project.database(), file,
-              QStringLiteral("SELECT id, image FROM items WHERE id NOT IN "
-                             "(SELECT item_id FROM embedding_rows WHERE model_id = ?) AND id NOT IN "
-                             "(SELECT item_id FROM embedding_failures WHERE model_id = ?) ORDER BY id"));
-        for (q.bind(version.id).bind(version.id).exec(); q.next();)
-            pending.push_back({q.int64(0), q.text(1)});
-    }
+        forgetEmbeddingFailures(project, version);
+    const EmbeddingCounts before = embeddingCounts(project, version);
+    const std::int64_t committed = before.embedded;
+    const std::int64_t failedBefore = before.failed;
+    std::vector<ItemToEmbed> pending = itemsToEmbed(project, version);
     const int batchSize = std::max(1, options.batchSize);
     const std::int64_t allPending = static_cast<std::int64_t>(pending.size());
     if (options.limit >= 0) {
@@ -368,10 +255,7 @@ EmbeddingSummary embedItems(const std::vector<ItemToEmbed> &items, const ImageEn
                             const EmbeddingOptions &options, const EmbeddingSink &sink)
 {
     const auto start = Clock::now();
-    std::vector<PendingItem> pending;
-    pending.reserve(items.size());
-    for (const ItemToEmbed &item : items)
-        pending.push_back({item.id, item.image});
+    const std::vector<ItemToEmbed> &pending = items;
     const int workers = options.workers > 0 ? options.workers
                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     EmbeddingSummary summary;
@@ -444,12 +328,7 @@ PrecomputedImportReport importPrecomputedEmbeddings(Project &project, const Mode
     if (vectors.cols != version.dimension)
         throwInternalError(__func__, __FILE__, __LINE__, "dimension registered differs from the file");
 
-    std::map<std::string, std::int64_t> byKey;
-    {
-        Sql q(project.database(), project.databaseFile().string(), QStringLiteral("SELECT item_key, id FROM items"));
-        for (q.exec(); q.next();)
-            byKey[q.text(0)] = q.int64(1);
-    }
+    const std::map<std::string, std::int64_t> byKey = project.itemIdsByKey();
     FloatMatrix kept(0, vectors.cols);
     std::vector<std::int64_t> itemIds;
     for (std::size_t r = 0; r < ids.size(); ++r) {

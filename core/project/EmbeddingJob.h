@@ -2,13 +2,14 @@
 //
 // Items are embedded in id order, in fixed batches, on worker threads that decode and
 // preprocess while the model runs the previous batch. After each batch the raw and the
-// L2-normalised vectors are appended to <model dir>/raw.npy and normalized.npy, made durable,
-// and only then recorded in the database (embedding_rows). A run that is interrupted (Ctrl-C,
+// L2-normalised vectors are appended to the version's side files, made durable, and only then
+// recorded in the database (EmbeddingStore.h). A run that is interrupted (Ctrl-C,
 // kill -9, power loss) loses at most the batch in flight; the next run truncates the side
 // files to what the database recorded and continues with the same batch boundaries, so the
 // result equals an uninterrupted run.
 #pragma once
 
+#include "core/project/EmbeddingStore.h"
 #include "core/project/ModelVersion.h"
 #include "core/util/FloatMatrix.h"
 
@@ -40,11 +41,6 @@ struct EmbeddingOptions {
     const std::atomic<bool> *cancel = nullptr;                 // checked after every batch
 };
 
-struct EmbeddingFailure {
-    std::int64_t itemId = 0;
-    std::string reason;
-};
-
 struct EmbeddingSummary {
     std::int64_t embeddedThisRun = 0;
     std::int64_t embeddedTotal = 0;
@@ -61,10 +57,6 @@ EmbeddingSummary embedCatalog(Project &project, const ModelVersion &version, con
 // Embeds `items` in the order given, in batches on the same pipeline as embedCatalog, but
 // hands each batch to `sink` instead of the project's side files: for shards of a catalog,
 // which are written to a folder of their own (EmbeddingShards.h). options.limit is ignored.
-struct ItemToEmbed {
-    std::int64_t id = 0;
-    std::filesystem::path image;
-};
 using EmbeddingSink = std::function<void(const FloatMatrix &raw, const std::vector<std::int64_t> &itemIds,
                                          const std::vector<EmbeddingFailure> &failures)>;
 EmbeddingSummary embedItems(const std::vector<ItemToEmbed> &items, const ImageEncoder &encoder,
@@ -83,22 +75,5 @@ struct PrecomputedImportReport {
 PrecomputedImportReport importPrecomputedEmbeddings(Project &project, const ModelVersion &version,
                                                     const std::filesystem::path &npy,
                                                     const std::filesystem::path &idsFile);
-
-// The item ids of rows 0..n-1 of the version's side files (what the database committed).
-std::vector<std::int64_t> embeddedItemIds(const Project &project, const ModelVersion &version);
-// A seeded sample of at most `limit` rows of the version's side files, for views that cannot
-// show a whole catalog (the map of a million items): every row when there are that few; else
-// the query items (a seeded half of the budget at most) and other items drawn with `seed`.
-// Sorted by row; reads only the sampled rows' ids and categories.
-struct EmbeddingSample {
-    std::int64_t total = 0; // rows the version has
-    std::vector<std::int64_t> rows;
-    std::vector<std::int64_t> itemIds;    // per row above
-    std::vector<std::string> categories;  // per row above
-};
-EmbeddingSample sampleEmbeddedItems(const Project &project, const ModelVersion &version, std::int64_t limit,
-                                    std::uint64_t seed = 1);
-std::filesystem::path rawEmbeddingsFile(const Project &project, const ModelVersion &version);
-std::filesystem::path normalizedEmbeddingsFile(const Project &project, const ModelVersion &version);
 
 } // namespace lookalike

@@ -41,15 +41,6 @@ std::string shortHash(const std::string &hex)
     return hex.substr(0, 12) + "...";
 }
 
-std::map<std::string, std::int64_t> catalogKeys(const Project &project)
-{
-    std::map<std::string, std::int64_t> byKey;
-    Sql q(project.database(), project.databaseFile().string(), QStringLiteral("SELECT item_key, id FROM items"));
-    for (q.exec(); q.next();)
-        byKey[q.text(0)] = q.int64(1);
-    return byKey;
-}
-
 std::string fingerprintOfKeys(const std::map<std::string, std::int64_t> &byKey)
 {
     QCryptographicHash hash(QCryptographicHash::Sha256);
@@ -131,7 +122,7 @@ int shardOfKey(const std::string &key, int count)
 
 std::string catalogFingerprint(const Project &project)
 {
-    return fingerprintOfKeys(catalogKeys(project));
+    return fingerprintOfKeys(project.itemIdsByKey());
 }
 
 ShardManifest readShard(const fs::path &folder)
@@ -191,7 +182,7 @@ ShardEmbedReport embedShard(const Project &project, const ModelVersion &version,
 {
     if (fs::exists(folder))
         bad(folder, "already exists; merge it, or delete it to embed the shard again");
-    const std::map<std::string, std::int64_t> byKey = catalogKeys(project);
+    const std::map<std::string, std::int64_t> byKey = project.itemIdsByKey();
     std::unordered_map<std::int64_t, std::string> keyOf;
     std::vector<ItemToEmbed> items;
     {
@@ -267,16 +258,10 @@ ShardMergeReport mergeShards(Project &project, const ModelVersion &version, cons
 {
     if (folders.empty())
         throw Error(ErrorCode::InvalidArgument, {}, "no shard folders given");
-    {
-        Sql q(project.database(), project.databaseFile().string(),
-              QStringLiteral("SELECT (SELECT COUNT(*) FROM embedding_rows WHERE model_id = ?) + "
-                             "(SELECT COUNT(*) FROM embedding_failures WHERE model_id = ?)"));
-        q.bind(version.id).bind(version.id).exec();
-        if (q.next() && q.int64(0) > 0)
-            throw Error(ErrorCode::InvalidArgument, project.folder().string(),
-                        "model version '" + version.name + "' already has " + std::to_string(q.int64(0))
-                            + " embedded or failed items; merge shards into a version that has none");
-    }
+    if (const EmbeddingCounts had = embeddingCounts(project, version); had.embedded + had.failed > 0)
+        throw Error(ErrorCode::InvalidArgument, project.folder().string(),
+                    "model version '" + version.name + "' already has " + std::to_string(had.embedded + had.failed)
+                        + " embedded or failed items; merge shards into a version that has none");
 
     // 1. Each shard on its own, then the set: the same N, each of 0..N-1 exactly once, and
     //    the model of `version`.
@@ -320,7 +305,7 @@ ShardMergeReport mergeShards(Project &project, const ModelVersion &version, cons
 
     // 2. Items: every key known, in the shard its key hashes to, in no other shard, and every
     //    catalog item in one.
-    const std::map<std::string, std::int64_t> byKey = catalogKeys(project);
+    const std::map<std::string, std::int64_t> byKey = project.itemIdsByKey();
     struct Source {
         std::size_t shard;
         std::int64_t row; // < 0: failed, entry -1 - row of the shard's "failed"
@@ -386,17 +371,14 @@ ShardMergeReport mergeShards(Project &project, const ModelVersion &version, cons
         rawOut.commit();
         normalizedOut.commit();
     }
-    project.inTransaction([&] {
-        const std::string file = project.databaseFile().string();
-        Sql insert(project.database(), file,
-                   QStringLiteral("INSERT INTO embedding_rows (model_id, row, item_id) VALUES (?, ?, ?)"));
-        for (std::size_t r = 0; r < rows.size(); ++r)
-            insert.bind(version.id).bind(static_cast<std::int64_t>(r)).bind(rows[r].first).exec();
-        Sql failure(project.database(), file,
-                    QStringLiteral("INSERT INTO embedding_failures (model_id, item_id, reason) VALUES (?, ?, ?)"));
-        for (const auto &[id, reason] : failures)
-            failure.bind(version.id).bind(id).bind(reason).exec();
-    });
+    std::vector<std::int64_t> rowItems;
+    rowItems.reserve(rows.size());
+    for (const auto &[id, source] : rows)
+        rowItems.push_back(id);
+    std::vector<EmbeddingFailure> failed;
+    for (const auto &[id, reason] : failures)
+        failed.push_back({id, reason});
+    recordEmbeddings(project, version, 0, rowItems, failed);
 
     ShardMergeReport report;
     report.shards = count;

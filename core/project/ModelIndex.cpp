@@ -257,6 +257,16 @@ std::optional<std::string> recordedIndexFile(const Project &project, const Model
     return q.text(0);
 }
 
+std::optional<std::string> recordedIndexKind(const Project &project, const ModelVersion &version)
+{
+    Sql q(project.database(), project.databaseFile().string(),
+          QStringLiteral("SELECT kind FROM neighbour_indexes WHERE model_id = ?"));
+    q.bind(version.id).exec();
+    if (!q.next())
+        return std::nullopt;
+    return q.text(0);
+}
+
 struct ModelIndex::Impl {
     NeighbourIndex index;
     // normalized.npy, read a row at a time when a search needs one: never loaded whole, so that

@@ -103,6 +103,8 @@ IndexAndFreezeReport buildIndexAndFreeze(Project &project, const ModelVersion &v
 
 // The file name of the version's recorded index (relative to its model directory), if any.
 std::optional<std::string> recordedIndexFile(const Project &project, const ModelVersion &version);
+// The kind of the version's recorded index ("exact", "hnsw", "ivfpq"), if it has one.
+std::optional<std::string> recordedIndexKind(const Project &project, const ModelVersion &version);
 
 
 } // namespace lookalike

@@ -302,6 +302,15 @@ std::optional<Item> Project::findItem(const std::string &key) const
     return itemFromRow(q);
 }
 
+std::map<std::string, std::int64_t> Project::itemIdsByKey() const
+{
+    std::map<std::string, std::int64_t> byKey;
+    Sql q(d->db, d->file, QStringLiteral("SELECT item_key, id FROM items"));
+    for (q.exec(); q.next();)
+        byKey[q.text(0)] = q.int64(1);
+    return byKey;
+}
+
 Item Project::requireItem(const std::string &key) const
 {
     if (auto found = findItem(key))

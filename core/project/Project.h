@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,7 @@ public:
     Item requireItem(const std::string &key) const; // throws NotFound naming the catalog id
     Item item(std::int64_t id) const; // throws NotFound
     std::vector<Item> items(const std::vector<std::int64_t> &ids) const; // in the order given
+    std::map<std::string, std::int64_t> itemIdsByKey() const; // catalog id -> item id, every item
 
     // (item id, category) of every item, by id.
     std::vector<std::pair<std::int64_t, std::string>> itemCategories() const;

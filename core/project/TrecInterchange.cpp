@@ -20,10 +20,9 @@ namespace {
 
 std::map<std::int64_t, std::string> catalogIds(Project &project)
 {
-    Sql q(project.database(), project.databaseFile().string(), QStringLiteral("SELECT id, item_key FROM items"));
     std::map<std::int64_t, std::string> out;
-    for (q.exec(); q.next();)
-        out.emplace(q.int64(0), q.text(1));
+    for (const auto &[key, id] : project.itemIdsByKey())
+        out.emplace(id, key);
     return out;
 }
 
