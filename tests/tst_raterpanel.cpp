@@ -107,11 +107,18 @@ void TestRaterPanel::anotherRatersGradesUpdateTheMetricsLive()
     QSignalSpy status(w.reviewView(), &ReviewView::statusMessage);
     // ben grades the top candidate through his own connection.
     JudgmentStore(*f.project).grade(query, list.front().itemId, "ben", 3);
-    panel->refresh(); // what the timer does every 2 s
+    QSignalSpy polled(session, &ReviewSession::othersPolled);
+    session->poll(); // what the session's timer does every 2 s
+    QCOMPARE(polled.count(), 1);
+    QCOMPARE(polled.front().at(0).toString(), QString());
     QCOMPARE(changed.count(), 1);
     QCOMPARE(status.count(), 0); // ben's grade is not reported to ana as "Saved."
-    QCOMPARE(changed.front().at(0).toLongLong(), static_cast<qint64>(query));
-    QCOMPARE(changed.front().at(1).toLongLong(), static_cast<qint64>(list.front().itemId));
+    const auto change = qvariant_cast<JudgmentChange>(changed.front().at(0));
+    QCOMPARE(change.query, static_cast<qint64>(query));
+    QCOMPARE(change.candidate, static_cast<qint64>(list.front().itemId));
+    QVERIFY(!change.own);
+    QCOMPARE(change.grade, std::optional<int>(3)); // the grade the metrics now use...
+    QVERIFY(!change.ownGrade);                     // ...and ana's own, still none
     QVERIFY(session->queryMetrics(query, model)); // the query now enters the mean
     QCOMPARE(session->gradesOf(query, list.front().itemId).first, std::optional<int>(3));
     // ana's own grade is not reported again by the next poll.
@@ -119,7 +126,7 @@ void TestRaterPanel::anotherRatersGradesUpdateTheMetricsLive()
     QCOMPARE(status.count(), 1);
     QVERIFY(status.front().at(0).toString().startsWith(QStringLiteral("Saved.")));
     changed.clear();
-    panel->refresh();
+    session->poll();
     QCOMPARE(changed.count(), 0);
 }
 
@@ -145,7 +152,7 @@ void TestRaterPanel::lostServerIsShownInThePanel()
         QVERIFY(q.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")));
     }
-    panel->refresh();
+    w.session()->poll(); // the panel redraws after each poll of the session
     QVERIFY2(summary->text().startsWith(QStringLiteral("Cannot refresh: ")), qPrintable(summary->text()));
     QVERIFY2(summary->text().contains(QString::fromStdString(*f.project->judgmentDatabaseUrl())), qPrintable(summary->text()));
     QVERIFY(!summary->text().contains(QLatin1Char('\n')));

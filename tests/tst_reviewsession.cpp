@@ -20,6 +20,7 @@ class TestReviewSession : public QObject {
 private Q_SLOTS:
     void gradeWalkUpdatesMetricsAndUndoes();
     void addedQueryIsFrozenAtTheProjectsDepth();
+    void settingsChangedElsewhereApplyAtThePoll();
     void searchAndMapRunOnWorkers();
 };
 
@@ -31,7 +32,6 @@ void TestReviewSession::gradeWalkUpdatesMetricsAndUndoes()
     f.project.reset();
     ReviewSession session(folder, QStringLiteral("ana"));
     QSignalSpy changed(&session, &ReviewSession::judgmentChanged);
-    QSignalSpy saved(&session, &ReviewSession::ownChangeSaved);
     const std::int64_t query = session.queryIds().front();
     const std::vector<ui::Candidate> list = session.candidates(query, a);
     QVERIFY(list.size() >= 2);
@@ -40,9 +40,13 @@ void TestReviewSession::gradeWalkUpdatesMetricsAndUndoes()
     QVERIFY(session.grade(query, list[0].itemId, 3));
     QVERIFY(session.grade(query, list[1].itemId, 0));
     QCOMPARE(changed.size(), 2);
-    QCOMPARE(saved.size(), 2);
-    QCOMPARE(changed.at(0).at(0).toLongLong(), query);
-    QCOMPARE(changed.at(0).at(1).toLongLong(), list[0].itemId);
+    const auto first = qvariant_cast<ui::JudgmentChange>(changed.at(0).at(0));
+    QCOMPARE(first.query, query); // the signal carries the change: no listener reads it back
+    QCOMPARE(first.candidate, list[0].itemId);
+    QVERIFY(first.own);
+    QCOMPARE(first.grade, std::optional<int>(3));
+    QCOMPARE(first.ownGrade, std::optional<int>(3));
+    QCOMPARE(qvariant_cast<ui::JudgmentChange>(changed.at(1).at(0)).grade, std::optional<int>(0));
     QCOMPARE(session.gradesOf(query, list[0].itemId).second, std::optional<int>(3));
     QCOMPARE(session.metrics(a).perQuery.at(query).precision1, 1.0);
     {
@@ -52,11 +56,42 @@ void TestReviewSession::gradeWalkUpdatesMetricsAndUndoes()
     }
     QVERIFY(session.undo()); // the 0
     QVERIFY(session.undo()); // the 3
+    const auto undone = qvariant_cast<ui::JudgmentChange>(changed.last().at(0));
+    QCOMPARE(undone.candidate, list[0].itemId);
+    QVERIFY(!undone.grade);
+    QVERIFY(!undone.ownGrade);
     QVERIFY(!session.gradesOf(query, list[0].itemId).second);
     QCOMPARE(session.metrics(a).perQuery.count(query), std::size_t(0));
     QVERIFY(session.redo());
     QCOMPARE(session.gradesOf(query, list[0].itemId).second, std::optional<int>(3));
     QCOMPARE(changed.size(), 5);
+}
+
+// The settings are read once, not per key press: a rule changed by another process (`lookalike
+// settings --rule`) applies when the session polls, and every grade is resolved again then.
+void TestReviewSession::settingsChangedElsewhereApplyAtThePoll()
+{
+    auto f = testsupport::makeTwoModelProject();
+    const QString folder = f.folder;
+    const std::int64_t a = f.versions[0].id;
+    ReviewSession session(folder, QStringLiteral("ana"));
+    const std::int64_t query = session.queryIds().front();
+    const std::int64_t candidate = session.candidates(query, a).front().itemId;
+    QVERIFY(session.grade(query, candidate, 3));
+    JudgmentStore(*f.project).grade(query, candidate, "ben", 0); // later: wins under "latest"
+    QSignalSpy reset(&session, &ReviewSession::queriesChanged);
+    session.poll();
+    QCOMPARE(reset.size(), 0); // a new grade is not a new rule
+    QCOMPARE(session.gradesOf(query, candidate).first, std::optional<int>(0));
+
+    JudgmentStore(*f.project).setResolutionRule(ResolutionRule::Adjudicator, "ana");
+    QCOMPARE(session.gradesOf(query, candidate).first, std::optional<int>(0)); // not re-read per call
+    session.poll();
+    QCOMPARE(reset.size(), 1);
+    QCOMPARE(session.gradesOf(query, candidate).first, std::optional<int>(3)); // ana adjudicates
+    QCOMPARE(session.metrics(a).perQuery.at(query).precision1, 1.0);
+    session.poll();
+    QCOMPARE(reset.size(), 1); // unchanged settings: nothing recomputed
 }
 
 void TestReviewSession::addedQueryIsFrozenAtTheProjectsDepth()

@@ -300,14 +300,14 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     // Tear down the old views before the session they point to.
     delete m_metricsDock;
     m_metricsDock = nullptr;
-    delete m_ratersDock; // its timer polls the session
+    delete m_ratersDock;
     m_ratersDock = nullptr;
     delete takeCentralWidget();
     m_session = std::move(session);
     m_thumbnails = std::make_unique<ThumbnailCache>();
     connect(m_session.get(), &ReviewSession::errorOccurred, this, &MainWindow::showError);
-    connect(
-        m_session.get(), &ReviewSession::judgmentChanged, this, [this](qint64 query) { m_lastChangedQuery = query; });
+    connect(m_session.get(), &ReviewSession::judgmentChanged, this,
+            [this](const JudgmentChange &change) { m_lastChangedQuery = change.query; });
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("tabs"));
@@ -332,6 +332,7 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     m_ratersDock = new QDockWidget(tr("Raters"), this);
     m_ratersDock->setObjectName(QStringLiteral("ratersDock"));
     m_ratersDock->setWidget(new RaterProgressPanel(m_session.get()));
+    m_session->startPolling(); // other raters' grades and changed settings, every 2 s
     addDockWidget(Qt::RightDockWidgetArea, m_ratersDock);
     // The rater's heartbeat: the others see which query they are on.
     connect(m_review, &ReviewView::queryShown, m_session.get(), [this](qint64 query) { m_session->setCurrentQuery(query); });

@@ -5,8 +5,6 @@
 
 #include <QPixmap>
 
-#include <tuple>
-
 namespace lookalike::ui {
 
 NeighbourModel::NeighbourModel(ReviewSession *session, ThumbnailCache *thumbnails, QObject *parent)
@@ -14,15 +12,16 @@ NeighbourModel::NeighbourModel(ReviewSession *session, ThumbnailCache *thumbnail
     , m_session(session)
     , m_thumbnails(thumbnails)
 {
-    connect(m_session, &ReviewSession::judgmentChanged, this, [this](qint64 query, qint64 candidate) {
-        if (query != m_query || m_query == 0)
+    connect(m_session, &ReviewSession::judgmentChanged, this, [this](const JudgmentChange &change) {
+        if (change.query != m_query || m_query == 0)
             return;
         // Only this pair's grades changed (a grade counts for every list that holds the pair).
         for (int row = 0; row < static_cast<int>(m_cards.size()); ++row) {
             Candidate &card = m_cards[static_cast<std::size_t>(row)];
-            if (card.itemId != candidate)
+            if (card.itemId != change.candidate)
                 continue;
-            std::tie(card.grade, card.ownGrade) = m_session->gradesOf(m_query, candidate);
+            card.grade = change.grade;
+            card.ownGrade = change.ownGrade;
             Q_EMIT dataChanged(index(row), index(row), {GradeRole, OwnGradeRole});
         }
     });

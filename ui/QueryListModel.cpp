@@ -22,7 +22,7 @@ QueryListModel::QueryListModel(ReviewSession *session, ThumbnailCache *thumbnail
     m_rows = orderedIds();
     connect(m_session, &ReviewSession::queriesChanged, this, &QueryListModel::reload);
     connect(
-        m_session, &ReviewSession::judgmentChanged, this, [this](qint64 query, qint64) { onJudgmentChanged(query); });
+        m_session, &ReviewSession::judgmentChanged, this, [this](const JudgmentChange &change) { onJudgmentChanged(change.query); });
     connect(m_thumbnails, &ThumbnailCache::thumbnailReady, this, &QueryListModel::onThumbnail);
 }
 

@@ -7,7 +7,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableWidget>
-#include <QTimer>
 #include <QVBoxLayout>
 
 namespace lookalike::ui {
@@ -37,7 +36,6 @@ RaterProgressPanel::RaterProgressPanel(ReviewSession *session, QWidget *parent)
     , m_session(session)
     , m_table(new QTableWidget(this))
     , m_summary(new QLabel(this))
-    , m_timer(new QTimer(this))
 {
     m_table->setObjectName(QStringLiteral("raterTable"));
     m_table->setColumnCount(6);
@@ -51,16 +49,15 @@ RaterProgressPanel::RaterProgressPanel(ReviewSession *session, QWidget *parent)
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_summary);
     layout->addWidget(m_table);
-    connect(m_timer, &QTimer::timeout, this, &RaterProgressPanel::refresh);
-    m_timer->start(kRefreshMs);
+    connect(m_session, &ReviewSession::othersPolled, this, &RaterProgressPanel::refresh);
     refresh();
 }
 
-void RaterProgressPanel::refresh()
+void RaterProgressPanel::refresh(const QString &pollError)
 {
-    QString error;
+    QString error = pollError; // the first failure says most
     std::vector<RaterStatus> raters;
-    if (m_session->pollOthers(&error) >= 0) // the first failure says most
+    if (error.isEmpty())
         raters = m_session->raterProgress(&error);
     if (!error.isEmpty()) { // e.g. the server is down: say so here, keep the last table
         m_summary->setText(tr("Cannot refresh: %1").arg(error));

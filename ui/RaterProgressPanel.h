@@ -1,13 +1,12 @@
 // The raters dock: every rater's progress (queries assigned, done, in progress, grades) and the
-// query each one is on now, refreshed every 2 s. Each refresh also polls for other raters' new
-// grades (ReviewSession::pollOthers), so the metrics follow a shared judgment database live.
+// query each one is on now, redrawn whenever the session has polled the judgment database
+// (ReviewSession::poll, every 2 s; the session, not this panel, brings other raters' grades in).
 #pragma once
 
 #include <QWidget>
 
 class QLabel;
 class QTableWidget;
-class QTimer;
 
 namespace lookalike::ui {
 
@@ -16,19 +15,16 @@ class ReviewSession;
 class RaterProgressPanel : public QWidget {
     Q_OBJECT
 public:
-    static constexpr int kRefreshMs = 2000;
-
     explicit RaterProgressPanel(ReviewSession *session, QWidget *parent = nullptr);
 
-    // Polls for other raters' grades and reloads the table (the timer calls it).
-    void refresh();
+    // Reloads the table, or says why it cannot (`pollError`: the session's poll failed).
+    void refresh(const QString &pollError = QString());
     QTableWidget *table() const { return m_table; }
 
 private:
     ReviewSession *m_session;
     QTableWidget *m_table;
     QLabel *m_summary;
-    QTimer *m_timer;
 };
 
 } // namespace lookalike::ui

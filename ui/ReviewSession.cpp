@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -53,8 +54,10 @@ ReviewSession::ReviewSession(const QString &folder, const QString &rater, QObjec
     m_project = std::make_unique<Project>(Project::open(m_folder.toStdString()));
     m_store = std::make_unique<JudgmentStore>(*m_project);
     m_scale = m_store->gradeScale();
-    m_engine = std::make_unique<EvaluationEngine>(*m_project);
     m_board = std::make_unique<RaterBoard>(*m_project);
+    // The stamp before the engine reads the grades: whatever lands in between, poll() brings in.
+    m_seenEvents = m_board->eventStamp();
+    m_engine = std::make_unique<EvaluationEngine>(*m_project);
     loadQueries();
     recordMean();
 }
@@ -324,9 +327,58 @@ bool ReviewSession::afterChange(const std::optional<JudgmentEvent> &event)
         m_seenEvents = std::make_pair(m_seenEvents->first + 1, event->id);
     ++m_grades;
     recordMean();
-    Q_EMIT judgmentChanged(event->queryItemId, event->candidateItemId);
-    Q_EMIT ownChangeSaved(event->queryItemId, event->candidateItemId);
+    JudgmentChange change = changeOf(event->queryItemId, event->candidateItemId, true);
+    change.ownGrade = event->newGrade; // what was just saved; no need to read it back
+    Q_EMIT judgmentChanged(change);
     return true;
+}
+
+JudgmentChange ReviewSession::changeOf(qint64 query, qint64 candidate, bool own) const
+{
+    JudgmentChange change;
+    change.query = query;
+    change.candidate = candidate;
+    change.own = own;
+    const QueryJudgments &resolved = m_engine->judgments(query);
+    if (const auto g = resolved.find(candidate); g != resolved.end())
+        change.grade = g->second;
+    if (!own) // another rater's: this rater's grade is unchanged unless they graded elsewhere too
+        change.ownGrade = gradesOf(query, candidate).second;
+    return change;
+}
+
+void ReviewSession::startPolling(int intervalMs)
+{
+    if (!m_pollTimer) {
+        m_pollTimer = new QTimer(this);
+        connect(m_pollTimer, &QTimer::timeout, this, &ReviewSession::poll);
+    }
+    m_pollTimer->start(intervalMs);
+}
+
+void ReviewSession::poll()
+{
+    QString error;
+    bool rulesChanged = false;
+    try {
+        const ProjectSettings before = m_project->settings();
+        m_project->reloadSettings();
+        const ProjectSettings &now = m_project->settings();
+        rulesChanged = now.rule != before.rule || now.adjudicator != before.adjudicator
+            || now.scale.toJson() != before.scale.toJson();
+        if (rulesChanged) { // every resolved grade may differ: recompute all, then say so
+            m_scale = now.scale;
+            m_engine->refreshAll();
+            recordMean();
+        }
+    } catch (const std::exception &e) {
+        error = QString::fromUtf8(e.what());
+    }
+    if (error.isEmpty())
+        pollOthers(&error);
+    if (rulesChanged)
+        Q_EMIT queriesChanged();
+    Q_EMIT othersPolled(error);
 }
 
 void ReviewSession::recordMean()
@@ -409,7 +461,7 @@ int ReviewSession::pollOthers(QString *error)
         for (std::int64_t query : queries)
             m_engine->refreshQuery(query);
         for (const auto &[query, candidate] : pairs)
-            Q_EMIT judgmentChanged(query, candidate);
+            Q_EMIT judgmentChanged(changeOf(query, candidate, false));
         return static_cast<int>(pairs.size());
     } catch (const std::exception &e) {
         if (error)

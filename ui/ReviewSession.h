@@ -18,6 +18,8 @@
 #include <QObject>
 #include <QString>
 
+class QTimer;
+
 #include <atomic>
 #include <map>
 #include <memory>
@@ -40,6 +42,17 @@ struct Candidate {
     bool sameImage = false; // the same image file, or the same bytes, as the query's
     bool nearIdentical = false; // cosine >= kNearIdenticalCosine
     QString sameSeller; // the attribute (seller, shop, listing...) it shares with the query, if any
+};
+
+// One changed pair, as every view needs it: its grades after the change, so no listener has to
+// read them back. `own`: this rater's grade, undo or redo, saved before the signal; otherwise
+// another rater's grade that the poll brought in.
+struct JudgmentChange {
+    qint64 query = 0;
+    qint64 candidate = 0;
+    std::optional<int> grade;    // the grade the metrics use now (the project's rule)
+    std::optional<int> ownGrade; // this rater's grade now
+    bool own = false;
 };
 
 // Cosine from which a candidate is flagged as a near-duplicate of its query.
@@ -154,6 +167,13 @@ public:
     // changed pair, returning their number. These run on a timer or in passing, so a failure
     // does not emit errorOccurred(): it goes to `error` (progress: empty, poll: -1, heartbeat:
     // false; the heartbeat is best-effort and skipped if the database is busy).
+    //
+    // The session's own timer (startPolling(); the main window starts it) runs poll() every
+    // kPollMs: the settings are re-read (a rule changed with `lookalike settings` applies), other
+    // raters' grades come in, and othersPolled() tells the raters dock to redraw.
+    static constexpr int kPollMs = 2000;
+    void startPolling(int intervalMs = kPollMs);
+    void poll();
     std::vector<RaterStatus> raterProgress(QString *error = nullptr) const;
     // The queries `lookalike assign` gave this rater (by item id); empty if none or on error.
     std::vector<std::int64_t> assignedQueries() const;
@@ -164,17 +184,19 @@ public:
     bool exportTrecFiles(const QString &folder, QString *summary = nullptr);
 
 Q_SIGNALS:
-    // A grade of (query, candidate) changed; metrics of `query` are already recomputed.
-    void judgmentChanged(qint64 queryItemId, qint64 candidateItemId);
-    // This rater's own grade, undo or redo was saved (after judgmentChanged); other raters'
-    // grades that pollOthers() brings in emit only judgmentChanged.
-    void ownChangeSaved(qint64 queryItemId, qint64 candidateItemId);
+    // A grade of a pair changed (this rater's, saved; or another's, polled); the metrics of its
+    // query are already recomputed.
+    void judgmentChanged(const lookalike::ui::JudgmentChange &change);
+    // poll() ran; `error` is empty, or why other raters could not be read (the server is down).
+    void othersPolled(const QString &error);
     void errorOccurred(const QString &message);
-    // The query set changed (rows added): views that list queries must reload.
+    // The query set changed (rows added), or the rule or scale behind every grade (a setting
+    // changed elsewhere, seen by poll()): views that list queries, grades or metrics reload.
     void queriesChanged();
 
 private:
     bool afterChange(const std::optional<JudgmentEvent> &event);
+    JudgmentChange changeOf(qint64 query, qint64 candidate, bool own) const;
     void recordMean();
     void loadQueries();
 
@@ -193,6 +215,9 @@ private:
     int m_grades = 0;
     struct Searcher; // a version's CatalogSearch, loaded on first use, and its lock
     std::map<QString, std::shared_ptr<Searcher>> m_searchers;
+    QTimer *m_pollTimer = nullptr;
 };
 
 } // namespace lookalike::ui
+
+Q_DECLARE_METATYPE(lookalike::ui::JudgmentChange)

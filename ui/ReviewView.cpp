@@ -235,8 +235,9 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     connect(m_depth, &QSpinBox::valueChanged, this, &ReviewView::refreshNeighbours);
     // "Saved" only for this rater's own changes: another rater's grade arriving on this query
     // (ReviewSession::pollOthers) must not read as a save of yours.
-    connect(m_session, &ReviewSession::ownChangeSaved, this, [this](qint64 query) {
-        if (query == m_query) {
+    connect(m_session, &ReviewSession::queriesChanged, this, &ReviewView::refreshNeighbours); // grades may differ
+    connect(m_session, &ReviewSession::judgmentChanged, this, [this](const JudgmentChange &change) {
+        if (change.own && change.query == m_query) {
             const auto [judged, shown] = m_session->judgedCount(m_query, modelA(), m_depth->value());
             Q_EMIT statusMessage(tr("Saved. %1 of %2 judged for this query.").arg(judged).arg(shown));
         }

@@ -28,6 +28,7 @@ AddQueriesReport addQueriesAndFreeze(Project &project, const std::vector<std::in
 {
     AddQueriesReport report;
     report.added = project.addQueries(itemIds, source);
+    project.reloadSettings(); // a long-lived project (the GUI's) may hold settings changed since
     report.depth = depth.value_or(project.resultDepth());
     for (const ModelVersion &version : modelVersions(project)) {
         if (!recordedIndexFile(project, version))

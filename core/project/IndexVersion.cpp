@@ -42,6 +42,7 @@ IndexVersionReport indexVersion(Project &project, const IndexVersionRequest &req
     report.complete = true;
 
     // The first index records the project's depth; every later freeze uses it.
+    project.reloadSettings(); // a long-lived project (the GUI's) may hold settings changed since
     report.depth = request.depth.value_or(project.resultDepth());
     try {
         report.indexed = buildIndexAndFreeze(project, report.version, request.index, request.checkRecall, report.depth,

@@ -17,92 +17,13 @@
 
 namespace lookalike {
 
-// ---------------------------------------------------------------- grade scale
-
-GradeScale GradeScale::fourLevel()
-{
-    return {{{0, "not relevant"}, {1, "somewhat relevant"}, {2, "relevant"}, {3, "near-identical / same product"}}, 1};
-}
-
-GradeScale GradeScale::binary()
-{
-    return {{{0, "not relevant"}, {1, "relevant"}}, 1};
-}
-
-bool GradeScale::contains(int grade) const
-{
-    return std::any_of(levels.begin(), levels.end(), [&](const GradeLevel &l) { return l.grade == grade; });
-}
-
-std::string GradeScale::label(int grade) const
-{
-    for (const GradeLevel &l : levels)
-        if (l.grade == grade)
-            return l.label;
-    return std::to_string(grade);
-}
-
-std::string GradeScale::toJson() const
-{
-    QJsonArray array;
-    for (const GradeLevel &l : levels)
-        array.append(QJsonObject{{QStringLiteral("grade"), l.grade}, {QStringLiteral("label"), QString::fromStdString(l.label)}});
-    return QJsonDocument(QJsonObject{{QStringLiteral("levels"), array}, {QStringLiteral("relevant_threshold"), relevantThreshold}})
-        .toJson(QJsonDocument::Compact)
-        .toStdString();
-}
-
-GradeScale GradeScale::fromJson(const std::string &json, const std::string &file)
-{
-    const QJsonObject o = parseJsonObject(QByteArray::fromStdString(json), file);
-    const JsonFields f(file);
-    GradeScale scale;
-    const QJsonValue levels = o.value(QStringLiteral("levels"));
-    if (!levels.isArray() || levels.toArray().size() < 2)
-        f.invalid("levels", "a grade scale needs an array of at least two levels");
-    for (const QJsonValue &v : levels.toArray()) {
-        const QJsonObject level = v.toObject();
-        scale.levels.push_back({f.integer(level.value(QStringLiteral("grade")), "levels[].grade", 0, 100),
-                                f.string(level.value(QStringLiteral("label")), "levels[].label")});
-    }
-    std::sort(scale.levels.begin(), scale.levels.end(), [](const auto &a, const auto &b) { return a.grade < b.grade; });
-    for (std::size_t i = 1; i < scale.levels.size(); ++i)
-        if (scale.levels[i].grade == scale.levels[i - 1].grade)
-            f.invalid("levels", "grade " + std::to_string(scale.levels[i].grade) + " appears twice");
-    scale.relevantThreshold = f.integer(o.value(QStringLiteral("relevant_threshold")), "relevant_threshold", 0, 100);
-    if (scale.relevantThreshold <= scale.lowest() || scale.relevantThreshold > scale.highest())
-        f.invalid("relevant_threshold", "must be above the lowest grade and at most the highest");
-    return scale;
-}
-
-const char *resolutionRuleName(ResolutionRule rule)
-{
-    switch (rule) {
-    case ResolutionRule::Latest: return "latest";
-    case ResolutionRule::Majority: return "majority";
-    case ResolutionRule::MeanRounded: return "mean";
-    case ResolutionRule::Adjudicator: return "adjudicator";
-    }
-    return "?";
-}
-
-ResolutionRule parseResolutionRule(const std::string &name)
-{
-    for (ResolutionRule r : {ResolutionRule::Latest, ResolutionRule::Majority, ResolutionRule::MeanRounded,
-                             ResolutionRule::Adjudicator})
-        if (name == resolutionRuleName(r))
-            return r;
-    throw Error(ErrorCode::InvalidArgument, {},
-                "unknown resolution rule '" + name + "' (latest, majority, mean or adjudicator)");
-}
-
 // ---------------------------------------------------------------- store
 
 namespace {
 
-constexpr const char *kScaleKey = "grade_scale";
-constexpr const char *kRuleKey = "resolution_rule";
-constexpr const char *kAdjudicatorKey = "adjudicator";
+constexpr const char *kScaleKey = ProjectSettings::kScaleKey;
+constexpr const char *kRuleKey = ProjectSettings::kRuleKey;
+constexpr const char *kAdjudicatorKey = ProjectSettings::kAdjudicatorKey;
 
 std::optional<int> optionalInt(const QVariant &v)
 {
@@ -174,8 +95,7 @@ JudgmentStore::JudgmentStore(Project &project)
 
 GradeScale JudgmentStore::gradeScale() const
 {
-    const auto json = m_project.setting(kScaleKey);
-    return json ? GradeScale::fromJson(*json, m_project.databaseFile().string() + " (grade_scale)") : GradeScale::fourLevel();
+    return m_project.settings().scale;
 }
 
 void JudgmentStore::setGradeScale(const GradeScale &scale)
@@ -192,12 +112,12 @@ void JudgmentStore::setGradeScale(const GradeScale &scale)
 
 ResolutionRule JudgmentStore::resolutionRule() const
 {
-    return parseResolutionRule(m_project.setting(kRuleKey).value_or("latest"));
+    return m_project.settings().rule;
 }
 
 std::string JudgmentStore::adjudicator() const
 {
-    return m_project.setting(kAdjudicatorKey).value_or("");
+    return m_project.settings().adjudicator;
 }
 
 void JudgmentStore::setResolutionRule(ResolutionRule rule, const std::string &adjudicatorName)

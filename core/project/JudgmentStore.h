@@ -8,6 +8,8 @@
 // metrics use is resolved per pair by the project's rule.
 #pragma once
 
+#include "core/project/ProjectSettings.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -18,34 +20,6 @@
 namespace lookalike {
 
 class Project;
-
-struct GradeLevel {
-    int grade = 0;
-    std::string label;
-};
-
-struct GradeScale {
-    std::vector<GradeLevel> levels; // ascending grades
-    int relevantThreshold = 1;      // grade >= threshold is "relevant" for P@k and MRR
-
-    static GradeScale fourLevel(); // 0 not relevant, 1 somewhat, 2 relevant, 3 near-identical
-    static GradeScale binary();    // 0 not relevant, 1 relevant
-    int lowest() const { return levels.front().grade; }
-    int highest() const { return levels.back().grade; }
-    bool contains(int grade) const;
-    std::string label(int grade) const;
-    std::string toJson() const;
-    static GradeScale fromJson(const std::string &json, const std::string &fileForErrors);
-};
-
-enum class ResolutionRule {
-    Latest,      // the most recent grade of any rater
-    Majority,    // the most frequent grade; a tie goes to the most recent of the tied grades
-    MeanRounded, // the mean of the raters' grades, rounded half up
-    Adjudicator, // the adjudicator's grade if they gave one, else Latest
-};
-const char *resolutionRuleName(ResolutionRule rule); // "latest", "majority", "mean", "adjudicator"
-ResolutionRule parseResolutionRule(const std::string &name);
 
 using PairKey = std::pair<std::int64_t, std::int64_t>; // (query item id, candidate item id)
 

@@ -77,6 +77,7 @@ struct Project::Impl {
     QString connection;
     mutable QSqlDatabase db;
     mutable std::unique_ptr<JudgmentDatabase> judgments; // opened on first use
+    mutable std::optional<ProjectSettings> settings;      // read on first use
 
     ~Impl()
     {
@@ -178,6 +179,7 @@ void Project::commitTransaction()
 void Project::rollbackTransaction()
 {
     QSqlQuery(d->db).exec(QStringLiteral("ROLLBACK"));
+    d->settings.reset(); // a setting written in the transaction is gone again
 }
 
 CatalogImportReport Project::importCatalog(const fs::path &manifest, const ManifestOptions &options)
@@ -483,46 +485,54 @@ void Project::setJudgmentDatabase(const std::string &url)
     d->judgments = std::move(next); // the SQLite one is made again on first use
 }
 
+const ProjectSettings &Project::settings() const
+{
+    if (!d->settings) {
+        std::map<std::string, std::string> stored;
+        Sql q(d->db, d->file, QStringLiteral("SELECT key, value FROM settings"));
+        for (q.exec(); q.next();)
+            stored.emplace(q.text(0), q.text(1));
+        d->settings = ProjectSettings::parse(std::move(stored), d->file);
+    }
+    return *d->settings;
+}
+
+void Project::reloadSettings()
+{
+    d->settings.reset();
+}
+
 std::optional<std::string> Project::setting(const std::string &key) const
 {
-    Sql q(d->db, d->file, QStringLiteral("SELECT value FROM settings WHERE key = ?"));
-    q.bind(key).exec();
-    if (!q.next())
-        return std::nullopt;
-    return q.text(0);
+    return settings().value(key);
 }
 
 int Project::resultDepth() const
 {
-    const auto stored = setting("result_depth");
-    if (!stored)
-        return kDefaultResultDepth;
-    try {
-        const int depth = std::stoi(*stored);
-        if (depth >= 1)
-            return depth;
-    } catch (const std::exception &) {
-    }
-    throw Error(ErrorCode::InvalidArgument, d->file, "setting result_depth: '" + stored->substr(0, 20) + "' is not a depth");
+    return settings().resultDepth.value_or(kDefaultResultDepth);
 }
 
 bool Project::hasResultDepth() const
 {
-    return setting("result_depth").has_value();
+    return settings().resultDepth.has_value();
 }
 
 void Project::setResultDepth(int depth)
 {
     if (depth < 1)
         throw Error(ErrorCode::InvalidArgument, d->file, "a result depth must be at least 1, not " + std::to_string(depth));
-    setSetting("result_depth", std::to_string(depth));
+    setSetting(ProjectSettings::kResultDepthKey, std::to_string(depth));
 }
 
 void Project::setSetting(const std::string &key, const std::string &value)
 {
+    std::map<std::string, std::string> next = settings().raw;
+    next[key] = value;
+    ProjectSettings parsed = ProjectSettings::parse(std::move(next), d->file);
     Sql q(d->db, d->file, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
                                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
     q.bind(key).bind(value).exec();
+    d->settings = std::move(parsed);
 }
 
 } // namespace lookalike

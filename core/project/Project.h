@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/catalog/CatalogManifest.h"
+#include "core/project/ProjectSettings.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -102,7 +103,13 @@ public:
     // The URL of the shared judgment database, if the project has one.
     std::optional<std::string> judgmentDatabaseUrl() const;
 
-    std::optional<std::string> setting(const std::string &key) const;
+    // The settings, typed (ProjectSettings.h): read once, kept until a setting changes here or
+    // reloadSettings() (another process may have changed them: the GUI reloads as it polls).
+    // Throws InvalidArgument naming the database file if a stored value is malformed.
+    const ProjectSettings &settings() const;
+    void reloadSettings();
+    std::optional<std::string> setting(const std::string &key) const; // settings().value(key)
+    // Writes a setting, checked first: a value ProjectSettings cannot parse is refused unwritten.
     void setSetting(const std::string &key, const std::string &value);
 
     // The depth at which result lists are frozen: recorded by the first `index` (its --depth,
