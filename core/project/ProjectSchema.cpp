@@ -2,6 +2,7 @@
 #include "core/project/ProjectSchema.h"
 
 #include "core/Error.h"
+#include "core/project/JudgmentSchema.h"
 
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -17,7 +18,7 @@ namespace {
 struct Migration {
     int version;
     const char *description;
-    const char *sql; // statements separated by ";\n"
+    const char *sql; // statements separated by ";\n"; nullptr: the judgment tables (sqlOf)
 };
 
 // Version 1: catalog, model versions, embeddings bookkeeping, indexes, query set, frozen lists.
@@ -105,58 +106,15 @@ CREATE TABLE result_entries (
 // Version 2: relevance judgments. judgment_events is the append-only history (who, when, old,
 // new); a rater's current grade for a pair is the new_grade of their latest event for it, so it
 // can never disagree with the history. Undo and redo are events too.
-constexpr const char *kVersion2 = R"SQL(
-CREATE TABLE raters (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE judgment_events (
-    id INTEGER PRIMARY KEY,
-    query_item_id INTEGER NOT NULL REFERENCES items(id),
-    candidate_item_id INTEGER NOT NULL REFERENCES items(id),
-    rater_id INTEGER NOT NULL REFERENCES raters(id),
-    old_grade INTEGER,
-    new_grade INTEGER,
-    note TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL CHECK (kind IN ('grade', 'undo', 'redo', 'import')),
-    target INTEGER REFERENCES judgment_events(id),
-    at TEXT NOT NULL
-);
-CREATE INDEX judgment_events_by_pair ON judgment_events(query_item_id, candidate_item_id, rater_id, id);
-CREATE INDEX judgment_events_by_rater ON judgment_events(rater_id, id);
-CREATE VIEW current_judgments AS
-    SELECT e.query_item_id, e.candidate_item_id, e.rater_id, e.new_grade AS grade, e.note, e.at, e.id AS event_id
-    FROM judgment_events e
-    WHERE e.new_grade IS NOT NULL
-      AND e.id = (SELECT MAX(l.id) FROM judgment_events l
-                  WHERE l.query_item_id = e.query_item_id AND l.candidate_item_id = e.candidate_item_id
-                    AND l.rater_id = e.rater_id)
-)SQL";
-
 // Version 3: many raters. assignments: which rater grades which query (lookalike assign);
 // rater_activity: the query each rater is on now and when they were last seen (the GUI's
-// heartbeat), so raters see each other's progress. The same tables exist in a shared
-// PostgreSQL judgment database (JudgmentDatabase.cpp).
-constexpr const char *kVersion3 = R"SQL(
-CREATE TABLE assignments (
-    query_item_id INTEGER NOT NULL REFERENCES items(id),
-    rater_id INTEGER NOT NULL REFERENCES raters(id),
-    ordinal INTEGER NOT NULL, -- 0: the query's first rater, 1: its second (overlap)
-    assigned_at TEXT NOT NULL,
-    PRIMARY KEY (query_item_id, rater_id)
-);
-CREATE TABLE rater_activity (
-    rater_id INTEGER PRIMARY KEY REFERENCES raters(id),
-    query_item_id INTEGER REFERENCES items(id),
-    seen_at TEXT NOT NULL
-)
-)SQL";
+// heartbeat), so raters see each other's progress.
+// Both are JudgmentSchema.cpp's text, shared with a PostgreSQL judgment database.
 
 constexpr std::array kMigrations{
     Migration{1, "catalog, model versions, embeddings, indexes, queries, frozen result lists", kVersion1},
-    Migration{2, "relevance judgments with their history", kVersion2},
-    Migration{3, "rater assignments and activity", kVersion3},
+    Migration{2, "relevance judgments with their history", nullptr}, // JudgmentTables::Judgments
+    Migration{3, "rater assignments and activity", nullptr},          // JudgmentTables::Raters
 };
 
 [[noreturn]] void fail(const std::string &file, const std::string &problem)
@@ -170,6 +128,13 @@ int userVersion(QSqlDatabase &db, const std::string &file)
     if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
         fail(file, "cannot read the schema version: " + q.lastError().text().toStdString());
     return q.value(0).toInt();
+}
+
+const char *sqlOf(const Migration &m)
+{
+    if (m.sql)
+        return m.sql;
+    return judgmentTablesSql(SqlDialect::Sqlite, m.version == 2 ? JudgmentTables::Judgments : JudgmentTables::Raters);
 }
 
 } // namespace
@@ -191,7 +156,7 @@ void migrateProjectSchema(QSqlDatabase &db, const std::string &file)
         if (!db.transaction())
             fail(file, "cannot start a transaction: " + db.lastError().text().toStdString());
         QSqlQuery q(db);
-        const QStringList statements = QString::fromUtf8(m.sql).split(QStringLiteral(";\n"), Qt::SkipEmptyParts);
+        const QStringList statements = QString::fromUtf8(sqlOf(m)).split(QStringLiteral(";\n"), Qt::SkipEmptyParts);
         for (const QString &statement : statements) {
             if (statement.trimmed().isEmpty())
                 continue;
