@@ -3,7 +3,7 @@
 // thread count.
 //
 //   bench_map [--pca N] [--tsne N1,N2,...] [--iterations I]
-#include "core/model/EmbeddingProjection.h"
+#include "core/analysis/EmbeddingProjection.h"
 
 #include <chrono>
 #include <cmath>

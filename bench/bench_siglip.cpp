@@ -3,7 +3,7 @@
 // itself), at batch 1 and batch 32, with the achieved GFLOP/s next to the FLOPs per item.
 //
 //   bench_siglip [--threads N] [--seconds S] [--keep DIR]
-#include "core/model/ImagePreprocessor.h"
+#include "core/image/ImagePreprocessor.h"
 #include "core/model/RandomCheckpoint.h"
 #include "core/model/SiglipPipeline.h"
 

@@ -2,8 +2,8 @@
 // (SiglipConfig, validated, written as config.json and read back) and as preprocessor_config.json
 // (ImagePreprocessorConfig). Rejections must be lookalike::Error; anything else is a finding.
 #include "core/Error.h"
-#include "core/model/ImagePreprocessor.h"
-#include "core/model/SiglipConfig.h"
+#include "core/image/ImagePreprocessor.h"
+#include "core/checkpoint/SiglipConfig.h"
 
 #include <cstddef>
 #include <cstdint>

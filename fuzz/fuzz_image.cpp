@@ -2,7 +2,7 @@
 // and without EXIF orientation. Rejections must be lookalike::Error; a decoded image must have
 // a positive size and exactly width x height x 3 bytes.
 #include "core/Error.h"
-#include "core/model/ImageDecoder.h"
+#include "core/image/ImageDecoder.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,7 @@
 #include "fuzz/FuzzSupport.h"
 
 #include "core/Error.h"
-#include "core/model/SafetensorsFile.h"
+#include "core/checkpoint/SafetensorsFile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {

@@ -2,7 +2,7 @@
 // bytes, invalid UTF-8 included. Invalid text must be refused with Error(InvalidUtf8); valid
 // text must give exactly maxLength() ids when padded, every one inside the vocabulary.
 #include "core/Error.h"
-#include "core/model/SiglipTokenizer.h"
+#include "core/text/SiglipTokenizer.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // t-SNE separating clusters, deterministic for a seed, with progress and cancellation, and the
 // limits that keep it from running away.
 #include "core/Error.h"
-#include "core/model/EmbeddingProjection.h"
+#include "core/analysis/EmbeddingProjection.h"
 
 #include <QTest>
 

@@ -3,7 +3,7 @@
 // see make_decoder_vectors.py), EXIF orientation only on request, and bad input must give a
 // typed one-line error naming the file, never a crash.
 #include "core/Error.h"
-#include "core/model/ImageDecoder.h"
+#include "core/image/ImageDecoder.h"
 #include "support/ErrorOf.h"
 #include "support/RefData.h"
 

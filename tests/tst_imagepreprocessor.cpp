@@ -2,8 +2,8 @@
 // Face's SiglipImageProcessor (ref_tiny_a.json) from image files and from decoded RGB bytes,
 // and preprocessor_config.json parsing with HF's defaults and typed errors.
 #include "core/Error.h"
-#include "core/model/ImageDecoder.h"
-#include "core/model/ImagePreprocessor.h"
+#include "core/image/ImageDecoder.h"
+#include "core/image/ImagePreprocessor.h"
 #include "support/ErrorOf.h"
 #include "support/RefData.h"
 

@@ -1,7 +1,7 @@
 // Tests of pillowResize(): byte-for-byte agreement with Pillow 9.4's Image.resize on the vectors
 // of tests/data/images/resize_vectors.* (made by make_resize_vectors.py with Debian's python3-pil).
 #include "core/Error.h"
-#include "core/model/PillowResize.h"
+#include "core/image/PillowResize.h"
 #include "support/RefData.h"
 
 #include <QFile>

@@ -1,7 +1,7 @@
 // SafetensorsFile: reading the reference checkpoint, half-float conversions, the writer,
 // and one bad-input row per validation rule (never a crash, always file + tensor named).
 #include "core/Error.h"
-#include "core/model/SafetensorsFile.h"
+#include "core/checkpoint/SafetensorsFile.h"
 #include "support/RefData.h"
 
 #include <QFile>

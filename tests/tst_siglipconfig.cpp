@@ -1,8 +1,8 @@
 // SiglipConfig: Hugging Face defaults for missing keys, the three model types, the
 // architecture checks, and one bad-input row per rule (file and key named).
 #include "core/Error.h"
-#include "core/model/SiglipConfig.h"
-#include "core/model/SiglipNames.h"
+#include "core/checkpoint/SiglipConfig.h"
+#include "core/checkpoint/SiglipNames.h"
 #include "support/RefData.h"
 
 #include <QFile>

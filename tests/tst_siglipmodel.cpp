@@ -2,9 +2,9 @@
 // logits and per-layer hidden states within 1e-4; single-tower checkpoints; F16/BF16 weights;
 // missing or misshapen tensors named in the error.
 #include "core/Error.h"
-#include "core/model/SafetensorsFile.h"
+#include "core/checkpoint/SafetensorsFile.h"
 #include "core/model/SiglipModel.h"
-#include "core/model/SiglipNames.h"
+#include "core/checkpoint/SiglipNames.h"
 #include "core/model/SiglipPipeline.h"
 #include "core/util/VectorMath.h"
 #include "support/RefData.h"

@@ -2,7 +2,7 @@
 // cases and the 6 model titles of ref_tiny_a.json exactly, plus loading errors (missing or
 // corrupt spiece.model, bad tokenizer_config.json), UTF-8 validation and config overrides.
 #include "core/Error.h"
-#include "core/model/SiglipTokenizer.h"
+#include "core/text/SiglipTokenizer.h"
 #include "support/RefData.h"
 
 #include <QFile>

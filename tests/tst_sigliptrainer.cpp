@@ -4,9 +4,10 @@
 // embeddings (the round trip that makes the output a usable Hugging Face checkpoint).
 #include "core/Error.h"
 #include "core/model/RandomCheckpoint.h"
-#include "core/model/SafetensorsFile.h"
+#include "core/checkpoint/SafetensorsFile.h"
 #include "core/model/SiglipModel.h"
-#include "core/model/SiglipNames.h"
+#include "core/model/SiglipTrainer.h"
+#include "core/checkpoint/SiglipNames.h"
 #include "support/ErrorOf.h"
 #include "support/RefData.h"
 

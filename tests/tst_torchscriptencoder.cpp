@@ -2,7 +2,7 @@
 // known linear map, batching, preprocessing (squash and torchvision-style centre crop) against
 // an independent computation, the JSON config, and bad modules refused with errors naming the file.
 #include "core/Error.h"
-#include "core/model/PillowResize.h"
+#include "core/image/PillowResize.h"
 #include "core/model/TorchScriptEncoder.h"
 #include "support/ErrorOf.h"
 #include "support/RefData.h"

@@ -3,7 +3,7 @@
 
 #include "core/Error.h"
 #include "core/index/NpyFile.h"
-#include "core/model/EmbeddingProjection.h"
+#include "core/analysis/EmbeddingProjection.h"
 #include "core/project/AddQueries.h"
 #include "core/project/CatalogSearch.h"
 #include "core/project/EmbeddingJob.h"

@@ -1,7 +1,7 @@
 // Asynchronous thumbnails.
 #include "ui/ThumbnailCache.h"
 
-#include "core/model/ImageDecoder.h"
+#include "core/image/ImageDecoder.h"
 
 #include <QCoreApplication>
 #include <QFuture>

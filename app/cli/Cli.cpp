@@ -3,7 +3,7 @@
 
 #include "cli/CliOutput.h"
 #include "core/Version.h"
-#include "core/model/SiglipTokenizer.h"
+#include "core/text/SiglipTokenizer.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

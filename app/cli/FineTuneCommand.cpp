@@ -4,7 +4,7 @@
 #include "cli/CliOutput.h"
 #include "cli/Progress.h"
 
-#include "core/model/SiglipConfig.h"
+#include "core/checkpoint/SiglipConfig.h"
 #include "core/project/FineTuneJob.h"
 #include "core/project/Project.h"
 

@@ -5,7 +5,7 @@
 #include "core/catalog/CatalogManifest.h"
 
 #include "core/Error.h"
-#include "core/model/ImageDecoder.h"
+#include "core/image/ImageDecoder.h"
 #include "core/util/Csv.h"
 #include "core/util/Utf8.h"
 

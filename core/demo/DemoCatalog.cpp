@@ -2,7 +2,7 @@
 #include "core/demo/DemoCatalog.h"
 
 #include "core/Error.h"
-#include "core/model/ImageDecoder.h"
+#include "core/image/ImageDecoder.h"
 #include "core/util/Csv.h"
 #include "core/util/SeededRandom.h"
 

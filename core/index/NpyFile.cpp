@@ -17,7 +17,7 @@
 #include "core/index/NpyFile.h"
 
 #include "core/Error.h"
-#include "core/model/SafetensorsFile.h" // halfToFloat
+#include "core/checkpoint/SafetensorsFile.h" // halfToFloat
 
 #include <algorithm>
 #include <atomic>

@@ -3,7 +3,7 @@
 // (one caller at a time). Implemented by SigLIP checkpoints and TorchScript encoders.
 #pragma once
 
-#include "core/model/RgbImage.h"
+#include "core/image/RgbImage.h"
 #include "core/util/FloatMatrix.h"
 
 #include <cstddef>

@@ -2,8 +2,8 @@
 #include "core/model/RandomCheckpoint.h"
 
 #include "core/Error.h"
-#include "core/model/ImagePreprocessor.h"
-#include "core/model/SiglipNames.h"
+#include "core/image/ImagePreprocessor.h"
+#include "core/checkpoint/SiglipNames.h"
 
 #include <cmath>
 #include <fstream>

@@ -4,8 +4,8 @@
 // (shape-generic checks) and the benchmarks (base-shaped model) so that nothing is downloaded.
 #pragma once
 
-#include "core/model/SafetensorsFile.h"
-#include "core/model/SiglipConfig.h"
+#include "core/checkpoint/SafetensorsFile.h"
+#include "core/checkpoint/SiglipConfig.h"
 
 #include <cstdint>
 #include <filesystem>

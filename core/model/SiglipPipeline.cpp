@@ -2,9 +2,9 @@
 #include "core/model/SiglipPipeline.h"
 
 #include "core/Error.h"
-#include "core/model/ImageDecoder.h"
-#include "core/model/SafetensorsFile.h"
-#include "core/model/SiglipNames.h"
+#include "core/image/ImageDecoder.h"
+#include "core/checkpoint/SafetensorsFile.h"
+#include "core/checkpoint/SiglipNames.h"
 #include "core/util/VectorMath.h"
 
 #include <algorithm>

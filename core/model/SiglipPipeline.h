@@ -3,10 +3,10 @@
 // to embeddings and logits. No LibTorch in this header.
 #pragma once
 
-#include "core/model/ImagePreprocessor.h"
-#include "core/model/SiglipConfig.h"
+#include "core/image/ImagePreprocessor.h"
+#include "core/checkpoint/SiglipConfig.h"
 #include "core/model/SiglipModel.h"
-#include "core/model/SiglipTokenizer.h"
+#include "core/text/SiglipTokenizer.h"
 #include "core/util/FloatMatrix.h"
 
 #include <filesystem>

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "core/model/ImageEncoder.h"
-#include "core/model/PillowResize.h"
+#include "core/image/PillowResize.h"
 
 #include <array>
 #include <cstdint>

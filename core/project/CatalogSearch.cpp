@@ -2,7 +2,7 @@
 #include "core/project/CatalogSearch.h"
 
 #include "core/Error.h"
-#include "core/model/ImageDecoder.h"
+#include "core/image/ImageDecoder.h"
 #include "core/model/ImageEncoder.h"
 #include "core/model/SiglipPipeline.h"
 #include "core/project/Project.h"

@@ -3,7 +3,7 @@
 
 #include "core/Error.h"
 #include "core/index/NpyFile.h"
-#include "core/model/ImageDecoder.h"
+#include "core/image/ImageDecoder.h"
 #include "core/project/Project.h"
 #include "core/util/SeededRandom.h"
 #include "core/util/VectorMath.h"

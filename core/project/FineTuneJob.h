@@ -19,7 +19,7 @@
 // is only read.
 #pragma once
 
-#include "core/model/SiglipModel.h"
+#include "core/model/SiglipTrainer.h"
 
 #include <atomic>
 #include <cstdint>

@@ -4,7 +4,7 @@
 #include "core/Error.h"
 #include "core/index/NpyFile.h"
 #include "core/model/SiglipImageEncoder.h"
-#include "core/model/SiglipNames.h"
+#include "core/checkpoint/SiglipNames.h"
 #include "core/model/TorchScriptEncoder.h"
 #include "core/project/Project.h"
 #include "core/project/Sql.h"

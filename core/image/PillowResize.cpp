@@ -2,7 +2,7 @@
 // convolution filters, the affine nearest-neighbour scaler of Geometry.c for NEAREST).
 // Every floating-point step is written in the order and precision of the C code; the
 // project builds with -ffp-contract=off so that no multiply-add is fused.
-#include "core/model/PillowResize.h"
+#include "core/image/PillowResize.h"
 
 #include "core/Error.h"
 

@@ -1,5 +1,5 @@
 // Loading the SentencePiece module and calling it through its C API.
-#include "core/model/SentencePiece.h"
+#include "core/text/SentencePiece.h"
 
 #include "core/Error.h"
 

@@ -1,10 +1,10 @@
 // SiglipImageProcessor (transformers v4.45) for one image, with HF's dtypes at every step so
 // that pixel_values are bit-identical to Hugging Face's: uint8 resize (Pillow), rescale in
 // float64 cast to float32, normalize in float32.
-#include "core/model/ImagePreprocessor.h"
+#include "core/image/ImagePreprocessor.h"
 
 #include "core/Error.h"
-#include "core/model/PillowResize.h"
+#include "core/image/PillowResize.h"
 #include "core/util/JsonFields.h"
 
 #include <QFile>

@@ -1,5 +1,5 @@
 // A loaded SentencePiece model, used through the isolated module of
-// core/model/spm/SentencePieceShim.cpp (see there why SentencePiece cannot be linked directly
+// core/text/spm/SentencePieceShim.cpp (see there why SentencePiece cannot be linked directly
 // into a process that also runs LibTorch).
 #pragma once
 

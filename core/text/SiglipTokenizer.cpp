@@ -1,9 +1,9 @@
 // Hugging Face's slow SiglipTokenizer (transformers v4.45.2) on top of SentencePiece: loading of
 // spiece.model (with add_dummy_prefix patched off at the protobuf wire level, as HF does through
 // protobuf), the special-token configuration, and the tokenize/encode rules step by step.
-#include "core/model/SiglipTokenizer.h"
+#include "core/text/SiglipTokenizer.h"
 
-#include "core/model/SentencePiece.h"
+#include "core/text/SentencePiece.h"
 
 #include "core/Error.h"
 

@@ -1,9 +1,9 @@
 // config.json parsing with Hugging Face's defaults (transformers v4.45 SiglipVisionConfig /
 // SiglipTextConfig), type checks with the key named, and architecture validation.
-#include "core/model/SiglipConfig.h"
+#include "core/checkpoint/SiglipConfig.h"
 
 #include "core/Error.h"
-#include "core/model/SiglipNames.h"
+#include "core/checkpoint/SiglipNames.h"
 #include "core/util/JsonFields.h"
 
 #include <QFile>

@@ -1,5 +1,5 @@
 // PCA and exact t-SNE with ATen. One of the few translation units that include LibTorch.
-#include "core/model/EmbeddingProjection.h"
+#include "core/analysis/EmbeddingProjection.h"
 
 #include "core/Error.h"
 #include "core/util/SeededRandom.h"

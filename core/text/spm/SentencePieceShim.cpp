@@ -1,5 +1,5 @@
 // The only code that links Debian's libsentencepiece. Built as a loadable module with a C API
-// and opened with dlopen(RTLD_LOCAL | RTLD_DEEPBIND) by core/model/SentencePiece.cpp.
+// and opened with dlopen(RTLD_LOCAL | RTLD_DEEPBIND) by core/text/SentencePiece.cpp.
 //
 // Why: libsentencepiece.so.0 carries its own copy of protobuf-lite and exports it. In a process
 // that also loads LibTorch (which needs the system libprotobuf.so.32), the two copies interpose

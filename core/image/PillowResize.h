@@ -3,7 +3,7 @@
 // antialiasing support when downscaling. Used so pixel_values equal Hugging Face's exactly.
 #pragma once
 
-#include "core/model/RgbImage.h"
+#include "core/image/RgbImage.h"
 
 namespace lookalike {
 

@@ -3,7 +3,7 @@
 // checkpoints against expectedTensors(); the checkpoint writer produces exactly that list.
 #pragma once
 
-#include "core/model/SiglipConfig.h"
+#include "core/checkpoint/SiglipConfig.h"
 
 #include <cstdint>
 #include <string>

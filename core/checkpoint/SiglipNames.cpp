@@ -1,5 +1,5 @@
 // Tensor names of Hugging Face's SiglipModel state_dict (transformers v4.45).
-#include "core/model/SiglipNames.h"
+#include "core/checkpoint/SiglipNames.h"
 
 namespace lookalike::siglip {
 

@@ -4,7 +4,7 @@
 // for display purposes.
 #pragma once
 
-#include "core/model/RgbImage.h"
+#include "core/image/RgbImage.h"
 
 #include <cstddef>
 #include <filesystem>

@@ -4,7 +4,7 @@
 // so they travel with the weights.
 #pragma once
 
-#include "core/model/RgbImage.h"
+#include "core/image/RgbImage.h"
 
 #include <array>
 #include <filesystem>

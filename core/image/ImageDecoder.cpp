@@ -2,7 +2,7 @@
 // OpenCV does the codec work (the same libjpeg-turbo, libpng and libwebp as Debian's Pillow);
 // this file adds what OpenCV does differently: the reduction to 8-bit RGB, the checks Pillow
 // makes before decoding (truncation, decompression bombs, zero sizes) and EXIF orientation.
-#include "core/model/ImageDecoder.h"
+#include "core/image/ImageDecoder.h"
 
 #include "core/Error.h"
 

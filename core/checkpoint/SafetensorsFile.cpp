@@ -1,6 +1,6 @@
 // Validating safetensors reader (POSIX mmap) and writer. The header JSON is parsed with
 // Qt's QJsonDocument; every number is checked before it is used as an offset.
-#include "core/model/SafetensorsFile.h"
+#include "core/checkpoint/SafetensorsFile.h"
 
 #include "core/Error.h"
 
