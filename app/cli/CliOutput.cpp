@@ -63,6 +63,15 @@ std::optional<long long> intOption(const QCommandLineParser &parser, const QStri
     return value;
 }
 
+std::function<void(const std::filesystem::path &)> fingerprintNotice(bool quiet)
+{
+    if (quiet)
+        return {};
+    return [](const std::filesystem::path &file) {
+        printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(file.string())));
+    };
+}
+
 QString fixed(double value, int decimals)
 {
     return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("n/a");

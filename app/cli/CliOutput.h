@@ -4,11 +4,14 @@
 #include <QJsonValue>
 #include <QString>
 
+#include <QStringList>
+
 #include <exception>
+#include <filesystem>
+#include <functional>
 #include <optional>
 
 class QCommandLineParser;
-#include <QStringList>
 
 namespace lookalike::cli {
 
@@ -25,6 +28,9 @@ std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringLis
 
 // Reads an integer option; prints a usage error and returns nothing if it is not one >= minimum.
 std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum);
+
+// "fingerprinting FILE ..." on stdout before a big checkpoint is hashed (nothing when quiet).
+std::function<void(const std::filesystem::path &)> fingerprintNotice(bool quiet);
 
 // A number with `decimals` digits after the point, or "n/a" when it is not finite (an empty mean).
 QString fixed(double value, int decimals);

@@ -1,7 +1,7 @@
 // `lookalike index`: parses the options, runs indexVersion (IndexVersion.h: register, embed
 // resumably, build the index, freeze the lists) with a progress bar and Ctrl-C wired, and
 // prints what happened - or, with --shard I/N, embeds one slice of the catalog into a shard
-// folder. `lookalike merge-shards`: record N shard folders as a version's embeddings.
+// folder (joined later by `lookalike merge-shards`, MergeShardsCommand.cpp).
 #include "cli/Cli.h"
 #include "cli/CliOutput.h"
 #include "cli/Progress.h"
@@ -62,16 +62,6 @@ auto embedWithProgress(EmbeddingOptions options, bool quiet, Embed &&embed)
         ~Finish() { bar.finish(); }
     } finish{progress};
     return embed(options);
-}
-
-// "fingerprinting FILE ..." before a big checkpoint is hashed.
-std::function<void(const fs::path &)> fingerprintNotice(bool quiet)
-{
-    if (quiet)
-        return {};
-    return [](const fs::path &file) {
-        printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(file.string())));
-    };
 }
 
 // Test hook: makes `index` fail after the new index file is written and the lists computed,
@@ -284,75 +274,6 @@ int indexCommand(const QStringList &args)
             return body();
         } catch (const std::exception &e) {
             printError(QStringLiteral("%1 (%2)").arg(QString::fromUtf8(e.what()), state));
-            return int(Failure);
-        }
-    });
-}
-
-int mergeShardsCommand(const QStringList &args)
-{
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Record the shard folders written by `lookalike index --shard I/N` (on this or other machines) as the "
-        "embeddings of a model version, after checking that all N shards are there, were made with the same model "
-        "(fingerprint) and together embed every catalog item exactly once. All or nothing: on any problem the "
-        "project is left unchanged. Then run `lookalike index` with the same --model and --name to build the index "
-        "and freeze the result lists (nothing is embedded again)."));
-    const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("The SigLIP folder or TorchScript module the shards were embedded with."), QStringLiteral("PATH"));
-    const QCommandLineOption nameOpt(QStringLiteral("name"), QStringLiteral("Name of the model version."), QStringLiteral("NAME"));
-    const QCommandLineOption kindOpt(QStringLiteral("kind"), QStringLiteral("siglip or torchscript (default: from --model)."), QStringLiteral("KIND"));
-    const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress output."));
-    parser.addOptions({modelOpt, nameOpt, kindOpt, quietOpt});
-    if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT"), QStringLiteral("SHARD...")}, {}, true,
-                                       {QString(), QStringLiteral("The N shard folders.")}))
-        return *status;
-    const QStringList positional = parser.positionalArguments();
-    if (!parser.isSet(modelOpt) || !parser.isSet(nameOpt)) {
-        printError(QStringLiteral("merge-shards needs --model PATH and --name NAME"));
-        return UsageError;
-    }
-
-    return guarded([&]() -> int {
-        Project project = Project::open(positional.at(0).toStdString());
-        const fs::path source = parser.value(modelOpt).toStdString();
-        std::optional<ModelVersion> registered; // by this run
-        try {
-            const ModelKind kind = parser.isSet(kindOpt) ? parseModelKind(parser.value(kindOpt).toStdString())
-                                                         : detectModelKind(source);
-            if (kind == ModelKind::Precomputed)
-                throw Error(ErrorCode::InvalidArgument, source.string(),
-                            "precomputed embeddings are imported whole with `lookalike index`, not sharded");
-            std::vector<fs::path> folders;
-            for (qsizetype i = 1; i < positional.size(); ++i)
-                folders.emplace_back(positional.at(i).toStdString());
-            const OpenedModel model = openModelVersion(parser.value(nameOpt).toStdString(), kind, source, 1, 1,
-                                                       fingerprintNotice(parser.isSet(quietOpt)));
-            // Checked before anything is written: a refused merge must not even register the version.
-            for (const fs::path &folder : folders) {
-                const ShardManifest m = readShard(folder);
-                if (m.modelFingerprint != model.candidate.fingerprint)
-                    throw Error(ErrorCode::InvalidArgument, (folder / "shard.json").string(),
-                                "model fingerprint " + m.modelFingerprint.substr(0, 12) + "... differs from "
-                                    + source.string() + " (" + model.candidate.fingerprint.substr(0, 12)
-                                    + "...): embedded with other weights");
-            }
-            const bool existed = findModelVersion(project, model.candidate.name).has_value();
-            const ModelVersion version = registerModelVersion(project, model.candidate);
-            if (!existed)
-                registered = version;
-            const ShardMergeReport report = mergeShards(project, version, folders);
-            printOut(QStringLiteral("merged %1 shards into model version '%2': %3 embedded, %4 failed\n"
-                                    "next: lookalike index PROJECT --model %5 --name %2 (builds the index, embeds nothing)\n")
-                         .arg(report.shards)
-                         .arg(QString::fromStdString(version.name))
-                         .arg(report.embedded)
-                         .arg(report.failed)
-                         .arg(QString::fromStdString(source.string())));
-            return int(Success);
-        } catch (const std::exception &e) {
-            if (registered) // registered by this run: take it back, so the project is as it was
-                removeModelVersion(project, *registered);
-            printError(QStringLiteral("%1 (nothing merged; the project is unchanged)").arg(QString::fromUtf8(e.what())));
             return int(Failure);
         }
     });

@@ -387,4 +387,27 @@ ShardMergeReport mergeShards(Project &project, const ModelVersion &version, cons
     return report;
 }
 
+ShardMergeReport mergeShardsIntoVersion(Project &project, const ModelVersion &candidate,
+                                        const std::vector<fs::path> &folders)
+{
+    // Checked before anything is written: a refused merge must not even register the version.
+    for (const fs::path &folder : folders) {
+        const ShardManifest m = readShard(folder);
+        if (m.modelFingerprint != candidate.fingerprint)
+            throw Error(ErrorCode::InvalidArgument, (folder / kManifest).string(),
+                        "model fingerprint " + m.modelFingerprint.substr(0, 12) + "... differs from "
+                            + candidate.source.string() + " (" + candidate.fingerprint.substr(0, 12)
+                            + "...): embedded with other weights");
+    }
+    const bool existed = findModelVersion(project, candidate.name).has_value();
+    const ModelVersion version = registerModelVersion(project, candidate);
+    try {
+        return mergeShards(project, version, folders);
+    } catch (...) {
+        if (!existed) // registered by this call: take it back, so the project is as it was
+            removeModelVersion(project, version);
+        throw;
+    }
+}
+
 } // namespace lookalike

@@ -89,4 +89,11 @@ struct ShardMergeReport {
 ShardMergeReport mergeShards(Project &project, const ModelVersion &version,
                              const std::vector<std::filesystem::path> &folders);
 
+// `lookalike merge-shards` in one step: checks every shard's model fingerprint against
+// `candidate` before anything is written, registers the version (or finds it, if registered
+// with the same model), and merges the shards into it. All or nothing: a version registered
+// here is removed again if the merge fails, so a refused merge leaves the project as it was.
+ShardMergeReport mergeShardsIntoVersion(Project &project, const ModelVersion &candidate,
+                                        const std::vector<std::filesystem::path> &folders);
+
 } // namespace lookalike
