@@ -279,6 +279,23 @@ void TestCatalogManifest::rejectsBadRows_data()
     QTest::newRow("csv: duplicate id names the first line")
         << "csv" << QByteArray("B,good.png,B\n A ,good.png,Again\n") << 2 << 4 << "A"
         << "duplicate id 'A' (first on line 2)";
+    // Ids that could be imported but never exported to TREC files.
+    QTest::newRow("csv: id with a space") << "csv" << QByteArray("id with space,good.png,T\n") << 1 << 3
+                                          << "id with space" << "id holds a space (ids are written to TREC files, which split on whitespace and read # as a comment; use - or _)";
+    QTest::newRow("csv: id with #") << "csv" << QByteArray("A#2,good.png,T\n") << 1 << 3 << "A#2"
+                                    << "id holds '#' (ids are written to TREC files, which split on whitespace and read # as a comment; use - or _)";
+    QTest::newRow("csv: id with a tab") << "csv" << QByteArray("B\tC,good.png,T\n") << 1 << 3 << "B\tC"
+                                        << "id holds a tab (ids are written to TREC files, which split on whitespace and read # as a comment; use - or _)";
+    QTest::newRow("csv: id with a line break") << "csv" << QByteArray("\"B\nC\",good.png,T\n") << 1 << 3
+                                               << "B\nC" << "id holds a line break (ids are written to TREC files, which split on whitespace and read # as a comment; use - or _)";
+    QTest::newRow("csv: id with a NUL") << "csv" << QByteArray("B\0C,good.png,T\n", 15) << 1 << 3
+                                        << QString::fromUtf8("B\0C", 3) << "id holds a NUL byte (ids are written to TREC files, which split on whitespace and read # as a comment; use - or _)";
+    QTest::newRow("csv: a 100 KB id is cut in the report")
+        << "csv" << QByteArray(100000, 'X') + QByteArray(" y,good.png,T\n") << 1 << 3
+        << QString(200, QLatin1Char('X')) + QStringLiteral("... (100002 bytes)")
+        << "id holds a space (ids are written to TREC files, which split on whitespace and read # as a comment; use - or _)";
+    QTest::newRow("jsonl: id with a space") << "jsonl" << QByteArray("{\"id\":\"B C\",\"image\":\"good.png\",\"title\":\"T\"}\n")
+                                            << 1 << 3 << "B C" << "id holds a space (ids are written to TREC files, which split on whitespace and read # as a comment; use - or _)";
     QTest::newRow("csv: missing image") << "csv" << QByteArray("B,nope.png,T\n") << 1 << 3 << "B"
                                         << "image not found: {DIR}/nope.png";
     QTest::newRow("csv: image is a directory") << "csv" << QByteArray("B,folder.png,T\n") << 1 << 3 << "B"

@@ -195,16 +195,20 @@ void TestProject::rejectedRowsAreReported()
     const auto catalog = testsupport::makeTestCatalog({});
     appendLine(catalog.manifest, "bad-1,images/missing.ppm,no image,red,s\n");
     appendLine(catalog.manifest, "red-2,images/red-2.ppm,duplicate id,red,s\n");
+    appendLine(catalog.manifest, "=cmd|' /C calc'!A0,images/missing.ppm,+SUM(A1),red,s\n"); // formula injection
     Project p = Project::create(newProjectFolder());
     const auto report = p.importCatalog(catalog.manifest.toStdString(), {});
     QCOMPARE(report.accepted, 30);
-    QCOMPARE(report.rejected, 2);
+    QCOMPARE(report.rejected, 3);
     QVERIFY(fs::exists(report.rejectedReport));
     const QString text
         = QString::fromUtf8(testsupport::readFileBytes(QString::fromStdString(report.rejectedReport.string())));
     QVERIFY2(text.startsWith(QStringLiteral("line,id,reason")), qPrintable(text));
     QVERIFY(text.contains(QStringLiteral("bad-1")));
     QVERIFY(text.contains(QStringLiteral("red-2")));
+    // The hostile id reaches the report as text a spreadsheet shows, not as a formula it runs.
+    QVERIFY2(text.contains(QStringLiteral(",'=cmd|' /C calc'!A0,")), qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral(",=cmd")));
     // A clean re-import removes the stale report.
     QByteArray csv = testsupport::readFileBytes(catalog.manifest);
     csv.truncate(csv.indexOf("bad-1"));

@@ -50,11 +50,43 @@ std::string asciiLower(std::string_view s)
     return out;
 }
 
-// User text quoted inside a one-line reason: control characters (a multi-line cell) become spaces.
+// Why `id` cannot be a catalog id (empty: it can): whitespace, control characters and #.
+std::string idProblem(std::string_view id)
+{
+    for (const char ch : id) {
+        const auto c = static_cast<unsigned char>(ch);
+        const char *what = c == ' ' ? "a space"
+            : c == '\t'            ? "a tab"
+            : c == '\n' || c == '\r' ? "a line break"
+            : c == 0               ? "a NUL byte"
+            : c < 0x20 || c == 0x7f ? "a control character"
+            : c == '#'             ? "'#'"
+                                   : nullptr;
+        if (what)
+            return std::string("id holds ") + what
+                + " (ids are written to TREC files, which split on whitespace and read # as a comment; use - or _)";
+    }
+    return {};
+}
+
+// At most `limit` bytes of `s`, cut on a UTF-8 boundary, with what was cut said: a 10 MB cell
+// must not become a 10 MB message or report line.
+std::string cut(std::string_view s, std::size_t limit)
+{
+    if (s.size() <= limit)
+        return std::string(s);
+    std::size_t n = limit;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        --n;
+    return std::string(s.substr(0, n)) + "... (" + std::to_string(s.size()) + " bytes)";
+}
+
+// User text quoted inside a one-line reason: control characters (a multi-line cell) become
+// spaces, and a long value is cut.
 std::string inQuotes(std::string_view s)
 {
     std::string out = "'";
-    for (char c : s)
+    for (char c : cut(s, 80))
         out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
     return out + "'";
 }
@@ -194,6 +226,11 @@ public:
         if (!missing.empty())
             return reject(line, id, "missing " + joinAnd(missing));
 
+        // TREC files (export, import-qrels) split on whitespace and treat # as a comment, so an
+        // id holding either could be imported and never exported: refused here, with the line.
+        if (const std::string problem = idProblem(values[0]); !problem.empty())
+            return reject(line, id, problem);
+
         // The id is claimed by its first row even when that row fails a later check (its image):
         // uniqueness is a property of the manifest, and fixing the image must not make a duplicate.
         const auto [first, inserted] = m_firstLine.try_emplace(id, line);
@@ -241,7 +278,7 @@ public:
         if (!idCell || idCell->structured)
             return {};
         const std::string_view id = trim(idCell->value);
-        return isValidUtf8(id) ? std::string(id) : std::string();
+        return isValidUtf8(id) ? cut(id, 200) : std::string();
     }
 
     const std::string &file() const { return m_file; }
