@@ -67,6 +67,8 @@ private Q_SLOTS:
     void errorsAreOneLineNamingTheFile_data();
     void errorsAreOneLineNamingTheFile();
     void usageErrors();
+    void numericOptionsNameThemselves_data();
+    void numericOptionsNameThemselves();
 };
 
 void TestCliEmbed::jsonMatchesTransformers()
@@ -234,6 +236,53 @@ void TestCliEmbed::usageErrors()
     const auto help = runLookalike({QStringLiteral("merge-shards"), QStringLiteral("--help")});
     QCOMPARE(help.exitCode, 0);
     QVERIFY(help.out.contains("PROJECT SHARD..."));
+}
+
+// Every numeric option refuses NaN, infinities, values out of its range and integers beyond
+// 64 bits, with one line naming the option (usage error 2), before anything runs: a NaN
+// learning rate once trained a complete folder of NaN weights, and --workers 100000 aborted.
+void TestCliEmbed::numericOptionsNameThemselves_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    const QStringList tune{QStringLiteral("finetune"), QStringLiteral("/no/project"), QStringLiteral("--model"),
+                           QStringLiteral("/no/model"), QStringLiteral("--out"), QStringLiteral("/no/out")};
+    for (const char *option : {"lr", "weight-decay", "validation", "warmup", "clip"})
+        for (const char *value : {"nan", "inf", "-inf"})
+            QTest::addRow("finetune --%s %s", option, value)
+                << tune + QStringList{QStringLiteral("--%1").arg(QLatin1String(option)), QLatin1String(value)}
+                << QStringLiteral("--%1 must be a finite number in").arg(QLatin1String(option));
+    QTest::newRow("finetune --lr above 1") << tune + QStringList{QStringLiteral("--lr"), QStringLiteral("5")}
+                                           << QStringLiteral("--lr must be a finite number in [1e-09, 1], got '5'");
+    const QStringList index{QStringLiteral("index"), QStringLiteral("/no/project"), QStringLiteral("--model"),
+                            QStringLiteral("/no/model"), QStringLiteral("--name"), QStringLiteral("v")};
+    QTest::newRow("index --workers 100000") << index + QStringList{QStringLiteral("--workers"), QStringLiteral("100000")}
+                                            << QStringLiteral("--workers must be an integer in [0, 256], got 100000 (out of range)");
+    QTest::newRow("index --threads 100000") << index + QStringList{QStringLiteral("--threads"), QStringLiteral("100000")}
+                                            << QStringLiteral("--threads must be an integer in [0, 256]");
+    QTest::newRow("embed --threads 100000")
+        << QStringList{QStringLiteral("embed"), QStringLiteral("--model"), QStringLiteral("/no/model"),
+                       QStringLiteral("--threads"), QStringLiteral("100000")}
+        << QStringLiteral("--threads must be an integer in [0, 256]");
+    QTest::newRow("finetune --threads 100000") << tune + QStringList{QStringLiteral("--threads"), QStringLiteral("100000")}
+                                               << QStringLiteral("--threads must be an integer in [0, 256]");
+    QTest::newRow("a seed beyond 64 bits")
+        << tune + QStringList{QStringLiteral("--seed"), QStringLiteral("99999999999999999999999")}
+        << QStringLiteral("--seed must be an integer >= 0, got '99999999999999999999999' (out of range)");
+    QTest::newRow("assign --overlap nan")
+        << QStringList{QStringLiteral("assign"), QStringLiteral("/no/project"), QStringLiteral("--raters"),
+                       QStringLiteral("a,b"), QStringLiteral("--overlap"), QStringLiteral("nan")}
+        << QStringLiteral("--overlap must be a finite number in [0, 1], got 'nan'");
+}
+
+void TestCliEmbed::numericOptionsNameThemselves()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    const auto r = runLookalike(args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(expected.toUtf8()), r.err.constData());
+    QCOMPARE(r.err.count('\n'), 1);
 }
 
 QTEST_MAIN(TestCliEmbed)

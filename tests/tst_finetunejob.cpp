@@ -14,6 +14,7 @@
 #include <QFile>
 #include <QTest>
 
+#include <cmath>
 #include <optional>
 
 using namespace lookalike;
@@ -27,6 +28,7 @@ private Q_SLOTS:
     void sameSeedSameWeights();
     void cancelLeavesNoOutput();
     void outputInUseIsRefused();
+    void divergenceWritesNoModel();
 
 private:
     FineTuneOptions options() const;
@@ -135,6 +137,34 @@ void TestFineTuneJob::outputInUseIsRefused()
     }
     QCOMPARE(testsupport::readFileBytes(out + QStringLiteral("/note.txt")), QByteArray("mine"));
     QCOMPARE(QDir(out).entryList(QDir::Files).size(), 1);
+}
+
+// A learning rate that makes the loss or the weights non-finite stops the run with a clear
+// error: no model folder (NaN weights once were written as a complete model, exit 0).
+void TestFineTuneJob::divergenceWritesNoModel()
+{
+    const fs::path out = (m_scratch + QStringLiteral("/diverged")).toStdString();
+    FineTuneOptions o = options();
+    o.training.learningRate = 1e30;
+    try {
+        fineTune(*m_project, testsupport::tinyCheckpointDir().toStdString(), out, o);
+        QFAIL("a diverged run finished");
+    } catch (const Error &e) {
+        QVERIFY2(std::string(e.what()).find("became NaN or infinite at epoch 1") != std::string::npos, e.what());
+        QVERIFY2(std::string(e.what()).find("no model was written") != std::string::npos, e.what());
+    }
+    QVERIFY(!fs::exists(out));
+    QVERIFY(!fs::exists(fs::path(out.string() + ".partial") / "state.safetensors")); // no diverged state kept
+    // NaN options are refused before anything runs, not trained with.
+    for (double FineTuneOptions::*field : {&FineTuneOptions::validationFraction, &FineTuneOptions::warmupFraction}) {
+        FineTuneOptions bad = options();
+        bad.*field = std::nan("");
+        QVERIFY_THROWS_EXCEPTION(Error, fineTune(*m_project, testsupport::tinyCheckpointDir().toStdString(), out, bad));
+    }
+    FineTuneOptions badRate = options();
+    badRate.training.learningRate = std::nan("");
+    QVERIFY_THROWS_EXCEPTION(Error, fineTune(*m_project, testsupport::tinyCheckpointDir().toStdString(), out, badRate));
+    QVERIFY(!fs::exists(out));
 }
 
 QTEST_MAIN(TestFineTuneJob)

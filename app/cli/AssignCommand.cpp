@@ -37,12 +37,10 @@ int assignCommand(const QStringList &args)
         printError(QStringLiteral("assign needs --raters A,B,..."));
         return UsageError;
     }
-    bool ok = false;
-    const double overlap = parser.value(overlapOpt).toDouble(&ok);
-    if (!ok) {
-        printError(QStringLiteral("--overlap must be a number between 0 and 1"));
+    const std::optional<double> overlapValue = realOption(parser, QStringLiteral("overlap"), 0, 1);
+    if (!overlapValue)
         return UsageError;
-    }
+    const double overlap = *overlapValue;
     const auto seed = intOption(parser, QStringLiteral("seed"), 0);
     if (!seed)
         return UsageError;

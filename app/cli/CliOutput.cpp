@@ -2,6 +2,7 @@
 #include "cli/CliOutput.h"
 
 #include <QCommandLineParser>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <cmath>
@@ -52,12 +53,51 @@ std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringLis
     return std::nullopt;
 }
 
-std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum)
+namespace {
+
+// The option's value as the user gave it, cut for the message (a 10 MB argument is not echoed).
+QString shown(const QCommandLineParser &parser, const QString &name)
+{
+    const QString v = parser.value(name);
+    return v.size() <= 40 ? v : v.left(40) + QStringLiteral("...");
+}
+
+} // namespace
+
+std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum,
+                                   long long maximum)
+{
+    const QString text = parser.value(name).trimmed();
+    bool ok = false;
+    const long long value = text.toLongLong(&ok);
+    const QString range = maximum == std::numeric_limits<long long>::max()
+        ? QStringLiteral(">= %1").arg(minimum)
+        : QStringLiteral("in [%1, %2]").arg(minimum).arg(maximum);
+    if (!ok) {
+        static const QRegularExpression digits(QStringLiteral("^[+-]?[0-9]+$"));
+        const bool tooBig = digits.match(text).hasMatch(); // an integer, beyond 64 bits
+        printError(QStringLiteral("--%1 must be an integer %2, got '%3'%4")
+                       .arg(name, range, shown(parser, name), tooBig ? QStringLiteral(" (out of range)") : QString()));
+        return std::nullopt;
+    }
+    if (value < minimum || value > maximum) {
+        printError(QStringLiteral("--%1 must be an integer %2, got %3 (out of range)").arg(name, range).arg(value));
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<double> realOption(const QCommandLineParser &parser, const QString &name, double low, double high)
 {
     bool ok = false;
-    const long long value = parser.value(name).toLongLong(&ok);
-    if (!ok || value < minimum) {
-        printError(QStringLiteral("--%1 must be an integer >= %2, got '%3'").arg(name).arg(minimum).arg(parser.value(name)));
+    const double value = parser.value(name).trimmed().toDouble(&ok);
+    // !(low <= v && v <= high) is also true for NaN, which every ordered comparison fails.
+    if (!ok || !std::isfinite(value) || !(low <= value && value <= high)) {
+        printError(QStringLiteral("--%1 must be a finite number in [%2, %3], got '%4'")
+                       .arg(name)
+                       .arg(low)
+                       .arg(high)
+                       .arg(shown(parser, name)));
         return std::nullopt;
     }
     return value;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <optional>
 
 class QCommandLineParser;
@@ -26,8 +27,15 @@ std::optional<int> parseCommandLine(QCommandLineParser &parser, const QStringLis
                                     const QStringList &positional, const QStringList &optional = {},
                                     bool repeatLast = false, const QStringList &descriptions = {});
 
-// Reads an integer option; prints a usage error and returns nothing if it is not one >= minimum.
-std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum);
+// Reads an integer option; prints a usage error naming the option and returns nothing if it is
+// not an integer in [minimum, maximum] (a number too large for 64 bits is "out of range").
+std::optional<long long> intOption(const QCommandLineParser &parser, const QString &name, long long minimum,
+                                   long long maximum = std::numeric_limits<long long>::max());
+// The same for a real number in [low, high]: NaN and infinities are refused too.
+std::optional<double> realOption(const QCommandLineParser &parser, const QString &name, double low, double high);
+
+// Threads a command may start (--threads, --workers): more than this is refused, not tried.
+inline constexpr long long kMaxThreads = 256;
 
 // "fingerprinting FILE ..." on stdout before a big checkpoint is hashed (nothing when quiet).
 std::function<void(const std::filesystem::path &)> fingerprintNotice(bool quiet);

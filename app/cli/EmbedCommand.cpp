@@ -144,14 +144,13 @@ int embedCommand(const QStringList &args)
         printError(QStringLiteral("embed needs --model DIR"));
         return UsageError;
     }
-    bool threadsOk = false, batchOk = false;
-    SiglipPipeline::Options options;
-    options.threads = parser.value(threadsOpt).toInt(&threadsOk);
-    options.batchSize = parser.value(batchOpt).toInt(&batchOk);
-    if (!threadsOk || options.threads < 0 || !batchOk || options.batchSize < 1) {
-        printError(QStringLiteral("--threads must be >= 0 and --batch-size >= 1"));
+    const auto threads = intOption(parser, QStringLiteral("threads"), 0, kMaxThreads);
+    const auto batch = intOption(parser, QStringLiteral("batch-size"), 1, 1 << 20);
+    if (!threads || !batch)
         return UsageError;
-    }
+    SiglipPipeline::Options options;
+    options.threads = static_cast<int>(*threads);
+    options.batchSize = static_cast<int>(*batch);
     const QStringList files = parser.values(imageOpt);
     const QStringList texts = parser.values(textOpt);
 

@@ -98,7 +98,7 @@ int finetuneCommand(const QStringList &args)
     const auto epochs = intOption(parser, QStringLiteral("epochs"), 1);
     const auto batch = intOption(parser, QStringLiteral("batch-size"), 2);
     const auto seed = intOption(parser, QStringLiteral("seed"), 0);
-    const auto threads = intOption(parser, QStringLiteral("threads"), 0);
+    const auto threads = intOption(parser, QStringLiteral("threads"), 0, kMaxThreads);
     if (!epochs || !batch || !seed || !threads)
         return UsageError;
     options.epochs = static_cast<int>(*epochs);
@@ -106,18 +106,10 @@ int finetuneCommand(const QStringList &args)
     options.seed = static_cast<std::uint64_t>(*seed);
     options.threads = static_cast<int>(*threads);
     auto real = [&](const QCommandLineOption &opt, double low, double high, double *out) {
-        bool ok = false;
-        const double v = parser.value(opt).toDouble(&ok);
-        if (!ok || v < low || v > high) {
-            printError(QStringLiteral("--%1 must be a number in [%2, %3], got '%4'")
-                           .arg(opt.names().first())
-                           .arg(low)
-                           .arg(high)
-                           .arg(parser.value(opt)));
-            return false;
-        }
-        *out = v;
-        return true;
+        const std::optional<double> v = realOption(parser, opt.names().first(), low, high);
+        if (v)
+            *out = *v;
+        return v.has_value();
     };
     if (!real(lrOpt, 1e-9, 1.0, &options.training.learningRate) || !real(wdOpt, 0, 1, &options.training.weightDecay)
         || !real(warmupOpt, 0, 1, &options.warmupFraction) || !real(clipOpt, 0, 1e6, &options.training.gradientClip)

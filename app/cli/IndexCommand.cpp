@@ -111,9 +111,9 @@ int indexCommand(const QStringList &args)
         printError(QStringLiteral("index needs --model PATH and --name NAME"));
         return UsageError;
     }
-    const auto batch = intOption(parser, QStringLiteral("batch-size"), 1);
-    const auto threads = intOption(parser, QStringLiteral("threads"), 0);
-    const auto workers = intOption(parser, QStringLiteral("workers"), 0);
+    const auto batch = intOption(parser, QStringLiteral("batch-size"), 1, 1 << 20);
+    const auto threads = intOption(parser, QStringLiteral("threads"), 0, kMaxThreads);
+    const auto workers = intOption(parser, QStringLiteral("workers"), 0, kMaxThreads);
     if (!batch || !threads || !workers)
         return UsageError;
     std::optional<long long> limit, depthValue;

@@ -76,8 +76,12 @@ SiglipTrainer::SiglipTrainer(
 {
     if (!config.isDualEncoder())
         trainingError("the sigmoid loss needs both towers; this checkpoint has one");
-    if (options.totalSteps < 1 || options.warmupSteps < 0 || options.learningRate <= 0)
-        trainingError("needs totalSteps >= 1, warmupSteps >= 0 and a positive learning rate");
+    const auto finite = [](double v) { return std::isfinite(v); };
+    if (options.totalSteps < 1 || options.warmupSteps < 0 || !(options.learningRate > 0) || !finite(options.learningRate)
+        || !(options.weightDecay >= 0) || !finite(options.weightDecay) || !finite(options.gradientClip)
+        || !finite(options.beta1) || !finite(options.beta2) || !finite(options.epsilon))
+        trainingError("needs totalSteps >= 1, warmupSteps >= 0, a positive finite learning rate and finite "
+                      "weight decay, clipping and AdamW constants");
     d->config = config;
     d->options = options;
     for (const siglip::TensorSpec &spec : siglip::expectedTensors(config))
@@ -164,6 +168,15 @@ double SiglipTrainer::step(std::span<const float> pixels, const std::vector<std:
     }
     ++d->steps;
     return loss.item<double>();
+}
+
+bool SiglipTrainer::weightsFinite() const
+{
+    at::NoGradGuard noGrad;
+    for (const auto &[name, tensor] : d->params)
+        if (!at::isfinite(tensor).all().item<bool>())
+            return false;
+    return true;
 }
 
 int SiglipTrainer::stepsDone() const

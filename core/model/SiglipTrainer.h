@@ -48,6 +48,8 @@ public:
     // One optimisation step; returns the batch's loss before the step.
     double step(std::span<const float> pixels, const std::vector<std::vector<std::int64_t>> &ids);
     int stepsDone() const;
+    // Whether every weight is finite (a step with a far too high learning rate can make them NaN).
+    bool weightsFinite() const;
     double learningRate() const; // of the next step
     // Unnormalised embeddings under the current weights (for validation recall).
     FloatMatrix embedImages(std::span<const float> pixels, std::int64_t count) const;

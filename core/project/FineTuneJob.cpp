@@ -96,13 +96,28 @@ void writeScratchCheckpoint(Project &project, const SiglipConfig &config, const 
     fs::remove(vocabulary); // copied in as spiece.model
 }
 
+namespace {
+
+// A run whose loss or weights stopped being finite (a learning rate far too high, usually): it
+// stops, and no model is written. The state of the last good epoch, if any, stays to continue from.
+[[noreturn]] void diverged(int epoch, int step, double learningRate, const char *what)
+{
+    throw Error(ErrorCode::InvalidArgument, {}, "fine-tuning",
+                std::string("the ") + what + " became NaN or infinite at epoch " + std::to_string(epoch) + ", step "
+                    + std::to_string(step) + " (learning rate " + std::to_string(learningRate)
+                    + "; try a lower --lr); no model was written");
+}
+
+} // namespace
+
 FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs::path &outFolder,
     const FineTuneOptions &options, const std::function<void(const FineTuneProgress &)> &progress)
 {
-    if (options.epochs < 1 || options.batchSize < 2 || options.validationFraction < 0
-        || options.validationFraction >= 1)
+    // Written so that NaN fails them too (every comparison with NaN is false).
+    if (options.epochs < 1 || options.batchSize < 2 || !(options.validationFraction >= 0)
+        || !(options.validationFraction < 1) || !(options.warmupFraction >= 0) || !(options.warmupFraction <= 1))
         throw Error(ErrorCode::InvalidArgument, {}, "fine-tuning",
-            "needs epochs >= 1, batch size >= 2 and a validation fraction in [0, 1)");
+            "needs epochs >= 1, batch size >= 2, a validation fraction in [0, 1) and a warm-up fraction in [0, 1]");
     if (fs::exists(outFolder) && !fs::is_empty(outFolder))
         throw Error(ErrorCode::InvalidArgument, outFolder.string(), "the output folder exists and is not empty");
     SiglipPipeline::Options pipelineOptions;
@@ -311,6 +326,8 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
             fill(part, pixels, texts);
             const double lr = trainer.learningRate();
             const double loss = trainer.step(pixels, texts);
+            if (!std::isfinite(loss))
+                diverged(epoch, s + 1, lr, "training loss");
             e.trainLoss += loss;
             if (progress) {
                 const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -320,6 +337,9 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
         }
         e.trainLoss /= std::max(1, stepsPerEpoch);
         evaluate(&e.validationLoss, &e.recallAt1);
+        // Checked before the state is saved: a diverged epoch must not become the one to continue from.
+        if ((report.validationPairs > 0 && !std::isfinite(e.validationLoss)) || !trainer.weightsFinite())
+            diverged(epoch, stepsPerEpoch, trainer.learningRate(), "weights");
         report.epochs.push_back(e);
         ++ranThisTime;
         // The state after this epoch, written beside and renamed: a kill leaves the previous one.
