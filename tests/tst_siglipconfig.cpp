@@ -151,6 +151,16 @@ void TestSiglipConfig::rejectsBadConfigs_data()
     QTest::newRow("patch larger than image")
         << QStringLiteral(R"({"model_type": "siglip_vision_model", "image_size": 16, "patch_size": 32})")
         << int(ErrorCode::InvalidConfig) << QStringLiteral("patch_size");
+    // Sizes whose products overflowed 32 bits once (a negative shape in the message).
+    QTest::newRow("image_size 1e9")
+        << QStringLiteral(R"({"model_type": "siglip_vision_model", "image_size": 1000000000})")
+        << int(ErrorCode::InvalidConfig) << QStringLiteral("vision_config.image_size: image_size 1000000000 is too large");
+    QTest::newRow("image_size at the int limit")
+        << QStringLiteral(R"({"model_type": "siglip_vision_model", "image_size": 2147483647, "patch_size": 1})")
+        << int(ErrorCode::InvalidConfig) << QStringLiteral("is too large");
+    QTest::newRow("image_size beyond int")
+        << QStringLiteral(R"({"model_type": "siglip_vision_model", "image_size": 3000000000})")
+        << int(ErrorCode::MalformedConfig) << QStringLiteral("image_size");
     QTest::newRow("negative epsilon") << QStringLiteral(R"({"model_type": "siglip_text_model", "layer_norm_eps": -1})")
                                       << int(ErrorCode::InvalidConfig) << QStringLiteral("layer_norm_eps");
 }

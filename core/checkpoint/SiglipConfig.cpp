@@ -98,6 +98,10 @@ QJsonObject subObject(const QJsonObject &root, const char *key, const std::strin
     return v.toObject();
 }
 
+// The most floats one preprocessed image may take (8 GiB): far above any SigLIP (384 x 384 x 3
+// is 442,368), low enough that a typo in image_size fails here and not in an allocation.
+constexpr std::int64_t kMaxPixelValues = std::int64_t{1} << 31;
+
 void validateTower(const SiglipTowerConfig &c, const std::string &file, const std::string &scope)
 {
     if (c.hiddenSize % c.numAttentionHeads != 0)
@@ -190,6 +194,16 @@ void SiglipConfig::validate(const std::string &file) const
         if (vision->numChannels != 3)
             throw Error(ErrorCode::InvalidConfig, file, "vision_config.num_channels",
                         std::to_string(vision->numChannels) + " channels: only RGB (3) models are supported");
+        // One preprocessed image is channels x size x size floats; computed with overflow checks
+        // (image_size 1000000000 once wrapped around to a negative shape).
+        std::int64_t perImage = 0;
+        if (__builtin_mul_overflow(std::int64_t{vision->imageSize}, std::int64_t{vision->imageSize}, &perImage)
+            || __builtin_mul_overflow(perImage, std::int64_t{vision->numChannels}, &perImage)
+            || perImage > kMaxPixelValues)
+            throw Error(ErrorCode::InvalidConfig, file, "vision_config.image_size",
+                        "image_size " + std::to_string(vision->imageSize) + " is too large: an image would need more than "
+                            + std::to_string(kMaxPixelValues) + " pixel values (" + std::to_string(kMaxPixelValues / 3)
+                            + " per channel at most)");
         if (vision->patchSize > vision->imageSize)
             throw Error(ErrorCode::InvalidConfig, file, "vision_config.patch_size",
                         "patch_size " + std::to_string(vision->patchSize) + " is larger than image_size "

@@ -3,6 +3,8 @@
 // keys that differ from the defaults). Plain C++: safe to include next to LibTorch.
 #pragma once
 
+#include <cstdint>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,7 +29,8 @@ struct SiglipVisionConfig : SiglipTowerConfig {
     int patchSize = 16;
 
     int patchesPerSide() const { return imageSize / patchSize; }
-    int numPatches() const { return patchesPerSide() * patchesPerSide(); }
+    // In 64 bits: validate() bounds the image, but a config is read before it is validated.
+    std::int64_t numPatches() const { return std::int64_t{patchesPerSide()} * patchesPerSide(); }
     int embeddingSize() const { return hiddenSize; } // the attention-pooling head keeps the width
 };
 
