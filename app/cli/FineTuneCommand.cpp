@@ -7,6 +7,7 @@
 #include "core/checkpoint/SiglipConfig.h"
 #include "core/project/FineTuneJob.h"
 #include "core/project/Project.h"
+#include "core/util/RegularFile.h"
 
 #include <QCommandLineParser>
 #include <QFile>
@@ -136,7 +137,10 @@ int finetuneCommand(const QStringList &args)
             // The config: a file, or the JSON given inline.
             QString json = parser.value(scratchOpt);
             QString source = QStringLiteral("--from-scratch");
-            if (QFile file(json); !json.trimmed().startsWith(QLatin1Char('{')) && file.open(QIODevice::ReadOnly)) {
+            const bool inline_ = json.trimmed().startsWith(QLatin1Char('{'));
+            if (!inline_ && QFile::exists(json))
+                requireRegularFile(json.toStdString(), kJsonSettingsLimit);
+            if (QFile file(json); !inline_ && file.open(QIODevice::ReadOnly)) {
                 source = json;
                 json = QString::fromUtf8(file.readAll());
             }

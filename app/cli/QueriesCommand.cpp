@@ -6,6 +6,7 @@
 #include "core/project/AddQueries.h"
 #include "core/project/Project.h"
 #include "core/project/QuerySampler.h"
+#include "core/util/RegularFile.h"
 
 #include <QCommandLineParser>
 
@@ -61,6 +62,7 @@ int queriesCommand(const QStringList &args)
                 report += QStringLiteral("only %1 items were left to sample from\n").arg(chosen.size());
         } else {
             const fs::path file = parser.value(fromOpt).toStdString();
+            requireRegularFile(file, kIdListLimit);
             std::ifstream in(file);
             if (!in)
                 throw Error(fs::exists(file) ? ErrorCode::FileUnreadable : ErrorCode::FileNotFound, file.string(),

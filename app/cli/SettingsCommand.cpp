@@ -6,6 +6,7 @@
 #include "core/Error.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/Project.h"
+#include "core/util/RegularFile.h"
 
 #include <QCommandLineParser>
 #include <QFile>
@@ -67,6 +68,7 @@ int settingsCommand(const QStringList &args)
                 else if (s == QLatin1String("binary"))
                     scale = GradeScale::binary();
                 else {
+                    requireRegularFile(s.toStdString(), kJsonSettingsLimit);
                     QFile f(s);
                     if (!f.open(QIODevice::ReadOnly))
                         throw Error(ErrorCode::FileNotFound, s.toStdString(),

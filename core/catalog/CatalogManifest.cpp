@@ -8,6 +8,7 @@
 #include "core/image/ImageDecoder.h"
 #include "core/util/Csv.h"
 #include "core/util/Utf8.h"
+#include "core/util/RegularFile.h"
 
 #include <algorithm>
 #include <array>
@@ -156,7 +157,9 @@ std::string checkImage(const std::filesystem::path &path)
     if (ec)
         return "image unreadable: " + shown + " (" + describeErrno(ec.value()) + ")";
     if (!std::filesystem::is_regular_file(status))
-        return "image is not a regular file: " + shown;
+        return "image is " + nonRegularKind(path) + ", not a regular file: " + shown;
+    if (std::filesystem::file_size(path, ec) > kImageLimit.maxBytes)
+        return "image is larger than " + std::to_string(kImageLimit.maxBytes >> 20) + " MiB: " + shown;
 
     errno = 0;
     std::ifstream in(path, std::ios::binary);
@@ -924,6 +927,7 @@ std::string readWholeFile(const std::filesystem::path &manifest)
         throw Error(ErrorCode::FileNotFound, file, "file not found");
     if (std::filesystem::is_directory(status))
         throw Error(ErrorCode::FileUnreadable, file, "is a directory, not a manifest file");
+    requireRegularFile(manifest, kManifestLimit);
     errno = 0;
     std::ifstream in(manifest, std::ios::binary);
     if (!in)

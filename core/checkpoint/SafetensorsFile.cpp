@@ -3,6 +3,7 @@
 #include "core/checkpoint/SafetensorsFile.h"
 
 #include "core/Error.h"
+#include "core/util/RegularFile.h"
 
 #include <QByteArray>
 #include <QJsonArray>
@@ -290,6 +291,8 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path &path)
     auto impl = std::make_unique<Impl>();
     impl->path = path.string();
 
+    if (const std::string kind = nonRegularKind(path); !kind.empty()) // before open(): a FIFO blocks it
+        impl->fail(ErrorCode::FileUnreadable, {}, "is " + kind + ", not a regular file; only regular files are read");
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         const int e = errno;

@@ -5,6 +5,7 @@
 #include "core/Error.h"
 #include "core/checkpoint/SiglipNames.h"
 #include "core/util/JsonFields.h"
+#include "core/util/RegularFile.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -182,6 +183,7 @@ SiglipConfig SiglipConfig::fromFile(const std::filesystem::path &path)
     QFile f(QString::fromStdString(path.string()));
     if (!f.exists())
         throw Error(ErrorCode::MissingConfig, path.string(), "file not found");
+    requireRegularFile(path, kJsonSettingsLimit);
     if (!f.open(QIODevice::ReadOnly))
         throw Error(ErrorCode::FileUnreadable, path.string(), f.errorString().toStdString());
     return fromJson(f.readAll().toStdString(), path.string());

@@ -5,6 +5,7 @@
 #include "core/image/ImageDecoder.h"
 
 #include "core/Error.h"
+#include "core/util/RegularFile.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -576,6 +577,7 @@ RgbImage decodeImageFile(const std::filesystem::path &path, ExifOrientation orie
         throw Error(ErrorCode::FileUnreadable, name, "cannot access file: " + ec.message());
     if (std::filesystem::is_directory(status))
         throw Error(ErrorCode::FileUnreadable, name, "is a directory, not an image file");
+    requireRegularFile(path, kImageLimit); // a FIFO or /dev/zero: refused before open() blocks or reads for ever
 
     const std::unique_ptr<std::FILE, int (*)(std::FILE *)> file(std::fopen(name.c_str(), "rb"), &std::fclose);
     if (!file)

@@ -6,6 +6,7 @@
 #include "core/Error.h"
 #include "core/image/PillowResize.h"
 #include "core/util/JsonFields.h"
+#include "core/util/RegularFile.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -103,6 +104,7 @@ ImagePreprocessorConfig ImagePreprocessorConfig::fromFile(const std::filesystem:
     QFile file(QString::fromStdString(name));
     if (!file.exists())
         throw Error(ErrorCode::MissingConfig, name, "preprocessor config not found");
+    requireRegularFile(path, kJsonSettingsLimit);
     if (!file.open(QIODevice::ReadOnly))
         throw Error(ErrorCode::FileUnreadable, name, "cannot read file: " + file.errorString().toStdString());
     return fromJson(file.readAll().toStdString(), name);

@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "core/index/NpyFile.h"
+#include "core/util/RegularFile.h"
 
 #include <cerrno>
 #include <cstring>
@@ -52,6 +53,7 @@ public:
         , m_n(n)
         , m_d(d)
     {
+        requireRegularFile(file, kEmbeddingsLimit);
         m_fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC);
         if (m_fd < 0) {
             const int e = errno;

@@ -44,6 +44,7 @@
 #include "core/index/ExactTopK.h"
 #include "core/index/FloatRows.h"
 #include "core/index/NpyFile.h"
+#include "core/util/RegularFile.h"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
@@ -466,6 +467,7 @@ std::filesystem::path NeighbourIndex::codesFileFor(const std::filesystem::path &
 NeighbourIndex NeighbourIndex::load(const std::filesystem::path &path)
 {
     const std::string p = path.string();
+    requireRegularFile(path, kEmbeddingsLimit);
     std::FILE *f = std::fopen(p.c_str(), "rb");
     if (!f) {
         const int e = errno;

@@ -17,6 +17,7 @@
 #include "core/index/NpyFile.h"
 
 #include "core/Error.h"
+#include "core/util/RegularFile.h"
 #include "core/checkpoint/SafetensorsFile.h" // halfToFloat
 
 #include <algorithm>
@@ -169,6 +170,8 @@ void syncParentDirectory(const std::filesystem::path &path)
 
 Fd openRegularFile(const std::string &path, int flags, std::uint64_t &size)
 {
+    if (const std::string kind = nonRegularKind(path); !kind.empty()) // before open(): a FIFO blocks it
+        fail(ErrorCode::FileUnreadable, path, {}, "is " + kind + ", not a regular file; only regular files are read");
     Fd fd(::open(path.c_str(), flags | O_CLOEXEC));
     if (fd.get() < 0)
         failErrno(path, "cannot open: ", errno);

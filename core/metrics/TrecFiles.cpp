@@ -2,6 +2,7 @@
 #include "core/metrics/TrecFiles.h"
 
 #include "core/Error.h"
+#include "core/util/RegularFile.h"
 
 #include <algorithm>
 #include <charconv>
@@ -112,6 +113,7 @@ std::string readWholeFile(const std::filesystem::path &path)
         throw Error(ErrorCode::FileNotFound, path.string(), "file not found");
     if (std::filesystem::is_directory(status))
         throw Error(ErrorCode::FileUnreadable, path.string(), "is a directory, not a TREC file");
+    requireRegularFile(path, kTrecFileLimit);
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw Error(ErrorCode::FileUnreadable, path.string(), "cannot open file");

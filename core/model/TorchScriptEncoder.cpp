@@ -5,6 +5,7 @@
 #include "core/model/TorchScriptEncoder.h"
 
 #include "core/Error.h"
+#include "core/util/RegularFile.h"
 
 #include <c10/core/InferenceMode.h>
 #include <torch/script.h>
@@ -186,6 +187,7 @@ std::unique_ptr<TorchScriptEncoder> TorchScriptEncoder::load(const fs::path &mod
     impl->config = TorchScriptEncoderConfig::fromFile(jsonPath);
     const TorchScriptEncoderConfig &c = impl->config;
 
+    requireRegularFile(module, kWeightsLimit);
     try {
         impl->module = torch::jit::load(name, c10::Device(c10::kCPU));
     } catch (const std::exception &e) {

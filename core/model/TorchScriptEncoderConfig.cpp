@@ -5,6 +5,7 @@
 
 #include "core/Error.h"
 #include "core/util/JsonFields.h"
+#include "core/util/RegularFile.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -128,6 +129,7 @@ TorchScriptEncoderConfig TorchScriptEncoderConfig::fromFile(const std::filesyste
     QFile file(QString::fromStdString(name));
     if (!file.exists())
         throw Error(ErrorCode::MissingConfig, name, "TorchScript encoder config not found");
+    requireRegularFile(json, kJsonSettingsLimit);
     if (!file.open(QIODevice::ReadOnly))
         throw Error(ErrorCode::FileUnreadable, name, "cannot read file: " + file.errorString().toStdString());
     return parse(file.readAll(), name);

@@ -7,6 +7,7 @@
 #include "core/project/Project.h"
 #include "core/util/SeededRandom.h"
 #include "core/util/VectorMath.h"
+#include "core/util/RegularFile.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -300,6 +301,7 @@ PrecomputedImportReport importPrecomputedEmbeddings(Project &project, const Mode
         report.alreadyImported = true; // same fingerprint (checked at registration): nothing new
         return report;
     }
+    requireRegularFile(idsFile, kIdListLimit);
     const FloatMatrix vectors = readNpyMatrix(npy);
     std::ifstream in(idsFile);
     if (!in)

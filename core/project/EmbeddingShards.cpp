@@ -6,6 +6,7 @@
 #include "core/project/Project.h"
 #include "core/project/Sql.h"
 #include "core/util/VectorMath.h"
+#include "core/util/RegularFile.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -128,6 +129,8 @@ std::string catalogFingerprint(const Project &project)
 ShardManifest readShard(const fs::path &folder)
 {
     const fs::path file = folder / kManifest;
+    if (fs::exists(file))
+        requireRegularFile(file, kJsonSettingsLimit);
     QFile in(QString::fromStdString(file.string()));
     if (!in.open(QIODevice::ReadOnly))
         throw Error(fs::exists(file) ? ErrorCode::FileUnreadable : ErrorCode::FileNotFound, file.string(),

@@ -8,6 +8,7 @@
 #include "core/model/TorchScriptEncoder.h"
 #include "core/project/Project.h"
 #include "core/project/Sql.h"
+#include "core/util/RegularFile.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -60,6 +61,8 @@ fs::path weightsFile(ModelKind kind, const fs::path &source)
 
 std::string sha256OfFile(const fs::path &file)
 {
+    if (QFile::exists(QString::fromStdString(file.string())))
+        requireRegularFile(file, kWeightsLimit); // hashed in chunks, never held whole
     QFile f(QString::fromStdString(file.string()));
     if (!f.open(QIODevice::ReadOnly))
         throw Error(f.exists() ? ErrorCode::FileUnreadable : ErrorCode::FileNotFound, file.string(),

@@ -6,6 +6,7 @@
 #include "core/text/SentencePiece.h"
 
 #include "core/Error.h"
+#include "core/util/RegularFile.h"
 
 #include <QByteArray>
 #include <QChar>
@@ -300,6 +301,7 @@ std::optional<QJsonObject> readJsonObject(const std::filesystem::path &path)
     std::error_code ec;
     if (!std::filesystem::exists(path, ec))
         return std::nullopt; // optional file: HF's defaults apply
+    requireRegularFile(path, kJsonSettingsLimit);
     const std::string file = path.string();
     QFile f(QString::fromStdString(file));
     if (!f.open(QIODevice::ReadOnly))
@@ -585,8 +587,9 @@ SiglipTokenizer SiglipTokenizer::load(const std::filesystem::path &folder, int f
     const std::filesystem::path modelPath = folder / "spiece.model";
     d->modelFile = modelPath.string();
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(modelPath, ec))
+    if (!std::filesystem::exists(modelPath, ec))
         throw Error(ErrorCode::FileNotFound, d->modelFile, "SentencePiece model not found");
+    requireRegularFile(modelPath, kTokenizerLimit);
     std::string bytes;
     {
         std::ifstream in(modelPath, std::ios::binary);
