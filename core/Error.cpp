@@ -1,6 +1,11 @@
 // Formatting of engine errors.
 #include "core/Error.h"
 
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <new>
+
 namespace lookalike {
 
 const char *errorCodeName(ErrorCode code)
@@ -65,6 +70,31 @@ void throwInternalError(const char *function, const char *file, int line, const 
 {
     throw Error(ErrorCode::Internal, std::string(),
                 std::string("internal error in ") + function + " (" + file + ":" + std::to_string(line) + "): " + what);
+}
+
+std::string oneLineMessage(const std::exception &e)
+{
+    if (dynamic_cast<const std::bad_alloc *>(&e))
+        return "out of memory: the input is too large for this machine's memory (nothing more was saved)";
+    if (const auto *fe = dynamic_cast<const std::filesystem::filesystem_error *>(&e)) {
+        // libstdc++: "filesystem error: cannot copy: No space left on device [a] [b]"
+        std::string what = fe->what();
+        if (what.rfind("filesystem error: ", 0) == 0)
+            what.erase(0, std::strlen("filesystem error: "));
+        if (const auto bracket = what.find(" ["); bracket != std::string::npos)
+            what.erase(bracket);
+        std::string reason = fe->code().message();
+        if (const auto at = what.find(reason); at != std::string::npos && !reason.empty()) {
+            reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+            what.replace(at, reason.size(), reason);
+        }
+        const std::string path = fe->path1().string();
+        return path.empty() ? what : path + ": " + what;
+    }
+    std::string text = e.what();
+    if (const auto line = text.find('\n'); line != std::string::npos)
+        text.erase(line);
+    return text;
 }
 
 } // namespace lookalike

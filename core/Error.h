@@ -69,6 +69,12 @@ private:
     std::string m_problem;
 };
 
+// One line for the user from any exception: an Error as it is ("file: problem"); the standard
+// library's texts said in words ("std::bad_alloc" becomes "out of memory: ...", a
+// filesystem_error "PATH: cannot ...: no space left on device"); anything else (a LibTorch
+// error with its backtrace) cut to its first line. Every front end (CLI, GUI) prints this.
+std::string oneLineMessage(const std::exception &e);
+
 // For broken invariants (bugs, not bad input): the message carries function, file and line.
 [[noreturn]] void throwInternalError(const char *function, const char *file, int line, const std::string &what);
 

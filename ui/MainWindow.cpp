@@ -1,4 +1,5 @@
 // The Lookalike main window.
+#include "core/Error.h"
 #include "ui/MainWindow.h"
 
 #include "core/Version.h"
@@ -294,7 +295,7 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     try {
         session = std::make_unique<ReviewSession>(folder, rater);
     } catch (const std::exception &e) {
-        showError(QString::fromUtf8(e.what()));
+        showError(QString::fromStdString(oneLineMessage(e)));
         return false;
     }
     // Tear down the old views before the session they point to.

@@ -107,7 +107,7 @@ std::vector<std::int64_t> ReviewSession::findQueries(const QString &text, const 
         return m_project->findQueries(text.toStdString(),
             category ? std::optional<std::string>(category->toStdString()) : std::nullopt, order, descending);
     } catch (const std::exception &e) {
-        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return {};
     }
 }
@@ -117,7 +117,7 @@ std::vector<Item> ReviewSession::items(const std::vector<std::int64_t> &ids) con
     try {
         return m_project->items(ids);
     } catch (const std::exception &e) {
-        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return {};
     }
 }
@@ -139,7 +139,7 @@ bool ReviewSession::mapSource(std::int64_t modelId, std::int64_t limit, MapSourc
             out->categories.push_back(QString::fromStdString(category));
         return true;
     } catch (const std::exception &e) {
-        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return false;
     }
 }
@@ -149,7 +149,7 @@ AgreementReport ReviewSession::agreement() const
     try {
         return raterAgreement(*m_store);
     } catch (const std::exception &e) {
-        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return {};
     }
 }
@@ -163,7 +163,7 @@ bool ReviewSession::addQuery(std::int64_t itemId)
         m_engine->refreshAll();
         loadQueries();
     } catch (const std::exception &e) {
-        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return false;
     }
     Q_EMIT queriesChanged();
@@ -242,7 +242,7 @@ std::vector<Candidate> ReviewSession::candidates(std::int64_t queryItemId, std::
         }
         return out;
     } catch (const std::exception &e) {
-        const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        const_cast<ReviewSession *>(this)->errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return {};
     }
 }
@@ -259,7 +259,7 @@ std::pair<std::optional<int>, std::optional<int>> ReviewSession::gradesOf(
             if (j.candidateItemId == candidateItemId)
                 out.second = j.grade;
     } catch (const std::exception &e) {
-        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromStdString(oneLineMessage(e)));
     }
     return out;
 }
@@ -293,7 +293,7 @@ bool ReviewSession::grade(std::int64_t queryItemId, std::int64_t candidateItemId
     try {
         return afterChange(m_store->grade(queryItemId, candidateItemId, m_rater.toStdString(), value));
     } catch (const std::exception &e) {
-        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return false;
     }
 }
@@ -303,7 +303,7 @@ bool ReviewSession::undo()
     try {
         return afterChange(m_store->undo(m_rater.toStdString()));
     } catch (const std::exception &e) {
-        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return false;
     }
 }
@@ -313,7 +313,7 @@ bool ReviewSession::redo()
     try {
         return afterChange(m_store->redo(m_rater.toStdString()));
     } catch (const std::exception &e) {
-        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return false;
     }
 }
@@ -372,7 +372,7 @@ void ReviewSession::poll()
             recordMean();
         }
     } catch (const std::exception &e) {
-        error = QString::fromUtf8(e.what());
+        error = QString::fromStdString(oneLineMessage(e));
     }
     if (error.isEmpty())
         pollOthers(&error);
@@ -404,7 +404,7 @@ bool ReviewSession::exportTrecFiles(const QString &folder, QString *summary)
             *summary = files.join(QStringLiteral(", "));
         return true;
     } catch (const std::exception &e) {
-        Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+        Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return false;
     }
 }
@@ -415,7 +415,7 @@ std::vector<RaterStatus> ReviewSession::raterProgress(QString *error) const
         return m_board->progress();
     } catch (const std::exception &e) {
         if (error)
-            *error = QString::fromUtf8(e.what());
+            *error = QString::fromStdString(oneLineMessage(e));
         return {};
     }
 }
@@ -465,7 +465,7 @@ int ReviewSession::pollOthers(QString *error)
         return static_cast<int>(pairs.size());
     } catch (const std::exception &e) {
         if (error)
-            *error = QString::fromUtf8(e.what());
+            *error = QString::fromStdString(oneLineMessage(e));
         return -1;
     }
 }
@@ -493,7 +493,7 @@ QFuture<ReviewSession::SearchOutcome> ReviewSession::searchCatalog(const QString
             for (const Hit &h : hits)
                 out.hits.emplace_back(h.itemId, h.score);
         } catch (const std::exception &e) {
-            out.error = QString::fromUtf8(e.what());
+            out.error = QString::fromStdString(oneLineMessage(e));
         }
         return out;
     });
@@ -530,7 +530,7 @@ QFuture<ReviewSession::MapOutcome> ReviewSession::computeMap(const MapSource &so
                 for (std::size_t i = out.xy.size(); i-- > 0;)
                     out.xy.insert(out.xy.begin() + static_cast<std::ptrdiff_t>(i + 1), 0.0f);
         } catch (const std::exception &e) {
-            out.error = QString::fromUtf8(e.what());
+            out.error = QString::fromStdString(oneLineMessage(e));
         }
         return out;
     });

@@ -1,4 +1,5 @@
 // Asynchronous thumbnails.
+#include "core/Error.h"
 #include "ui/ThumbnailCache.h"
 
 #include "core/image/ImageDecoder.h"
@@ -48,7 +49,7 @@ QImage ThumbnailCache::loadFull(const QString &path, QString *error)
         return toQImage(decodeImageFile(path.toStdString(), ExifOrientation::Apply));
     } catch (const std::exception &e) {
         if (error)
-            *error = QString::fromUtf8(e.what());
+            *error = QString::fromStdString(oneLineMessage(e));
         return {};
     }
 }

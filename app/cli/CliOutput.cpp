@@ -1,10 +1,14 @@
 // Output helpers for the CLI.
 #include "cli/CliOutput.h"
 
+#include "core/Error.h"
+
 #include <QCommandLineParser>
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <filesystem>
+#include <new>
 #include <cmath>
 #include <cstdio>
 
@@ -110,6 +114,11 @@ std::function<void(const std::filesystem::path &)> fingerprintNotice(bool quiet)
     return [](const std::filesystem::path &file) {
         printOut(QStringLiteral("fingerprinting %1 ...\n").arg(QString::fromStdString(file.string())));
     };
+}
+
+QString describeException(const std::exception &e)
+{
+    return QString::fromStdString(oneLineMessage(e));
 }
 
 QString fixed(double value, int decimals)

@@ -57,6 +57,10 @@ private:
     QList<QStringList> m_rows;
 };
 
+// One line for any exception: lookalike::Error as it is ("file: problem"); the standard
+// library's own texts ("std::bad_alloc", "filesystem error: ...") said in words, with the file.
+QString describeException(const std::exception &e);
+
 // Runs `body`, turning any exception into a one-line error and exit status 1.
 template<typename Body>
 int guarded(Body &&body)
@@ -64,7 +68,7 @@ int guarded(Body &&body)
     try {
         return body();
     } catch (const std::exception &e) {
-        printError(QString::fromUtf8(e.what()));
+        printError(describeException(e));
         return 1;
     }
 }

@@ -1,5 +1,6 @@
 // `lookalike finetune`: fine-tune a SigLIP checkpoint on a project's image-title pairs with the
 // sigmoid loss and write a Hugging Face folder that `lookalike index` (and transformers) load.
+#include "core/Error.h"
 #include "cli/Cli.h"
 #include "cli/CliOutput.h"
 #include "cli/Progress.h"
@@ -151,7 +152,7 @@ int finetuneCommand(const QStringList &args)
                 writeScratchCheckpoint(project, config, base, options.seed);
             } catch (const std::exception &e) {
                 std::filesystem::remove_all(base); // never a half-made starting model
-                printError(QString::fromUtf8(e.what()) + QStringLiteral(" (") + leftBehind(parser.value(outOpt))
+                printError(QString::fromStdString(oneLineMessage(e)) + QStringLiteral(" (") + leftBehind(parser.value(outOpt))
                     + QLatin1Char(')'));
                 return int(Failure);
             }
@@ -184,7 +185,7 @@ int finetuneCommand(const QStringList &args)
             bar.finish();
             if (parser.isSet(scratchOpt))
                 std::filesystem::remove_all(base); // made again by the next run
-            printError(QString::fromUtf8(e.what()) + QStringLiteral(" (") + leftBehind(parser.value(outOpt))
+            printError(QString::fromStdString(oneLineMessage(e)) + QStringLiteral(" (") + leftBehind(parser.value(outOpt))
                 + QLatin1Char(')'));
             return int(Failure);
         }

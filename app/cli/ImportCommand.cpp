@@ -31,7 +31,7 @@ int importCommand(const QStringList &args)
         } catch (const std::exception &e) {
             // importCatalog changes nothing unless it succeeds (one transaction, the report swapped in with it).
             printError(
-                QString::fromUtf8(e.what()) + QStringLiteral(" (nothing was imported; the project is unchanged)"));
+                QString::fromStdString(oneLineMessage(e)) + QStringLiteral(" (nothing was imported; the project is unchanged)"));
             return 1;
         }
         printOut(importSummary(report));

@@ -273,7 +273,7 @@ int indexCommand(const QStringList &args)
         try {
             return body();
         } catch (const std::exception &e) {
-            printError(QStringLiteral("%1 (%2)").arg(QString::fromUtf8(e.what()), state));
+            printError(QStringLiteral("%1 (%2)").arg(QString::fromStdString(oneLineMessage(e)), state));
             return int(Failure);
         }
     });

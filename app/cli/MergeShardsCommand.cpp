@@ -65,7 +65,7 @@ int mergeShardsCommand(const QStringList &args)
                          .arg(QString::fromStdString(source.string())));
             return int(Success);
         } catch (const std::exception &e) {
-            printError(QStringLiteral("%1 (nothing merged; the project is unchanged)").arg(QString::fromUtf8(e.what())));
+            printError(QStringLiteral("%1 (nothing merged; the project is unchanged)").arg(QString::fromStdString(oneLineMessage(e))));
             return int(Failure);
         }
     });
