@@ -215,6 +215,11 @@ void TestTrecFiles::malformedQrels_data()
     QTest::newRow("negative grade") << QByteArray("q 0 d -1\n") << 1 << "negative grade";
     QTest::newRow("judged twice") << QByteArray("q 0 d 1\nq 0 e 1\nq 0 d 2\n") << 3 << "first on line 1";
     QTest::newRow("NUL byte") << QByteArray("q 0 d 1\nq 0 d\0x 1\n", 18) << 2 << "NUL";
+    QTest::newRow("grade beyond int") << QByteArray("q 0 d 99999999999999999999\n") << 1
+                                      << "the grade '99999999999999999999' is out of range";
+    // A 1 MB grade field is named by its first 80 bytes and its length, not echoed whole.
+    QTest::newRow("1 MB grade") << QByteArray("q 0 d ") + QByteArray(1 << 20, 'x') + QByteArray("\n") << 1
+                                << QStringLiteral("the grade '") + QString(80, QLatin1Char('x')) + QStringLiteral("... (1048576 bytes)' is not an integer");
 }
 
 void TestTrecFiles::malformedQrels()
@@ -229,6 +234,7 @@ void TestTrecFiles::malformedQrels()
     QCOMPARE(QString::fromStdString(e->file()), file);
     QCOMPARE(QString::fromStdString(e->subject()), QStringLiteral("line %1").arg(line));
     QVERIFY2(QString::fromStdString(e->problem()).contains(problem), e->what());
+    QVERIFY(std::string(e->what()).size() < 400); // never the whole of a huge field
 }
 
 void TestTrecFiles::malformedRun_data()
@@ -238,6 +244,7 @@ void TestTrecFiles::malformedRun_data()
     QTest::addColumn<QString>("problem");
     QTest::newRow("five fields") << QByteArray("q Q0 d 1 0.5 t\nq Q0 e 2 0.4\n") << 2 << "expected 6 fields";
     QTest::newRow("rank is a word") << QByteArray("q Q0 d first 0.5 t\n") << 1 << "rank";
+    QTest::newRow("rank beyond 64 bits") << QByteArray("q Q0 d 99999999999999999999 0.5 t\n") << 1 << "out of range";
     QTest::newRow("score is a word") << QByteArray("q Q0 d 1 high t\n") << 1 << "score";
     QTest::newRow("score is NaN") << QByteArray("q Q0 d 1 nan t\n") << 1 << "finite";
     QTest::newRow("score is infinite") << QByteArray("q Q0 d 1 inf t\n") << 1 << "finite";

@@ -23,9 +23,13 @@ bool isTrecSpace(char c)
 }
 
 // An id as it can be shown in a one-line message: control bytes (tab, newline, NUL...) as \xNN.
-std::string inQuotes(std::string_view s)
+std::string inQuotes(std::string_view whole)
 {
     static const char hex[] = "0123456789ABCDEF";
+    // A 10 MB id must not become a 10 MB message: at most 80 bytes, then how long it was.
+    std::string_view s = whole.substr(0, 80);
+    while (s.size() < whole.size() && !s.empty() && (static_cast<unsigned char>(whole[s.size()]) & 0xC0) == 0x80)
+        s.remove_suffix(1); // not inside a UTF-8 sequence
     std::string out = "'";
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
@@ -37,6 +41,8 @@ std::string inQuotes(std::string_view s)
             out += c;
         }
     }
+    if (s.size() < whole.size())
+        out += "... (" + std::to_string(whole.size()) + " bytes)";
     return out + "'";
 }
 
@@ -94,7 +100,7 @@ template <typename F> void forEachContentLine(std::string_view text, const std::
     throw Error(ErrorCode::BadTrecFile, file, "line " + std::to_string(line), problem);
 }
 
-template <typename T> bool parseWhole(std::string_view s, T &value)
+template <typename T> bool parseWhole(std::string_view s, T &value, bool *outOfRange = nullptr)
 {
     const char *first = s.data();
     const char *last = s.data() + s.size();
@@ -102,6 +108,8 @@ template <typename T> bool parseWhole(std::string_view s, T &value)
     if (first != last && *first == '+' && last - first > 1 && first[1] != '-' && first[1] != '+')
         ++first;
     const auto [ptr, ec] = std::from_chars(first, last, value);
+    if (outOfRange)
+        *outOfRange = ec == std::errc::result_out_of_range && ptr == last; // a number, too large for T
     return ec == std::errc() && ptr == last;
 }
 
@@ -206,8 +214,11 @@ TrecQrels parseQrels(std::string_view text, const std::string &fileForErrors)
         const std::string query(line.fields[0]);
         const std::string doc(line.fields[2]);
         int grade = 0;
-        if (!parseWhole(line.fields[3], grade))
-            badLine(fileForErrors, line.number, "the grade " + inQuotes(line.fields[3]) + " is not an integer");
+        bool outOfRange = false;
+        if (!parseWhole(line.fields[3], grade, &outOfRange))
+            badLine(fileForErrors, line.number,
+                    "the grade " + inQuotes(line.fields[3])
+                        + (outOfRange ? " is out of range (grades are small integers)" : " is not an integer"));
         if (grade < 0)
             badLine(fileForErrors, line.number,
                 "negative grade " + std::to_string(grade)
@@ -242,8 +253,10 @@ TrecRun parseRun(std::string_view text, const std::string &fileForErrors)
         const std::string query(line.fields[0]);
         const std::string doc(line.fields[2]);
         long long rank = 0;
-        if (!parseWhole(line.fields[3], rank))
-            badLine(fileForErrors, line.number, "the rank " + inQuotes(line.fields[3]) + " is not an integer");
+        bool rankOutOfRange = false;
+        if (!parseWhole(line.fields[3], rank, &rankOutOfRange))
+            badLine(fileForErrors, line.number,
+                    "the rank " + inQuotes(line.fields[3]) + (rankOutOfRange ? " is out of range" : " is not an integer"));
         double score = 0.0;
         if (!parseWhole(line.fields[4], score) || !std::isfinite(score))
             badLine(fileForErrors, line.number, "the score " + inQuotes(line.fields[4]) + " is not a finite number");
