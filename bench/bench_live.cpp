@@ -2,7 +2,8 @@
 // candidates (bench/BenchProject.h: precomputed embeddings, half the queries judged), then the
 // time of one rater's grade (committed write) and of the metric update after it
 // (EvaluationEngine::refreshQuery: only the graded query is recomputed), against a full
-// recomputation.
+// recomputation. Then `import-qrels` of a vendor's qrels with 1,000,000 lines whose document
+// ids are not in the catalog (every line is checked and reported, none imported).
 //
 //   bench_live [--queries N] [--grades G] [--keep DIR]
 #include "BenchProject.h"
@@ -10,6 +11,7 @@
 #include "core/project/EvaluationEngine.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/ModelIndex.h"
+#include "core/project/TrecInterchange.h"
 
 #include <QCoreApplication>
 
@@ -76,6 +78,15 @@ int main(int argc, char **argv)
         std::printf("  metric update (refreshQuery)        p50 %.2f ms  p99 %.2f ms\n", percentile(update, 0.5),
             percentile(update, 0.99));
         std::printf("  full recomputation (refreshAll)     %.0f ms\n", full);
+
+        TrecQrels vendor;
+        for (int i = 0; i < 1000000; ++i)
+            vendor[project.item(b.queries[static_cast<std::size_t>(i) % b.queries.size()]).key]
+                  ["unknown-" + std::to_string(i)] = 1;
+        t0 = Clock::now();
+        const QrelsImportReport imported = importQrels(project, vendor, "vendor", "vendor-qrels.txt", false);
+        std::printf("import-qrels, %lld lines with unknown document ids: %.2f s (%zu ids reported)\n",
+            static_cast<long long>(imported.lines), msSince(t0) / 1000, imported.unknownCandidateIds.size());
     } catch (const std::exception &e) {
         std::fprintf(stderr, "bench_live: %s\n", e.what());
         return 1;
