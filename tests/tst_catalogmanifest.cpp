@@ -299,7 +299,7 @@ void TestCatalogManifest::rejectsBadRows_data()
     QTest::newRow("csv: missing image") << "csv" << QByteArray("B,nope.png,T\n") << 1 << 3 << "B"
                                         << "image not found: {DIR}/nope.png";
     QTest::newRow("csv: image is a directory") << "csv" << QByteArray("B,folder.png,T\n") << 1 << 3 << "B"
-                                               << "image is not a regular file: {DIR}/folder.png";
+                                               << "image is a folder, not a regular file: {DIR}/folder.png";
     QTest::newRow("csv: empty image") << "csv" << QByteArray("B,empty.png,T\n") << 1 << 3 << "B"
                                       << "image is empty: {DIR}/empty.png";
     QTest::newRow("csv: HTML saved as .jpg") << "csv" << QByteArray("B,notimage.jpg,T\n") << 1 << 3 << "B"

@@ -276,7 +276,7 @@ void TestFailedChanges::failedFinetuneLeavesNothing_data()
     QTest::newRow("no catalog image can be read")
         << QStringLiteral("corrupt images") << QStringLiteral("at least 4 items with a readable image");
     QTest::newRow("the output's parent is a file")
-        << QStringLiteral("parent is a file") << QStringLiteral("Not a directory");
+        << QStringLiteral("parent is a file") << QStringLiteral("not a directory");
 }
 
 void TestFailedChanges::failedFinetuneLeavesNothing()

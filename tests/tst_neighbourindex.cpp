@@ -603,7 +603,7 @@ void TestNeighbourIndex::loadRejectsBadFiles_data()
     l2.replace(0, 4, "IxF2"); // the same data read as an L2 index
 
     QTest::newRow("missing file") << QStringLiteral("/nonexistent/index.faiss") << int(ErrorCode::FileNotFound)
-                                  << QStringLiteral("No such file");
+                                  << QStringLiteral("file not found");
     QTest::newRow("empty file") << testsupport::writeScratchFile(QStringLiteral("empty.faiss"), {})
                                 << int(ErrorCode::MalformedHeader) << QStringLiteral("not a readable FAISS index");
     QTest::newRow("not an index") << testsupport::writeScratchFile(QStringLiteral("text.faiss"), "hello, world\n")

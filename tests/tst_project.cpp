@@ -11,6 +11,7 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTest>
@@ -19,10 +20,34 @@
 #include <chrono>
 #include <thread>
 
+#include <unistd.h>
+
 using namespace lookalike;
 namespace fs = std::filesystem;
 
 namespace {
+
+// A small tmpfs of its own (root only; the test skips elsewhere), unmounted on destruction.
+struct ScratchMount {
+    QString dir;
+    bool mounted = false;
+    explicit ScratchMount(const QString &size)
+    {
+        dir = testsupport::scratchDir(QStringLiteral("mount"));
+        mounted = ::geteuid() == 0
+            && QProcess::execute(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                                                           QStringLiteral("size=") + size, QStringLiteral("tmpfs"), dir}) == 0;
+    }
+    bool remountReadOnly() const
+    {
+        return QProcess::execute(QStringLiteral("mount"), {QStringLiteral("-o"), QStringLiteral("remount,ro"), dir}) == 0;
+    }
+    ~ScratchMount()
+    {
+        if (mounted)
+            QProcess::execute(QStringLiteral("umount"), {QStringLiteral("-l"), dir});
+    }
+};
 
 fs::path newProjectFolder()
 {
@@ -68,6 +93,9 @@ private Q_SLOTS:
     void settingsPersist();
     void settingsAreTypedReadOnceAndChecked();
     void judgmentSchemaIsTheReleasedOne();
+    void emptyOrForeignDatabaseIsNamed();
+    void readOnlyProjectReadsAndRefusesWrites();
+    void fullDiskIsSaidSo();
 };
 
 void TestProject::createAndReopen()
@@ -107,13 +135,20 @@ void TestProject::createTwiceFails()
 
 void TestProject::migratesAnEmptyDatabaseAndRefusesANewerOne()
 {
-    // A database at schema 0 (an empty SQLite file) is brought to the latest schema on open.
+    // A database at schema 0 (an SQLite file without tables) is brought to the latest schema on
+    // open. (A 0-byte file is refused instead: emptyOrForeignDatabaseIsNamed.)
     const fs::path folder = newProjectFolder();
     fs::create_directories(folder);
     {
-        QFile empty(QString::fromStdString((folder / "lookalike.db").string()));
-        QVERIFY(empty.open(QIODevice::WriteOnly));
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("schema0"));
+        db.setDatabaseName(QString::fromStdString((folder / "lookalike.db").string()));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE scratch (x)")) && q.exec(QStringLiteral("DROP TABLE scratch")));
+        q = QSqlQuery();
+        db.close();
     }
+    QSqlDatabase::removeDatabase(QStringLiteral("schema0"));
     {
         Project p = Project::open(folder);
         QCOMPARE(p.itemCount(), 0); // the items table exists now
@@ -367,6 +402,96 @@ void TestProject::settingsAreTypedReadOnceAndChecked()
         QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("lookalike.db")), e.what());
         QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("result_depth")), e.what());
     }
+}
+
+// A 0-byte lookalike.db is not silently made a new, empty project (its embeddings folder would
+// be orphaned), and a file that is not a database is named as such, without SQLite's raw text.
+void TestProject::emptyOrForeignDatabaseIsNamed()
+{
+    const fs::path folder = newProjectFolder();
+    fs::create_directories(folder);
+    { QFile f(QString::fromStdString((folder / "lookalike.db").string())); QVERIFY(f.open(QIODevice::WriteOnly)); }
+    try {
+        (void)Project::open(folder);
+        QFAIL("an empty database file was opened");
+    } catch (const Error &e) {
+        QVERIFY2(std::string(e.what()).find("not a Lookalike project (an empty database file)") != std::string::npos, e.what());
+    }
+    QCOMPARE(fs::file_size(folder / "lookalike.db"), std::uintmax_t(0)); // left as it was
+    { QFile f(QString::fromStdString((folder / "lookalike.db").string())); QVERIFY(f.open(QIODevice::WriteOnly)); f.write(QByteArray(4096, 'x')); }
+    try {
+        (void)Project::open(folder);
+        QFAIL("a file that is not a database was opened");
+    } catch (const Error &e) {
+        QVERIFY2(std::string(e.what()).find("not a Lookalike project: the file is not an SQLite database") != std::string::npos, e.what());
+        QVERIFY2(std::string(e.what()).find("Unable to execute") == std::string::npos, e.what());
+    }
+}
+
+// Another user's project or a mounted archive: everything reads, a write says "read-only".
+void TestProject::readOnlyProjectReadsAndRefusesWrites()
+{
+    ScratchMount mount(QStringLiteral("16m"));
+    fs::path folder;
+    std::unique_ptr<ScratchMount> keep;
+    if (mount.mounted)
+        folder = fs::path(mount.dir.toStdString()) / "p";
+    else if (::geteuid() != 0)
+        folder = newProjectFolder(); // permissions stop a non-root user
+    else
+        QSKIP("needs root with mount(8), or a non-root user");
+    const auto catalog = testsupport::makeTestCatalog({});
+    {
+        Project p = Project::create(folder);
+        p.importCatalog(catalog.manifest.toStdString(), {});
+        p.addQueries({p.findItem("red-0")->id}, "test");
+        p.setResultDepth(7);
+    } // closed: the WAL is checkpointed and removed
+    if (mount.mounted)
+        QVERIFY(mount.remountReadOnly());
+    else
+        fs::permissions(folder, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                        fs::perm_options::remove);
+    Project p = Project::open(folder);
+    QVERIFY(p.readOnly());
+    QCOMPARE(p.itemCount(), 30);
+    QCOMPARE(p.queryItemIds().size(), std::size_t(1));
+    QCOMPARE(p.resultDepth(), 7);
+    try {
+        p.setSetting("result_depth", "9");
+        QFAIL("a read-only project was written");
+    } catch (const Error &e) {
+        QVERIFY2(std::string(e.what()).find("is read-only") != std::string::npos, e.what());
+    }
+    if (!mount.mounted)
+        fs::permissions(folder, fs::perms::owner_write, fs::perm_options::add);
+}
+
+// A full disk is said in words, naming the project, instead of "disk I/O error".
+void TestProject::fullDiskIsSaidSo()
+{
+    ScratchMount mount(QStringLiteral("2m"));
+    if (!mount.mounted)
+        QSKIP("needs root with mount(8) for a small file system");
+    const fs::path folder = fs::path(mount.dir.toStdString()) / "p";
+    Project p = Project::create(folder);
+    { // fill the device
+        QFile filler(mount.dir + QStringLiteral("/filler"));
+        QVERIFY(filler.open(QIODevice::WriteOnly));
+        const QByteArray block(64 * 1024, 'x');
+        while (filler.write(block) == block.size() && filler.flush()) {
+        }
+    }
+    const auto catalog = testsupport::makeTestCatalog({});
+    try {
+        p.importCatalog(catalog.manifest.toStdString(), {});
+        QFAIL("an import on a full disk succeeded");
+    } catch (const Error &e) {
+        QVERIFY2(std::string(e.what()).find("no space left on the device holding " + folder.string())
+                     != std::string::npos, e.what());
+    }
+    QFile::remove(mount.dir + QStringLiteral("/filler"));
+    QCOMPARE(p.itemCount(), 0); // nothing half-imported
 }
 
 // SHA-256 of the released judgment tables' SQL as SQLite stores it (sqlite_master.sql, by name).

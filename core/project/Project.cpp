@@ -12,6 +12,9 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QUuid>
+#include <QUrl>
+
+#include <unistd.h>
 
 #include <atomic>
 #include <functional>
@@ -78,6 +81,7 @@ struct Project::Impl {
     mutable QSqlDatabase db;
     mutable std::unique_ptr<JudgmentDatabase> judgments; // opened on first use
     mutable std::optional<ProjectSettings> settings;      // read on first use
+    bool readOnly = false;                                // opened without write access
 
     ~Impl()
     {
@@ -98,24 +102,40 @@ Project::Project(Project &&) noexcept = default;
 Project &Project::operator=(Project &&) noexcept = default;
 Project::~Project() = default;
 
-std::unique_ptr<Project::Impl> Project::connect(const fs::path &folder)
+std::unique_ptr<Project::Impl> Project::connect(const fs::path &folder, bool readOnly)
 {
     static std::atomic<int> counter{0};
     auto impl = std::make_unique<Project::Impl>();
     impl->folder = fs::absolute(folder).lexically_normal();
     impl->file = (impl->folder / Project::kDatabaseFile).string();
+    impl->readOnly = readOnly;
     impl->connection = QStringLiteral("lookalike-project-%1").arg(++counter);
     impl->db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), impl->connection);
     if (!impl->db.isValid())
         throw Error(ErrorCode::DatabaseError, impl->file, "the Qt SQLite driver (libqt6sql6-sqlite) is not installed");
-    impl->db.setDatabaseName(QString::fromStdString(impl->file));
     // Wait up to 5 s for another rater's write instead of failing at once.
-    impl->db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000");
+    QString name = QString::fromStdString(impl->file);
+    if (readOnly) {
+        // Another user's project or a mounted archive. A WAL database needs its -shm file to be
+        // read; when no -wal file exists nothing is pending in one, and immutable=1 reads the
+        // database file alone. With a -wal file (written elsewhere, not checkpointed), SQLite
+        // must read it: a plain read-only open.
+        options += QStringLiteral(";QSQLITE_OPEN_READONLY");
+        if (!fs::exists(impl->file + "-wal")) {
+            options += QStringLiteral(";QSQLITE_OPEN_URI");
+            name = QStringLiteral("file:") + QString::fromUtf8(QUrl::toPercentEncoding(name, "/")) + QStringLiteral("?immutable=1");
+        }
+    }
+    impl->db.setDatabaseName(name);
+    impl->db.setConnectOptions(options);
     if (!impl->db.open())
         throwSqlError(impl->db.lastError(), impl->file, "opening the database");
-    // WAL: readers never block the writer; FULL: a committed write survives a crash.
-    execSql(impl->db, impl->file, QStringLiteral("PRAGMA journal_mode=WAL"));
-    execSql(impl->db, impl->file, QStringLiteral("PRAGMA synchronous=FULL"));
+    if (!readOnly) {
+        // WAL: readers never block the writer; FULL: a committed write survives a crash.
+        execSql(impl->db, impl->file, QStringLiteral("PRAGMA journal_mode=WAL"));
+        execSql(impl->db, impl->file, QStringLiteral("PRAGMA synchronous=FULL"));
+    }
     execSql(impl->db, impl->file, QStringLiteral("PRAGMA foreign_keys=ON"));
     return impl;
 }
@@ -133,7 +153,7 @@ Project Project::create(const fs::path &folder)
     fs::create_directories(folder, ec);
     if (ec)
         throw Error(ErrorCode::FileUnreadable, folder.string(), "cannot create the project folder: " + ec.message());
-    Project project(connect(folder));
+    Project project(connect(folder, false));
     migrateProjectSchema(project.d->db, project.d->file);
     project.setSetting("created_at", nowIso8601());
     return project;
@@ -144,9 +164,26 @@ Project Project::open(const fs::path &folder)
     if (!exists(folder))
         throw Error(ErrorCode::NotFound, folder.string(),
                     "no Lookalike project here (lookalike.db is missing); create one with `lookalike init`");
-    Project project(connect(folder));
-    migrateProjectSchema(project.d->db, project.d->file);
+    const fs::path file = folder / kDatabaseFile;
+    std::error_code ec;
+    if (fs::file_size(file, ec) == 0 && !ec) // SQLite would silently make it a new, empty database
+        throw Error(ErrorCode::DatabaseError, file.string(),
+                    "not a Lookalike project (an empty database file); restore it from a backup, or remove it and "
+                    "run `lookalike init`");
+    // Writable if both the file and its folder are (SQLite writes -wal and -shm beside it).
+    const bool readOnly = ::access(file.c_str(), W_OK) != 0 || ::access(folder.c_str(), W_OK) != 0;
+    Project project(connect(folder, readOnly));
+    if (readOnly && projectSchemaVersion(project.d->db, project.d->file) < latestSchemaVersion())
+        throw Error(ErrorCode::DatabaseError, project.d->file,
+                    "the project is read-only and was written by an older Lookalike; open it once where it can "
+                    "be written, so that it is upgraded");
+    migrateProjectSchema(project.d->db, project.d->file); // read-only: nothing to do, or a newer schema refused
     return project;
+}
+
+bool Project::readOnly() const
+{
+    return d->readOnly;
 }
 
 const fs::path &Project::folder() const

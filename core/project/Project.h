@@ -61,6 +61,9 @@ public:
 
     const std::filesystem::path &folder() const;
     std::filesystem::path databaseFile() const;
+    // Opened without write access (the file or its folder is not writable: another user's
+    // project, a read-only mount). Everything reads; a write fails with "PROJECT is read-only".
+    bool readOnly() const;
     // The connection, for the engine's own stores in core/project (the UI never gets one).
     QSqlDatabase &database() const;
 
@@ -143,7 +146,7 @@ public:
 private:
     struct Impl;
     explicit Project(std::unique_ptr<Impl> impl);
-    static std::unique_ptr<Impl> connect(const std::filesystem::path &folder);
+    static std::unique_ptr<Impl> connect(const std::filesystem::path &folder, bool readOnly);
     void beginTransaction();
     void commitTransaction();
     void rollbackTransaction();

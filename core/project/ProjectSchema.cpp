@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "core/project/JudgmentSchema.h"
+#include "core/project/Sql.h"
 
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -126,7 +127,7 @@ int userVersion(QSqlDatabase &db, const std::string &file)
 {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
-        fail(file, "cannot read the schema version: " + q.lastError().text().toStdString());
+        throwSqlError(q.lastError(), file, "reading the schema version");
     return q.value(0).toInt();
 }
 
@@ -138,6 +139,11 @@ const char *sqlOf(const Migration &m)
 }
 
 } // namespace
+
+int projectSchemaVersion(QSqlDatabase &db, const std::string &file)
+{
+    return userVersion(db, file);
+}
 
 int latestSchemaVersion()
 {

@@ -10,6 +10,9 @@ class QSqlDatabase;
 namespace lookalike {
 
 int latestSchemaVersion();
+// The schema version recorded in the file (PRAGMA user_version); throws naming a file that is
+// not a database.
+int projectSchemaVersion(QSqlDatabase &db, const std::string &file);
 
 // Brings `db` to the latest schema, one transaction per migration. Throws lookalike::Error
 // naming `file` if the database is newer than this program or a migration fails.

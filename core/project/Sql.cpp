@@ -6,11 +6,50 @@
 #include <QDateTime>
 #include <QSqlError>
 
+#include <sys/statvfs.h>
+
+#include <filesystem>
+
 namespace lookalike {
+
+namespace {
+
+// The folder of a project's database file: what the user knows the project by.
+std::string folderOf(const std::string &file)
+{
+    return std::filesystem::path(file).parent_path().string();
+}
+
+// Whether the file system holding `file` has (almost) no space left for this process.
+bool deviceFull(const std::string &file)
+{
+    struct statvfs st {};
+    if (::statvfs(folderOf(file).c_str(), &st) != 0)
+        return false;
+    return static_cast<unsigned long long>(st.f_bavail) * st.f_frsize < 4ull << 20; // under 4 MiB
+}
+
+} // namespace
 
 void throwSqlError(const QSqlError &error, const std::string &file, const std::string &doing)
 {
     const QString code = error.nativeErrorCode();
+    // SQLite's primary result code (the low byte of an extended one); PostgreSQL's are SQLSTATEs.
+    bool numeric = false;
+    const int primary = code.toInt(&numeric) & 0xff;
+    const bool sqlite = numeric && file.size() >= 3 && file.compare(file.size() - 3, 3, ".db") == 0;
+    if (sqlite && primary == 8) // SQLITE_READONLY
+        throw Error(ErrorCode::DatabaseError, file,
+                    "the project " + folderOf(file) + " is read-only (" + doing
+                        + "): it can be read, not changed; copy it somewhere writable to change it");
+    if (sqlite && (primary == 13 || (primary == 10 && deviceFull(file)))) // SQLITE_FULL, or an I/O error on a full disk
+        throw Error(ErrorCode::DatabaseError, file,
+                    "no space left on the device holding " + folderOf(file) + " (" + doing
+                        + "); nothing of this change was saved, what was saved before is intact");
+    if (sqlite && (primary == 26 || primary == 11)) // SQLITE_NOTADB, SQLITE_CORRUPT
+        throw Error(ErrorCode::DatabaseError, file,
+                    primary == 26 ? "not a Lookalike project: the file is not an SQLite database"
+                                  : "the database file is damaged (" + doing + "); restore it from a backup");
     // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another rater's process holds the write lock longer
     // than the busy timeout.
     if (code == QLatin1String("5") || code == QLatin1String("6"))
