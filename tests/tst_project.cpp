@@ -6,12 +6,12 @@
 #include "core/project/JudgmentSchema.h"
 #include "core/project/ProjectSchema.h"
 #include "support/RefData.h"
+#include "support/ScratchMount.h"
 #include "support/TestCatalog.h"
 
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
-#include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTest>
@@ -27,27 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A small tmpfs of its own (root only; the test skips elsewhere), unmounted on destruction.
-struct ScratchMount {
-    QString dir;
-    bool mounted = false;
-    explicit ScratchMount(const QString &size)
-    {
-        dir = testsupport::scratchDir(QStringLiteral("mount"));
-        mounted = ::geteuid() == 0
-            && QProcess::execute(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-                                                           QStringLiteral("size=") + size, QStringLiteral("tmpfs"), dir}) == 0;
-    }
-    bool remountReadOnly() const
-    {
-        return QProcess::execute(QStringLiteral("mount"), {QStringLiteral("-o"), QStringLiteral("remount,ro"), dir}) == 0;
-    }
-    ~ScratchMount()
-    {
-        if (mounted)
-            QProcess::execute(QStringLiteral("umount"), {QStringLiteral("-l"), dir});
-    }
-};
 
 fs::path newProjectFolder()
 {
@@ -431,9 +410,8 @@ void TestProject::emptyOrForeignDatabaseIsNamed()
 // Another user's project or a mounted archive: everything reads, a write says "read-only".
 void TestProject::readOnlyProjectReadsAndRefusesWrites()
 {
-    ScratchMount mount(QStringLiteral("16m"));
+    testsupport::ScratchMount mount(QStringLiteral("16m"));
     fs::path folder;
-    std::unique_ptr<ScratchMount> keep;
     if (mount.mounted)
         folder = fs::path(mount.dir.toStdString()) / "p";
     else if (::geteuid() != 0)
@@ -470,7 +448,7 @@ void TestProject::readOnlyProjectReadsAndRefusesWrites()
 // A full disk is said in words, naming the project, instead of "disk I/O error".
 void TestProject::fullDiskIsSaidSo()
 {
-    ScratchMount mount(QStringLiteral("2m"));
+    testsupport::ScratchMount mount(QStringLiteral("2m"));
     if (!mount.mounted)
         QSKIP("needs root with mount(8) for a small file system");
     const fs::path folder = fs::path(mount.dir.toStdString()) / "p";

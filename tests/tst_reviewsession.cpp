@@ -6,9 +6,11 @@
 #include "core/project/Project.h"
 #include "support/CliRunner.h"
 #include "support/RefData.h"
+#include "support/ScratchMount.h"
 #include "support/TwoModelProject.h"
 #include "ui/ReviewSession.h"
 
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -21,6 +23,7 @@ private Q_SLOTS:
     void gradeWalkUpdatesMetricsAndUndoes();
     void addedQueryIsFrozenAtTheProjectsDepth();
     void settingsChangedElsewhereApplyAtThePoll();
+    void readOnlyProjectShowsAndRefusesGrades();
     void searchAndMapRunOnWorkers();
 };
 
@@ -92,6 +95,31 @@ void TestReviewSession::settingsChangedElsewhereApplyAtThePoll()
     QCOMPARE(session.metrics(a).perQuery.at(query).precision1, 1.0);
     session.poll();
     QCOMPARE(reset.size(), 1); // unchanged settings: nothing recomputed
+}
+
+// A project on a read-only file system (or another user's): the GUI's session opens it, shows
+// lists and metrics, and refuses a grade with one line saying why.
+void TestReviewSession::readOnlyProjectShowsAndRefusesGrades()
+{
+    testsupport::ScratchMount mount(QStringLiteral("32m"));
+    if (!mount.mounted)
+        QSKIP("needs root with mount(8) for a read-only file system");
+    auto f = testsupport::makeTwoModelProject();
+    f.project.reset(); // closed: nothing pending in a WAL
+    const QString folder = mount.dir + QStringLiteral("/p");
+    QVERIFY(QProcess::execute(QStringLiteral("cp"), {QStringLiteral("-r"), f.folder, folder}) == 0);
+    QVERIFY(mount.remountReadOnly());
+    ReviewSession session(folder, QStringLiteral("ana"));
+    QVERIFY(session.readOnly());
+    const std::int64_t query = session.queryIds().front();
+    const auto list = session.candidates(query, f.versions[0].id);
+    QVERIFY(!list.empty());
+    QSignalSpy errors(&session, &ReviewSession::errorOccurred);
+    QVERIFY(!session.grade(query, list.front().itemId, 2));
+    QCOMPARE(errors.size(), 1);
+    const QString error = errors.front().at(0).toString();
+    QVERIFY2(error.contains(QStringLiteral("is read-only")) && !error.contains(QLatin1Char('\n')), qPrintable(error));
+    session.poll(); // the timer's work does not fail on a read-only project
 }
 
 void TestReviewSession::addedQueryIsFrozenAtTheProjectsDepth()

@@ -370,7 +370,10 @@ bool MainWindow::openProject(const QString &folder, const QString &raterName)
     m_review->focusCards();
     rememberProject(m_session->folder());
     updateRecentMenu();
-    setWindowTitle(tr("%1 — Lookalike").arg(QFileInfo(m_session->folder()).fileName()));
+    // A read-only project (another user's, a mounted archive) is shown and evaluated; grades are
+    // refused with the reason, so the title says so up front.
+    setWindowTitle((m_session->readOnly() ? tr("%1 (read-only) — Lookalike") : tr("%1 — Lookalike"))
+                       .arg(QFileInfo(m_session->folder()).fileName()));
     m_errorLabel->clear();
     const auto models = m_session->models().size();
     statusBar()->showMessage(tr("Opened %1: %2 queries, %3 model versions. Rating as %4. Press ? for the shortcuts.")

@@ -73,6 +73,8 @@ public:
 
     QString folder() const { return m_folder; }
     QString rater() const { return m_rater; }
+    // The project could not be opened for writing: everything shows, grades are refused.
+    bool readOnly() const { return m_project->readOnly(); }
     const GradeScale &scale() const { return m_scale; }
     const std::vector<ModelVersion> &models() const { return m_engine->models(); }
     const ModelVersion *model(std::int64_t id) const;
