@@ -1,6 +1,8 @@
 // SigLIP throughput on this machine: images/s and texts/s for a SigLIP-base-shaped
 // checkpoint (ViT-B/16 at 224, 12 layers each tower, random weights written by the bench
-// itself), at batch 1 and batch 32, with the achieved GFLOP/s next to the FLOPs per item.
+// itself), at batch 1 and batch 32, with the achieved GFLOP/s next to the FLOPs per item;
+// then a base-shaped SigLIP 2 NaFlex vision tower at 256 patches of 16 px, on a batch of
+// product photos of mixed aspect ratios (one padded forward pass per batch).
 //
 //   bench_siglip [--threads N] [--seconds S] [--keep DIR]
 #include "core/image/ImagePreprocessor.h"
@@ -14,6 +16,8 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace lookalike;
 namespace fs = std::filesystem;
@@ -123,6 +127,43 @@ int main(int argc, char **argv)
             ids.push_back(pipeline.tokenizer().encode("red leather wallet with zip, number " + std::to_string(b)));
         const double tps = itemsPerSecond(batch, seconds, [&] { pipeline.model().embedTexts(ids); });
         std::printf("texts       batch %2d: %7.2f texts/s   %6.1f GFLOP/s\n", batch, tps, tps * tFlops / 1e9);
+    }
+
+    // NaFlex: the same tower shape with a linear patch embedding and the 16 x 16 position grid
+    // resized per image. Photos of five aspect ratios, as a catalog has them.
+    SiglipConfig naflex;
+    naflex.modelType = "siglip2_vision_model";
+    naflex.vision = SiglipVisionConfig{};
+    naflex.vision->naflexPatches = 256;
+    const fs::path naflexDir = dir / "naflex";
+    if (!fs::exists(naflexDir / "model.safetensors")) {
+        RandomCheckpointOptions o;
+        o.dtype = SafetensorsDtype::BF16;
+        writeRandomCheckpoint(naflexDir, naflex, o);
+    }
+    const SiglipPipeline naf = SiglipPipeline::load(naflexDir, options);
+    std::vector<RgbImage> photos;
+    double patches = 0;
+    for (const auto &[w, h] : std::vector<std::pair<int, int>>{{640, 480}, {480, 640}, {600, 600}, {800, 450}, {400, 600}}) {
+        RgbImage p(w, h);
+        for (auto &v : p.pixels)
+            v = static_cast<std::uint8_t>(rng());
+        const auto [rows, cols] = naf.imagePreprocessor().naflexGrid(h, w);
+        patches += rows * cols;
+        photos.push_back(std::move(p));
+    }
+    SiglipVisionConfig perImage = *naflex.vision;
+    perImage.naflexPatches = static_cast<int>(patches / photos.size()); // mean patches, for the FLOPs
+    const double nFlops = visionFlops(perImage);
+    std::printf("naflex      base-shaped, max 256 patches of 16 px: %.0f patches per photo on average, %.2f GFLOP\n",
+                patches / photos.size(), nFlops / 1e9);
+    for (int batch : {1, 30}) {
+        std::vector<PatchedImage> patched;
+        for (int b = 0; b < batch; ++b)
+            patched.push_back(naf.imagePreprocessor().patchedImage(photos[static_cast<std::size_t>(b) % photos.size()]));
+        const double ips = itemsPerSecond(batch, seconds, [&] { naf.model().embedPatchedImages(patched); });
+        std::printf("naflex      batch %2d: %7.2f images/s  %6.1f GFLOP/s (FixRes 224 above for comparison)\n", batch,
+                    ips, ips * nFlops / 1e9);
     }
     if (keep.empty())
         fs::remove_all(dir);

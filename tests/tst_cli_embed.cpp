@@ -63,6 +63,8 @@ private Q_SLOTS:
     void jsonMatchesTransformers();
     void tableOutput();
     void imagesOnlyHaveNoLogits();
+    void siglip2FoldersSayWhatWasLoaded_data();
+    void siglip2FoldersSayWhatWasLoaded();
     void helpAndVersion();
     void errorsAreOneLineNamingTheFile_data();
     void errorsAreOneLineNamingTheFile();
@@ -135,6 +137,36 @@ void TestCliEmbed::tableOutput()
     QVERIFY(out.contains(QStringLiteral("ids 67 48 53 111 1")));
     QVERIFY(out.contains(QStringLiteral("Logits per image")));
     QVERIFY(out.contains(QStringLiteral("img0_rgb_37x53.png")));
+}
+
+void TestCliEmbed::siglip2FoldersSayWhatWasLoaded_data()
+{
+    QTest::addColumn<QString>("folder");
+    QTest::addColumn<QStringList>("expected");
+    QTest::newRow("naflex, transformers 5 layout")
+        << QStringLiteral("s2naf_a")
+        << QStringList{QStringLiteral("model: SigLIP 2 NaFlex (siglip2)"),
+                       QStringLiteral("images: Siglip2ImageProcessor, aspect ratio kept, at most 24 patches of 8 px, bilinear resize"),
+                       QStringLiteral("text: Gemma (tokenizer.json, tokenizers BPE, 600 pieces), 16 tokens"),
+                       QStringLiteral("ids 271 530 434 370 545 367 500 1 0")};
+    QTest::newRow("fixres, hub layout")
+        << QStringLiteral("s2fix_a_hub")
+        << QStringList{QStringLiteral("model: SigLIP 2 FixRes (siglip)"),
+                       QStringLiteral("images: SiglipImageProcessor, 32x32, bilinear resize"),
+                       QStringLiteral("text: Gemma (tokenizer.model, SentencePiece, 600 pieces), 16 tokens")};
+}
+
+void TestCliEmbed::siglip2FoldersSayWhatWasLoaded()
+{
+    QFETCH(QString, folder);
+    QFETCH(QStringList, expected);
+    const auto r = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"),
+        testsupport::dataDir() + QStringLiteral("/siglip2_ref/") + folder, QStringLiteral("--image"),
+        refImageFiles().at(2), QStringLiteral("--text"), QStringLiteral("red cotton t-shirt")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString out = QString::fromUtf8(r.out);
+    for (const QString &e : expected)
+        QVERIFY2(out.contains(e), qPrintable(QStringLiteral("'%1' not in:\n%2").arg(e, out)));
 }
 
 void TestCliEmbed::imagesOnlyHaveNoLogits()

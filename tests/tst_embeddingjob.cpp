@@ -67,6 +67,7 @@ class TestEmbeddingJob : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void embedsEveryItemLikeThePipeline();
+    void naflexVersionEmbedsLikeThePipeline();
     void interruptedRunResumesToTheSameResult();
     void crashLeftoversAreDiscarded();
     void limitStopsAtWholeBatches();
@@ -105,6 +106,30 @@ void TestEmbeddingJob::embedsEveryItemLikeThePipeline()
     const auto pipeline = SiglipPipeline::load(testsupport::tinyCheckpointPath());
     const FloatMatrix expected = pipeline.embedImageFiles({item.image});
     QVERIFY(testsupport::maxAbsDiff({raw.row(5).begin(), raw.row(5).end()}, expected.data) < 1e-5);
+}
+
+void TestEmbeddingJob::naflexVersionEmbedsLikeThePipeline()
+{
+    // A SigLIP 2 NaFlex checkpoint (transformers 5 layout): every catalog image keeps its aspect
+    // ratio, batches mix patch grids, and each row equals the image embedded alone.
+    testsupport::TestCatalogOptions catalogOptions;
+    Fixture f = makeFixture(catalogOptions);
+    ModelVersion candidate = siglipCandidate("naflex");
+    candidate.source = (testsupport::dataDir() + QStringLiteral("/siglip2_ref/s2naf_a")).toStdString();
+    candidate.fingerprint = sha256OfFile(candidate.source / "model.safetensors");
+    const ModelVersion version = registerModelVersion(*f.project, candidate);
+    const std::unique_ptr<ImageEncoder> encoder = openImageEncoder(version, 0, 8);
+    QVERIFY(encoder->configJson().find("Siglip2ImageProcessor") != std::string::npos);
+    const auto summary = embedCatalog(*f.project, version, *encoder, options(8));
+    QCOMPARE(summary.embeddedTotal, 30);
+    const auto ids = embeddedItemIds(*f.project, version);
+    const FloatMatrix raw = readNpyMatrix(rawEmbeddingsFile(*f.project, version));
+    const auto pipeline = SiglipPipeline::load(candidate.source);
+    for (std::size_t i = 0; i < ids.size(); i += 7) {
+        const FloatMatrix alone = pipeline.embedImageFiles({f.project->item(ids[i]).image});
+        const auto r = static_cast<std::int64_t>(i);
+        QVERIFY(testsupport::maxAbsDiff({raw.row(r).begin(), raw.row(r).end()}, alone.data) < 1e-5);
+    }
 }
 
 void TestEmbeddingJob::interruptedRunResumesToTheSameResult()

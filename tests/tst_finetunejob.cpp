@@ -1,10 +1,12 @@
 // fineTune on its own (core/project/FineTuneJob.h), without the CLI: the held-out split and the
 // steps follow the options, progress reports every step in order, the written folder loads as
 // a SigLIP checkpoint, the same seed gives the same weights, a cancel stops before the next step
-// and leaves no output folder, and an output folder in use is refused untouched.
+// and leaves no output folder, and an output folder in use is refused untouched; a SigLIP 2
+// FixRes folder (either layout) comes out in its own layout, and NaFlex is refused up front.
 #include "core/Error.h"
 #include "core/checkpoint/SiglipConfig.h"
 #include "core/model/SiglipModel.h"
+#include "core/model/SiglipPipeline.h"
 #include "core/project/FineTuneJob.h"
 #include "core/project/Project.h"
 #include "support/RefData.h"
@@ -16,6 +18,7 @@
 
 #include <cmath>
 #include <optional>
+#include <set>
 
 using namespace lookalike;
 namespace fs = std::filesystem;
@@ -29,6 +32,9 @@ private Q_SLOTS:
     void cancelLeavesNoOutput();
     void outputInUseIsRefused();
     void divergenceWritesNoModel();
+    void siglip2FixResKeepsItsLayout_data();
+    void siglip2FixResKeepsItsLayout();
+    void naflexIsRefusedBeforeAnyWork();
 
 private:
     FineTuneOptions options() const;
@@ -164,6 +170,60 @@ void TestFineTuneJob::divergenceWritesNoModel()
     FineTuneOptions badRate = options();
     badRate.training.learningRate = std::nan("");
     QVERIFY_THROWS_EXCEPTION(Error, fineTune(*m_project, testsupport::tinyCheckpointDir().toStdString(), out, badRate));
+    QVERIFY(!fs::exists(out));
+}
+
+
+namespace {
+std::set<std::string> fileNames(const fs::path &folder)
+{
+    std::set<std::string> names;
+    for (const auto &entry : fs::directory_iterator(folder))
+        names.insert(entry.path().filename().string());
+    return names;
+}
+} // namespace
+
+void TestFineTuneJob::siglip2FixResKeepsItsLayout_data()
+{
+    QTest::addColumn<QString>("folder");
+    QTest::newRow("transformers 5 layout") << QStringLiteral("s2fix_a");
+    QTest::newRow("hub layout") << QStringLiteral("s2fix_a_hub");
+}
+
+void TestFineTuneJob::siglip2FixResKeepsItsLayout()
+{
+    QFETCH(QString, folder);
+    const fs::path base = (testsupport::dataDir() + QStringLiteral("/siglip2_ref/") + folder).toStdString();
+    const fs::path out = (m_scratch + QStringLiteral("/tuned-") + folder).toStdString();
+    FineTuneOptions o = options();
+    o.epochs = 1;
+    const FineTuneReport report = fineTune(*m_project, base, out, o);
+    QVERIFY(report.finished);
+    // The same files (and the run's log): a folder transformers' conventions and Lookalike accept.
+    std::set<std::string> expected = fileNames(base);
+    expected.insert("lookalike_finetune.json");
+    QCOMPARE(fileNames(out), expected);
+    const SiglipPipeline before = SiglipPipeline::load(base);
+    const SiglipPipeline after = SiglipPipeline::load(out);
+    QCOMPARE(after.describe(), before.describe()); // variant, preprocessing and tokenizer as read
+    const std::string title = "red cotton t-shirt <eos> 42";
+    QCOMPARE(after.tokenizer().encode(title), before.tokenizer().encode(title));
+    const FloatMatrix a = before.embedTexts({title}), b = after.embedTexts({title});
+    QVERIFY2(testsupport::maxAbsDiff({a.data.begin(), a.data.end()}, {b.data.begin(), b.data.end()}) > 1e-6,
+             "the written weights are the base's: nothing was trained");
+}
+
+void TestFineTuneJob::naflexIsRefusedBeforeAnyWork()
+{
+    const fs::path base = (testsupport::dataDir() + QStringLiteral("/siglip2_ref/s2naf_a")).toStdString();
+    const fs::path out = (m_scratch + QStringLiteral("/tuned-naflex")).toStdString();
+    try {
+        fineTune(*m_project, base, out, options());
+        QFAIL("no error");
+    } catch (const Error &e) {
+        QVERIFY2(QString::fromStdString(e.what()).contains(QStringLiteral("NaFlex")), e.what());
+    }
     QVERIFY(!fs::exists(out));
 }
 

@@ -19,6 +19,7 @@ private Q_SLOTS:
     void visionOnlyConfigAtTopLevel();
     void projectionSizeSetsTextEmbeddingWidth();
     void roundTripThroughHuggingFaceJson();
+    void siglip2NaflexConfig();
     void rejectsBadConfigs_data();
     void rejectsBadConfigs();
     void missingFileIsNamed();
@@ -111,6 +112,40 @@ void TestSiglipConfig::roundTripThroughHuggingFaceJson()
     const auto visionAgain = SiglipConfig::fromJson(vision.toHuggingFaceJson(), "written.json");
     QVERIFY(!visionAgain.hasText());
     QCOMPARE(visionAgain.vision->imageSize, 384);
+}
+
+void TestSiglipConfig::siglip2NaflexConfig()
+{
+    // Siglip2VisionConfig's defaults: a 16 x 16 position grid, patches of 16, no image_size.
+    const auto c = SiglipConfig::fromJson(R"({"model_type": "siglip2", "vision_config": {}, "text_config": {}})", "c.json");
+    QVERIFY(c.isSiglip2());
+    QVERIFY(c.vision->isNaflex());
+    QCOMPARE(c.vision->numPatches(), std::int64_t{256});
+    QCOMPARE(c.vision->patchesPerSide(), 16);
+    // The patch embedding is a Linear over p * p * 3 values.
+    bool found = false;
+    for (const siglip::TensorSpec &t : siglip::expectedTensors(c))
+        if (t.name == "vision_model.embeddings.patch_embedding.weight") {
+            QCOMPARE(t.shape, (std::vector<std::int64_t>{768, 768}));
+            found = true;
+        }
+    QVERIFY(found);
+    // Written back as Siglip2Model with num_patches, and read again the same.
+    const std::string written = c.toHuggingFaceJson();
+    QVERIFY(written.find("Siglip2Model") != std::string::npos);
+    QVERIFY(written.find("siglip2_vision_model") != std::string::npos);
+    QCOMPARE(SiglipConfig::fromJson(written, "w.json").toJson(), c.toJson());
+    // The shared reference folder (num_patches 16, patch 8).
+    const auto ref = SiglipConfig::fromFile(testsupport::dataDir().toStdString() + "/siglip2_ref/s2naf_a/config.json");
+    QCOMPARE(ref.vision->numPatches(), std::int64_t{16});
+    QCOMPARE(ref.vision->patchValues(), std::int64_t{192});
+    // A grid that is not square cannot be resized as transformers does.
+    try {
+        (void)SiglipConfig::fromJson(R"({"model_type": "siglip2", "vision_config": {"num_patches": 200}})", "c.json");
+        QFAIL("no error");
+    } catch (const Error &e) {
+        QVERIFY2(std::string(e.what()).find("vision_config.num_patches") != std::string::npos, e.what());
+    }
 }
 
 void TestSiglipConfig::rejectsBadConfigs_data()

@@ -31,8 +31,14 @@ QJsonObject modelJson(const SiglipPipeline &p)
     if (p.hasVision())
         m.insert(QStringLiteral("preprocessing"),
                  QJsonDocument::fromJson(QByteArray::fromStdString(p.imagePreprocessor().config().toJson())).object());
-    if (p.hasText())
+    if (p.hasText()) {
         m.insert(QStringLiteral("max_length"), p.tokenizer().maxLength());
+        m.insert(QStringLiteral("tokenizer"), QString::fromStdString(p.tokenizer().description()));
+    }
+    QJsonArray loaded;
+    for (const std::string &line : p.describe())
+        loaded.append(QString::fromStdString(line));
+    m.insert(QStringLiteral("loaded"), loaded);
     if (p.config().isDualEncoder()) {
         m.insert(QStringLiteral("logit_scale"), static_cast<double>(p.model().logitScale()));
         m.insert(QStringLiteral("exp_logit_scale"), std::exp(static_cast<double>(p.model().logitScale())));
@@ -73,7 +79,13 @@ QString table(const SiglipPipeline &p, const QStringList &files, const FloatMatr
     const SiglipConfig &c = p.config();
     QString out = QStringLiteral("Model    %1 (%2)\n").arg(QString::fromStdString(p.folder().string()),
                                                           QString::fromStdString(c.modelType));
-    if (c.vision)
+    for (const std::string &line : p.describe()) // variant, preprocessing and tokenizer found
+        out += QStringLiteral("  %1\n").arg(QString::fromStdString(line));
+    if (c.vision && c.vision->isNaflex())
+        out += QStringLiteral("Vision   hidden %1, %2 layers, %3 heads, patch %4, position grid %5x%5\n")
+                   .arg(c.vision->hiddenSize).arg(c.vision->numHiddenLayers).arg(c.vision->numAttentionHeads)
+                   .arg(c.vision->patchSize).arg(c.vision->patchesPerSide());
+    else if (c.vision)
         out += QStringLiteral("Vision   hidden %1, %2 layers, %3 heads, patch %4, image %5x%5\n")
                    .arg(c.vision->hiddenSize).arg(c.vision->numHiddenLayers).arg(c.vision->numAttentionHeads)
                    .arg(c.vision->patchSize).arg(c.vision->imageSize);

@@ -1,5 +1,6 @@
 // config.json parsing with Hugging Face's defaults (transformers v4.45 SiglipVisionConfig /
-// SiglipTextConfig), type checks with the key named, and architecture validation.
+// SiglipTextConfig, transformers 5 Siglip2VisionConfig / Siglip2TextConfig), type checks with the
+// key named, and architecture validation.
 #include "core/checkpoint/SiglipConfig.h"
 
 #include "core/Error.h"
@@ -11,6 +12,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <cmath>
 
 namespace lookalike {
 
@@ -67,14 +70,19 @@ void readTower(const Keys &r, SiglipTowerConfig &c)
     r.number("layer_norm_eps", c.layerNormEps);
 }
 
-SiglipVisionConfig readVision(const QJsonObject &o, const std::string &file, const std::string &scope)
+SiglipVisionConfig readVision(const QJsonObject &o, const std::string &file, const std::string &scope, bool naflex)
 {
     const Keys r(o, file, scope);
     SiglipVisionConfig c;
     readTower(r, c);
     r.positiveInteger("num_channels", c.numChannels);
-    r.positiveInteger("image_size", c.imageSize);
     r.positiveInteger("patch_size", c.patchSize);
+    if (naflex) {
+        c.naflexPatches = 256; // Siglip2VisionConfig's default
+        r.positiveInteger("num_patches", c.naflexPatches);
+    } else {
+        r.positiveInteger("image_size", c.imageSize);
+    }
     return c;
 }
 
@@ -131,7 +139,10 @@ QJsonObject visionJson(const SiglipVisionConfig &c)
     QJsonObject o;
     putTower(o, c);
     o.insert(QStringLiteral("num_channels"), c.numChannels);
-    o.insert(QStringLiteral("image_size"), c.imageSize);
+    if (c.isNaflex())
+        o.insert(QStringLiteral("num_patches"), c.naflexPatches);
+    else
+        o.insert(QStringLiteral("image_size"), c.imageSize);
     o.insert(QStringLiteral("patch_size"), c.patchSize);
     return o;
 }
@@ -148,6 +159,20 @@ QJsonObject textJson(const SiglipTextConfig &c)
 
 } // namespace
 
+int SiglipVisionConfig::patchesPerSide() const
+{
+    if (!isNaflex())
+        return imageSize / patchSize;
+    int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(naflexPatches))));
+    return side;
+}
+
+bool SiglipConfig::isSiglip2() const
+{
+    return modelType == siglip::kModelTypeDual2 || modelType == siglip::kModelTypeVision2
+        || modelType == siglip::kModelTypeText2;
+}
+
 int SiglipConfig::embeddingSize() const
 {
     if (vision)
@@ -161,18 +186,19 @@ SiglipConfig SiglipConfig::fromJson(const std::string &json, const std::string &
 
     SiglipConfig config;
     Keys(root, file, std::string()).string("model_type", config.modelType);
-    if (config.modelType == siglip::kModelTypeDual) {
-        config.vision = readVision(subObject(root, "vision_config", file), file, "vision_config.");
+    const bool naflex = config.isSiglip2();
+    if (config.modelType == siglip::kModelTypeDual || config.modelType == siglip::kModelTypeDual2) {
+        config.vision = readVision(subObject(root, "vision_config", file), file, "vision_config.", naflex);
         config.text = readText(subObject(root, "text_config", file), file, "text_config.");
-    } else if (config.modelType == siglip::kModelTypeVision) {
+    } else if (config.modelType == siglip::kModelTypeVision || config.modelType == siglip::kModelTypeVision2) {
         // SiglipVisionModel.save_pretrained writes the vision config at the top level.
-        config.vision = readVision(root, file, std::string());
-    } else if (config.modelType == siglip::kModelTypeText) {
+        config.vision = readVision(root, file, std::string(), naflex);
+    } else if (config.modelType == siglip::kModelTypeText || config.modelType == siglip::kModelTypeText2) {
         config.text = readText(root, file, std::string());
     } else {
         throw Error(ErrorCode::InvalidConfig, file, "model_type",
-                    "'" + config.modelType + "' is not a SigLIP model (expected siglip, siglip_vision_model or "
-                    "siglip_text_model)");
+                    "'" + config.modelType + "' is not a SigLIP model (expected siglip, siglip2, or their "
+                    "_vision_model / _text_model)");
     }
     config.validate(file);
     return config;
@@ -196,6 +222,17 @@ void SiglipConfig::validate(const std::string &file) const
         if (vision->numChannels != 3)
             throw Error(ErrorCode::InvalidConfig, file, "vision_config.num_channels",
                         std::to_string(vision->numChannels) + " channels: only RGB (3) models are supported");
+        if (vision->isNaflex()) {
+            const int side = vision->patchesPerSide();
+            if (std::int64_t{side} * side != vision->naflexPatches)
+                throw Error(ErrorCode::InvalidConfig, file, "vision_config.num_patches",
+                            std::to_string(vision->naflexPatches)
+                                + " is not a square number: the position embeddings form a square grid");
+            if (vision->patchSize > 4096 || vision->naflexPatches > (1 << 20))
+                throw Error(ErrorCode::InvalidConfig, file, "vision_config.patch_size",
+                            "patch_size " + std::to_string(vision->patchSize) + " with num_patches "
+                                + std::to_string(vision->naflexPatches) + " is too large");
+        }
         // One preprocessed image is channels x size x size floats; computed with overflow checks
         // (image_size 1000000000 once wrapped around to a negative shape).
         std::int64_t perImage = 0;
@@ -206,7 +243,7 @@ void SiglipConfig::validate(const std::string &file) const
                         "image_size " + std::to_string(vision->imageSize) + " is too large: an image would need more than "
                             + std::to_string(kMaxPixelValues) + " pixel values (" + std::to_string(kMaxPixelValues / 3)
                             + " per channel at most)");
-        if (vision->patchSize > vision->imageSize)
+        if (!vision->isNaflex() && vision->patchSize > vision->imageSize)
             throw Error(ErrorCode::InvalidConfig, file, "vision_config.patch_size",
                         "patch_size " + std::to_string(vision->patchSize) + " is larger than image_size "
                             + std::to_string(vision->imageSize));
@@ -235,21 +272,24 @@ std::string SiglipConfig::toHuggingFaceJson() const
 {
     QJsonObject o;
     o.insert(QStringLiteral("model_type"), QString::fromStdString(modelType));
-    if (modelType == siglip::kModelTypeDual) {
-        o.insert(QStringLiteral("architectures"), QJsonArray{QStringLiteral("SiglipModel")});
+    const bool two = isSiglip2();
+    if (modelType == siglip::kModelTypeDual || modelType == siglip::kModelTypeDual2) {
+        o.insert(QStringLiteral("architectures"), QJsonArray{two ? QStringLiteral("Siglip2Model") : QStringLiteral("SiglipModel")});
         QJsonObject v = visionJson(*vision);
-        v.insert(QStringLiteral("model_type"), QLatin1String(siglip::kModelTypeVision));
+        v.insert(QStringLiteral("model_type"), QLatin1String(two ? siglip::kModelTypeVision2 : siglip::kModelTypeVision));
         QJsonObject t = textJson(*text);
-        t.insert(QStringLiteral("model_type"), QLatin1String(siglip::kModelTypeText));
+        t.insert(QStringLiteral("model_type"), QLatin1String(two ? siglip::kModelTypeText2 : siglip::kModelTypeText));
         o.insert(QStringLiteral("vision_config"), v);
         o.insert(QStringLiteral("text_config"), t);
     } else if (vision) {
-        o.insert(QStringLiteral("architectures"), QJsonArray{QStringLiteral("SiglipVisionModel")});
+        o.insert(QStringLiteral("architectures"),
+                 QJsonArray{two ? QStringLiteral("Siglip2VisionModel") : QStringLiteral("SiglipVisionModel")});
         const QJsonObject v = visionJson(*vision);
         for (auto it = v.begin(); it != v.end(); ++it)
             o.insert(it.key(), it.value());
     } else if (text) {
-        o.insert(QStringLiteral("architectures"), QJsonArray{QStringLiteral("SiglipTextModel")});
+        o.insert(QStringLiteral("architectures"),
+                 QJsonArray{two ? QStringLiteral("Siglip2TextModel") : QStringLiteral("SiglipTextModel")});
         const QJsonObject t = textJson(*text);
         for (auto it = t.begin(); it != t.end(); ++it)
             o.insert(it.key(), it.value());

@@ -25,12 +25,23 @@ struct SiglipTowerConfig {
 
 struct SiglipVisionConfig : SiglipTowerConfig {
     int numChannels = 3;
-    int imageSize = 224;
+    int imageSize = 224; // FixRes only: the square image the tower takes
     int patchSize = 16;
+    // SigLIP 2 NaFlex (model_type siglip2): num_patches, the size of the square grid of position
+    // embeddings that is resized to each image's patch grid. 0 for FixRes (SigLIP 1 and SigLIP 2
+    // FixRes), whose position embeddings are one per patch of the square image.
+    int naflexPatches = 0;
 
-    int patchesPerSide() const { return imageSize / patchSize; }
+    bool isNaflex() const { return naflexPatches > 0; }
+    // Side of the square position grid.
+    int patchesPerSide() const;
     // In 64 bits: validate() bounds the image, but a config is read before it is validated.
-    std::int64_t numPatches() const { return std::int64_t{patchesPerSide()} * patchesPerSide(); }
+    std::int64_t numPatches() const
+    {
+        return isNaflex() ? naflexPatches : std::int64_t{patchesPerSide()} * patchesPerSide();
+    }
+    // Floats of one flattened patch (NaFlex input rows): channels x patch x patch.
+    std::int64_t patchValues() const { return std::int64_t{numChannels} * patchSize * patchSize; }
     int embeddingSize() const { return hiddenSize; } // the attention-pooling head keeps the width
 };
 
@@ -43,7 +54,8 @@ struct SiglipTextConfig : SiglipTowerConfig {
 };
 
 struct SiglipConfig {
-    // "siglip" (both towers), "siglip_vision_model" or "siglip_text_model".
+    // "siglip" (both towers; SigLIP 1 and SigLIP 2 FixRes), "siglip_vision_model" or
+    // "siglip_text_model"; "siglip2", "siglip2_vision_model", "siglip2_text_model" (NaFlex).
     std::string modelType = "siglip";
     std::optional<SiglipVisionConfig> vision;
     std::optional<SiglipTextConfig> text;
@@ -51,6 +63,8 @@ struct SiglipConfig {
     bool hasVision() const { return vision.has_value(); }
     bool hasText() const { return text.has_value(); }
     bool isDualEncoder() const { return hasVision() && hasText(); }
+    // model_type siglip2*: the NaFlex vision tower (and SigLIP 2's class names when written).
+    bool isSiglip2() const;
     // Width of the embeddings this model produces (vision's if it has a vision tower).
     int embeddingSize() const;
 

@@ -1,4 +1,5 @@
-// Tensor names of Hugging Face's SiglipModel state_dict (transformers v4.45).
+// Tensor names of Hugging Face's SiglipModel state_dict (transformers v4.45) and Siglip2Model's
+// (transformers 5: the same names, a Linear patch embedding).
 #include "core/checkpoint/SiglipNames.h"
 
 namespace lookalike::siglip {
@@ -57,8 +58,11 @@ std::vector<TensorSpec> expectedTensors(const SiglipConfig &config)
         const auto &v = *config.vision;
         const std::int64_t d = v.hiddenSize;
         const std::int64_t i = v.intermediateSize;
-        out.push_back({towerTensor(Tower::Vision, "embeddings.patch_embedding.weight"),
-                       {d, v.numChannels, v.patchSize, v.patchSize}});
+        if (v.isNaflex()) // nn.Linear over patches flattened as (row, column, channel)
+            out.push_back({towerTensor(Tower::Vision, "embeddings.patch_embedding.weight"), {d, v.patchValues()}});
+        else // nn.Conv2d with stride = kernel = patch_size
+            out.push_back({towerTensor(Tower::Vision, "embeddings.patch_embedding.weight"),
+                           {d, v.numChannels, v.patchSize, v.patchSize}});
         out.push_back({towerTensor(Tower::Vision, "embeddings.patch_embedding.bias"), {d}});
         out.push_back({towerTensor(Tower::Vision, "embeddings.position_embedding.weight"), {v.numPatches(), d}});
         addEncoder(out, Tower::Vision, v);

@@ -18,12 +18,20 @@ inline constexpr const char *kWeightsFile = "model.safetensors";
 inline constexpr const char *kPreprocessorFile = "preprocessor_config.json";
 inline constexpr const char *kTokenizerConfigFile = "tokenizer_config.json";
 inline constexpr const char *kSpecialTokensFile = "special_tokens_map.json";
-inline constexpr const char *kSentencePieceFile = "spiece.model";
+inline constexpr const char *kSentencePieceFile = "spiece.model";      // SigLIP 1's tokenizer
+inline constexpr const char *kGemmaSentencePieceFile = "tokenizer.model"; // SigLIP 2's, hub layout
+inline constexpr const char *kTokenizerJsonFile = "tokenizer.json";       // Hugging Face tokenizers
+// transformers 5 writes one processor_config.json with the image processor nested in it.
+inline constexpr const char *kProcessorFile = "processor_config.json";
+inline constexpr const char *kNestedImageProcessorKey = "image_processor";
 
 // Model types (config.json "model_type").
 inline constexpr const char *kModelTypeDual = "siglip";
 inline constexpr const char *kModelTypeVision = "siglip_vision_model";
 inline constexpr const char *kModelTypeText = "siglip_text_model";
+inline constexpr const char *kModelTypeDual2 = "siglip2";
+inline constexpr const char *kModelTypeVision2 = "siglip2_vision_model";
+inline constexpr const char *kModelTypeText2 = "siglip2_text_model";
 
 // Tensor-name prefixes: SiglipModel and SiglipVisionModel both nest the towers under these.
 inline constexpr std::string_view kVisionPrefix = "vision_model.";

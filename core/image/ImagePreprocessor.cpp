@@ -14,7 +14,10 @@
 #include <QJsonObject>
 #include <QJsonValue>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace lookalike {
@@ -30,9 +33,32 @@ PillowFilter filterFor(int resample)
 
 ImagePreprocessorConfig ImagePreprocessorConfig::fromJson(const std::string &json, const std::string &fileForErrors)
 {
-    const QJsonObject o = parseJsonObject(QByteArray::fromStdString(json), fileForErrors);
-    const JsonFields f(fileForErrors);
+    QJsonObject o = parseJsonObject(QByteArray::fromStdString(json), fileForErrors);
+    std::string prefix;
+    if (const QJsonValue nested = o.value(QLatin1String("image_processor")); !nested.isUndefined()) {
+        if (!nested.isObject())
+            JsonFields(fileForErrors).malformed("image_processor", "a JSON object", nested);
+        o = nested.toObject(); // processor_config.json (transformers 5)
+        prefix = "image_processor.";
+    }
+    const JsonFields f(fileForErrors, prefix);
     ImagePreprocessorConfig c;
+    if (const QJsonValue type = o.value(QLatin1String("image_processor_type")); !type.isUndefined() && !type.isNull())
+        c.processorType = f.string(type, "image_processor_type");
+    if (c.processorType == "Siglip2ImageProcessor" || c.processorType == "Siglip2ImageProcessorFast") {
+        // Siglip2ImageProcessor's defaults.
+        c.resample = 2;
+        c.patchSize = 16;
+        c.maxNumPatches = 256;
+        if (const QJsonValue v = o.value(QLatin1String("patch_size")); !v.isUndefined() && !v.isNull())
+            c.patchSize = f.integer(v, "patch_size", 1, 4096);
+        if (const QJsonValue v = o.value(QLatin1String("max_num_patches")); !v.isUndefined() && !v.isNull())
+            c.maxNumPatches = f.integer(v, "max_num_patches", 1, 1 << 20);
+    } else if (c.processorType != "SiglipImageProcessor" && c.processorType != "SiglipImageProcessorFast") {
+        f.invalid("image_processor_type",
+                  "'" + c.processorType + "' is not a SigLIP image processor (SiglipImageProcessor or "
+                  "Siglip2ImageProcessor)");
+    }
 
     // HF passes a JSON null through as None, and `if do_resize:` treats None as false.
     auto flag = [&](const char *key, bool fallback) {
@@ -58,7 +84,7 @@ ImagePreprocessorConfig ImagePreprocessorConfig::fromJson(const std::string &jso
             f.invalid("size", "expected [height, width], got " + std::to_string(a.size()) + " values");
         c.height = f.integer(a.at(0), "size[0]");
         c.width = f.integer(a.at(1), "size[1]");
-    } else if (!size.isUndefined() && !size.isNull()) {
+    } else if (!size.isUndefined() && !size.isNull() && !c.isNaflex()) {
         f.malformed("size", "an object {\"height\": h, \"width\": w}", size);
     }
     if (c.height <= 0 || c.width <= 0)
@@ -118,12 +144,23 @@ std::string ImagePreprocessorConfig::toJson() const
     o.insert(QLatin1String("do_rescale"), doRescale);
     o.insert(QLatin1String("do_resize"), doResize);
     o.insert(QLatin1String("image_mean"), channels(mean));
-    o.insert(QLatin1String("image_processor_type"), QLatin1String("SiglipImageProcessor"));
+    o.insert(QLatin1String("image_processor_type"), QString::fromStdString(processorType));
     o.insert(QLatin1String("image_std"), channels(std));
     o.insert(QLatin1String("resample"), resample);
     o.insert(QLatin1String("rescale_factor"), rescaleFactor);
-    o.insert(QLatin1String("size"), QJsonObject{{QLatin1String("height"), height}, {QLatin1String("width"), width}});
+    if (isNaflex()) {
+        o.insert(QLatin1String("patch_size"), patchSize);
+        o.insert(QLatin1String("max_num_patches"), maxNumPatches);
+    } else {
+        o.insert(QLatin1String("size"), QJsonObject{{QLatin1String("height"), height}, {QLatin1String("width"), width}});
+    }
     return QJsonDocument(o).toJson(QJsonDocument::Indented).toStdString();
+}
+
+std::string ImagePreprocessorConfig::resampleName() const
+{
+    static const char *const names[] = {"nearest", "lanczos", "bilinear", "bicubic", "box", "hamming"};
+    return resample >= 0 && resample <= 5 ? names[resample] : "filter " + std::to_string(resample);
 }
 
 ImagePreprocessor::ImagePreprocessor(ImagePreprocessorConfig config)
@@ -136,6 +173,20 @@ ImagePreprocessor::ImagePreprocessor(ImagePreprocessorConfig config)
     if (m_config.resample < 0 || m_config.resample > 5)
         throw Error(ErrorCode::InvalidArgument, std::string(), "resample",
             "unsupported Pillow resample filter " + std::to_string(m_config.resample));
+    // rescale(): image.astype(float64) * scale, then astype(float32); normalize(): (x - mean) / std
+    // with float32 constants (np.array(mean, dtype=image.dtype)). A table over the 256 byte
+    // values gives exactly that per pixel.
+    for (std::size_t c = 0; c < 3; ++c) {
+        const auto mean = static_cast<float>(m_config.mean[c]);
+        const auto deviation = static_cast<float>(m_config.std[c]);
+        for (int v = 0; v < 256; ++v) {
+            float x = m_config.doRescale ? static_cast<float>(static_cast<double>(v) * m_config.rescaleFactor)
+                                         : static_cast<float>(v);
+            if (m_config.doNormalize)
+                x = (x - mean) / deviation;
+            m_values[c][static_cast<std::size_t>(v)] = x;
+        }
+    }
 }
 
 std::size_t ImagePreprocessor::pixelValueCount() const
@@ -165,31 +216,78 @@ void ImagePreprocessor::pixelValues(const RgbImage &image, std::span<float> out)
                 + std::to_string(width) + "x" + std::to_string(height) + " and do_resize is false");
     }
 
-    // The float32 constants HF's normalize() builds with np.array(mean, dtype=image.dtype).
-    std::array<float, 3> mean{};
-    std::array<float, 3> deviation{};
-    for (std::size_t c = 0; c < 3; ++c) {
-        mean[c] = static_cast<float>(m_config.mean[c]);
-        deviation[c] = static_cast<float>(m_config.std[c]);
-    }
-    // rescale(): image.astype(float64) * scale, then astype(float32). A table over the 256
-    // byte values gives exactly that per pixel.
-    std::array<float, 256> rescaled{};
-    for (int v = 0; v < 256; ++v)
-        rescaled[static_cast<std::size_t>(v)] = m_config.doRescale
-            ? static_cast<float>(static_cast<double>(v) * m_config.rescaleFactor)
-            : static_cast<float>(v);
-
     const std::size_t plane = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
     const std::uint8_t *px = source->pixels.data();
-    for (std::size_t i = 0; i < plane; ++i) {
-        for (std::size_t c = 0; c < 3; ++c) {
-            float x = rescaled[px[i * 3 + c]];
-            if (m_config.doNormalize)
-                x = (x - mean[c]) / deviation[c];
-            out[c * plane + i] = x;
-        }
+    for (std::size_t i = 0; i < plane; ++i)
+        for (std::size_t c = 0; c < 3; ++c)
+            out[c * plane + i] = m_values[c][px[i * 3 + c]];
+}
+
+std::pair<int, int> ImagePreprocessor::naflexGrid(int height, int width) const
+{
+    LOOKALIKE_CHECK(m_config.isNaflex(), "naflexGrid() on a FixRes preprocessor");
+    // get_image_size_for_max_num_patches, operation for operation in double as Python does.
+    const int p = m_config.patchSize;
+    auto scaled = [p](double scale, int size) {
+        const double s = static_cast<double>(size) * scale;
+        const double rounded = std::ceil(s / p) * p; // math.ceil(s / p) * p, an int in Python
+        return std::max(static_cast<double>(p), rounded);
+    };
+    const double eps = 1e-5;
+    double lo = eps / 10, hi = 100.0;
+    while ((hi - lo) >= eps) {
+        const double scale = (lo + hi) / 2;
+        const double patches = (scaled(scale, height) / p) * (scaled(scale, width) / p);
+        if (patches <= m_config.maxNumPatches)
+            lo = scale;
+        else
+            hi = scale;
     }
+    return {static_cast<int>(scaled(lo, height)) / p, static_cast<int>(scaled(lo, width)) / p};
+}
+
+PatchedImage ImagePreprocessor::patchedImage(const RgbImage &image) const
+{
+    if (!m_config.isNaflex())
+        throw Error(ErrorCode::InvalidArgument, std::string(), "patched images need a NaFlex (Siglip2ImageProcessor) preprocessor");
+    if (image.isNull())
+        throw Error(ErrorCode::InvalidArgument, std::string(), "cannot preprocess an empty image");
+    const int p = m_config.patchSize;
+    PatchedImage out;
+    RgbImage resized;
+    const RgbImage *source = &image;
+    if (m_config.doResize) {
+        std::tie(out.rows, out.cols) = naflexGrid(image.height, image.width);
+        resized = pillowResize(image, out.cols * p, out.rows * p, filterFor(m_config.resample));
+        source = &resized;
+    } else {
+        if (image.width % p != 0 || image.height % p != 0)
+            throw Error(ErrorCode::InvalidArgument, std::string(),
+                        "image is " + std::to_string(image.width) + "x" + std::to_string(image.height)
+                            + ", not a whole number of " + std::to_string(p) + "-pixel patches, and do_resize is false");
+        out.rows = image.height / p;
+        out.cols = image.width / p;
+        if (out.patchCount() > m_config.maxNumPatches)
+            throw Error(ErrorCode::InvalidArgument, std::string(),
+                        "image has " + std::to_string(out.patchCount()) + " patches, more than max_num_patches "
+                            + std::to_string(m_config.maxNumPatches) + ", and do_resize is false");
+    }
+    // convert_image_to_patches: (rows, cols, patch row, patch column, channel), row-major.
+    out.values.resize(static_cast<std::size_t>(out.patchCount()) * static_cast<std::size_t>(p) * p * 3);
+    const std::size_t stride = static_cast<std::size_t>(source->width) * 3;
+    const std::uint8_t *px = source->pixels.data();
+    float *o = out.values.data();
+    for (int r = 0; r < out.rows; ++r)
+        for (int c = 0; c < out.cols; ++c)
+            for (int y = 0; y < p; ++y) {
+                const std::uint8_t *row = px + static_cast<std::size_t>(r * p + y) * stride + static_cast<std::size_t>(c * p) * 3;
+                for (int x = 0; x < p * 3; x += 3) {
+                    *o++ = m_values[0][row[x]];
+                    *o++ = m_values[1][row[x + 1]];
+                    *o++ = m_values[2][row[x + 2]];
+                }
+            }
+    return out;
 }
 
 } // namespace lookalike

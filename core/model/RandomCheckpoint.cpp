@@ -99,6 +99,12 @@ void writeRandomCheckpoint(const fs::path &folder, const SiglipConfig &config, c
     if (config.vision) {
         ImagePreprocessorConfig pre;
         pre.width = pre.height = config.vision->imageSize;
+        if (config.vision->isNaflex()) { // Siglip2ImageProcessor with the hub's patch budget
+            pre.processorType = "Siglip2ImageProcessor";
+            pre.resample = 2;
+            pre.patchSize = config.vision->patchSize;
+            pre.maxNumPatches = config.vision->naflexPatches;
+        }
         writeText(folder / siglip::kPreprocessorFile, pre.toJson());
     }
     if (config.text) {

@@ -1,10 +1,12 @@
 // The SigLIP graph in LibTorch (ATen ops only), shared by the model (SiglipModel.cpp) and its
 // trainer (SiglipTrainer.cpp), the only two files that include this header. Mirrors
-// transformers v4.45 modeling_siglip.py with eager attention:
-//   vision: conv patch embedding + positions -> encoder -> post_layernorm -> MAP head
+// transformers v4.45 modeling_siglip.py and transformers 5 modeling_siglip2.py, eager attention:
+//   vision (FixRes):  conv patch embedding + positions -> encoder -> post_layernorm -> MAP head
+//   vision (NaFlex):  linear patch embedding + the position grid resized to the image's patch
+//                     grid -> encoder (padding masked) -> post_layernorm -> MAP head (masked)
 //   text:   token + position embeddings -> encoder (no mask) -> final_layer_norm
 //           -> last position -> head
-// Shapes: pixels B x C x S x S, ids B x L, hidden states B x T x D.
+// Shapes: pixels B x C x S x S, patches B x N x (p p C), ids B x L, hidden states B x T x D.
 #pragma once
 
 #include "core/Error.h"
@@ -17,6 +19,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <utility>
 #include <map>
 #include <optional>
 #include <span>
@@ -82,13 +86,18 @@ struct Mlp {
 };
 
 // Scaled dot-product attention over heads. q: B x Lq x D, k/v: B x Lk x D -> B x Lq x D.
-inline at::Tensor attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, int heads)
+// `mask`, if defined, is added to the scores: B x 1 x 1 x Lk, 0 for a real key and float's
+// lowest for padding (transformers' _prepare_4d_attention_mask).
+inline at::Tensor attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, int heads,
+                            const at::Tensor &mask = {})
 {
     const auto b = q.size(0), lq = q.size(1), lk = k.size(1), d = q.size(2);
     const auto hd = d / heads;
     auto split = [&](const at::Tensor &t, std::int64_t len) { return t.view({b, len, heads, hd}).transpose(1, 2); };
     const at::Tensor qh = split(q, lq), kh = split(k, lk), vh = split(v, lk);
     at::Tensor scores = at::matmul(qh, kh.transpose(2, 3)) * (1.0 / std::sqrt(static_cast<double>(hd)));
+    if (mask.defined())
+        scores = scores + mask;
     scores = at::softmax(scores, -1, at::kFloat);
     return at::matmul(scores, vh).transpose(1, 2).contiguous().view({b, lq, d});
 }
@@ -104,12 +113,13 @@ struct Encoder {
     int heads = 1;
     Activation act = Activation::GeluTanh;
 
-    // Runs every layer; `states`, if given, receives the output of each layer.
-    at::Tensor operator()(at::Tensor x, std::vector<at::Tensor> *states) const
+    // Runs every layer; `states`, if given, receives the output of each layer. `mask` as for
+    // attention().
+    at::Tensor operator()(at::Tensor x, std::vector<at::Tensor> *states, const at::Tensor &mask = {}) const
     {
         for (const EncoderLayer &l : layers) {
             const at::Tensor h = l.norm1(x);
-            x = x + l.out(attention(l.q(h), l.k(h), l.v(h), heads));
+            x = x + l.out(attention(l.q(h), l.k(h), l.v(h), heads, mask));
             x = x + l.mlp(l.norm2(x), act);
             if (states)
                 states->push_back(x);
@@ -185,7 +195,10 @@ struct VisionTower {
     {
         const std::int64_t d = c.hiddenSize, i = c.intermediateSize;
         auto name = [](const char *rest) { return siglip::towerTensor(Tower::Vision, rest); };
-        patchWeight = w.get(name("embeddings.patch_embedding.weight"), {d, c.numChannels, c.patchSize, c.patchSize});
+        if (c.isNaflex())
+            patchWeight = w.get(name("embeddings.patch_embedding.weight"), {d, c.patchValues()});
+        else
+            patchWeight = w.get(name("embeddings.patch_embedding.weight"), {d, c.numChannels, c.patchSize, c.patchSize});
         patchBias = w.get(name("embeddings.patch_embedding.bias"), {d});
         positions = w.get(name("embeddings.position_embedding.weight"), {c.numPatches(), d});
         encoder = w.encoder(Tower::Vision, c);
@@ -199,22 +212,62 @@ struct VisionTower {
         headMlp = {w.linear(name("head.mlp.fc1"), i, d), w.linear(name("head.mlp.fc2"), d, i)};
     }
 
-    // pixels: B x C x S x S -> pooled B x D.
+    // FixRes. pixels: B x C x S x S -> pooled B x D.
     at::Tensor forward(const at::Tensor &pixels, SiglipModel::Trace *trace) const
     {
         at::Tensor x = at::conv2d(pixels, patchWeight, patchBias, {config.patchSize, config.patchSize});
         x = x.flatten(2).transpose(1, 2) + positions; // B x N x D, patches in row-major order
+        return encodeAndPool(x, at::Tensor(), trace);
+    }
+
+    // NaFlex. patches: B x N x (p p C), image i's first rows[i] x cols[i] rows real (row-major
+    // patch order), the rest padding -> pooled B x D. `gridFor(rows, cols)` gives the resized
+    // position grid (rows cols x D) for one patch-grid shape.
+    template<typename GridFor>
+    at::Tensor forwardPatches(const at::Tensor &patches, const std::vector<std::pair<int, int>> &shapes,
+                              const GridFor &gridFor, SiglipModel::Trace *trace) const
+    {
+        const std::int64_t b = patches.size(0), n = patches.size(1), d = config.hiddenSize;
+        at::Tensor pos = at::empty({b, n, d}, at::kFloat);
+        at::Tensor mask = at::zeros({b, 1, 1, n}, at::kFloat);
+        for (std::int64_t i = 0; i < b; ++i) {
+            const auto [rows, cols] = shapes[static_cast<std::size_t>(i)];
+            const std::int64_t valid = std::int64_t{rows} * cols;
+            const at::Tensor grid = gridFor(rows, cols);
+            pos[i].slice(0, 0, valid).copy_(grid);
+            if (valid < n) { // transformers fills the padding rows with the first position
+                pos[i].slice(0, valid, n).copy_(grid[0].expand({n - valid, d}));
+                mask[i].slice(2, valid, n).fill_(std::numeric_limits<float>::lowest());
+            }
+        }
+        const at::Tensor x = at::linear(patches, patchWeight, patchBias) + pos;
+        return encodeAndPool(x, mask, trace);
+    }
+
+    // Siglip2VisionEmbeddings.resize_positional_embeddings for one shape: the square grid
+    // (side x side x D) interpolated to rows x cols, bilinear with antialias, as rows cols x D.
+    at::Tensor resizedPositions(int rows, int cols) const
+    {
+        const std::int64_t side = config.patchesPerSide(), d = config.hiddenSize;
+        const at::Tensor grid = positions.reshape({side, side, d}).permute({2, 0, 1}).unsqueeze(0);
+        const at::Tensor resized = at::_upsample_bilinear2d_aa(grid, {rows, cols}, false, c10::nullopt, c10::nullopt);
+        return resized.reshape({d, std::int64_t{rows} * cols}).transpose(0, 1).contiguous();
+    }
+
+    // Embedded patches B x N x D -> encoder -> post_layernorm -> attention pooling -> B x D.
+    at::Tensor encodeAndPool(at::Tensor x, const at::Tensor &mask, SiglipModel::Trace *trace) const
+    {
         std::vector<at::Tensor> states;
         if (trace)
             states.push_back(x);
-        x = encoder(x, trace ? &states : nullptr);
+        x = encoder(x, trace ? &states : nullptr, mask);
         x = postNorm(x);
         const at::Tensor q = probe.expand({x.size(0), 1, x.size(2)});
         const std::int64_t d = x.size(2);
         auto part = [&](int i, const at::Tensor &in) { // rows [i d, (i + 1) d) of in_proj: contiguous views
             return at::linear(in, headIn.weight.slice(0, i * d, (i + 1) * d), headIn.bias.slice(0, i * d, (i + 1) * d));
         };
-        at::Tensor h = headOut(attention(part(0, q), part(1, x), part(2, x), encoder.heads));
+        at::Tensor h = headOut(attention(part(0, q), part(1, x), part(2, x), encoder.heads, mask));
         h = h + headMlp(headNorm(h), encoder.act);
         at::Tensor pooled = h.select(1, 0);
         if (trace)

@@ -1,4 +1,7 @@
-// A SigLIP checkpoint folder as an ImageEncoder for the catalog indexer.
+// A SigLIP checkpoint folder as an ImageEncoder for the catalog indexer and image search.
+// FixRes: a slot is the image's pixel_values. NaFlex: a slot holds the patch grid's rows and
+// columns (two floats), then its patches, then zeros up to max_num_patches patches; so every
+// image still takes pixelValueCount() floats and the indexer's batching stays the same.
 #pragma once
 
 #include "core/model/ImageEncoder.h"

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -22,12 +23,34 @@ namespace lookalike {
 
 using namespace siglip_graph;
 
+namespace {
+// Far above any processor's max_num_patches (SigLIP 2 uses up to 1024), low enough to fail before
+// an allocation does.
+constexpr std::int64_t kMaxNaflexPatches = std::int64_t{1} << 16;
+} // namespace
+
 struct SiglipModel::Impl {
     SiglipConfig config;
     std::optional<VisionTower> vision;
     std::optional<TextTower> text;
     float logitScale = 0;
     float logitBias = 0;
+    // NaFlex: the resized position grid per patch-grid shape. A catalog has few distinct
+    // shapes (aspect ratios), and resizing with antialias costs more than the lookup.
+    std::mutex gridMutex;
+    std::map<std::pair<int, int>, at::Tensor> grids;
+
+    at::Tensor gridFor(int rows, int cols)
+    {
+        const std::lock_guard lock(gridMutex);
+        auto it = grids.find({rows, cols});
+        if (it == grids.end()) {
+            if (grids.size() > 4096) // bounded: shapes are at most num_patches^2 anyway
+                grids.clear();
+            it = grids.emplace(std::pair{rows, cols}, vision->resizedPositions(rows, cols)).first;
+        }
+        return it->second;
+    }
 };
 
 SiglipModel::SiglipModel(std::unique_ptr<Impl> impl)
@@ -87,10 +110,48 @@ FloatMatrix SiglipModel::embedImages(std::span<const float> pixelValues, std::in
 {
     if (!d->vision)
         throw Error(ErrorCode::Unsupported, {}, "this checkpoint has no vision tower");
+    if (d->config.vision->isNaflex())
+        throw Error(ErrorCode::Unsupported, {}, "a SigLIP 2 NaFlex checkpoint takes patched images, not square pixels");
     if (count == 0)
         return FloatMatrix(0, d->config.vision->embeddingSize());
     c10::InferenceMode guard;
     return toMatrix(d->vision->forward(pixelTensor(pixelValues, count, *d->config.vision), nullptr));
+}
+
+FloatMatrix SiglipModel::embedPatchedImages(std::span<const PatchedImage> images) const
+{
+    if (!d->vision)
+        throw Error(ErrorCode::Unsupported, {}, "this checkpoint has no vision tower");
+    const SiglipVisionConfig &c = *d->config.vision;
+    if (!c.isNaflex())
+        throw Error(ErrorCode::Unsupported, {}, "patched images are for SigLIP 2 NaFlex checkpoints; this one is FixRes");
+    if (images.empty())
+        return FloatMatrix(0, c.embeddingSize());
+    std::int64_t longest = 0;
+    for (const PatchedImage &im : images) {
+        // num_patches is the position grid, not a limit: the processor's max_num_patches is.
+        if (im.rows <= 0 || im.cols <= 0 || im.patchCount() > kMaxNaflexPatches
+            || static_cast<std::int64_t>(im.values.size()) != im.patchCount() * c.patchValues())
+            throw Error(ErrorCode::InvalidArgument, {},
+                        "a patched image of " + std::to_string(im.rows) + " x " + std::to_string(im.cols) + " patches with "
+                            + std::to_string(im.values.size()) + " values does not fit this model (patches of "
+                            + std::to_string(c.patchValues()) + " values, at most " + std::to_string(kMaxNaflexPatches)
+                            + ")");
+        longest = std::max(longest, im.patchCount());
+    }
+    c10::InferenceMode guard;
+    // Padded to the longest image of this batch, not to num_patches: the padding is masked, so
+    // it changes nothing but the work.
+    const auto b = static_cast<std::int64_t>(images.size());
+    at::Tensor patches = at::zeros({b, longest, c.patchValues()}, at::kFloat);
+    std::vector<std::pair<int, int>> shapes;
+    for (std::int64_t i = 0; i < b; ++i) {
+        const PatchedImage &im = images[static_cast<std::size_t>(i)];
+        std::memcpy(patches[i].data_ptr<float>(), im.values.data(), im.values.size() * sizeof(float));
+        shapes.emplace_back(im.rows, im.cols);
+    }
+    return toMatrix(d->vision->forwardPatches(
+        patches, shapes, [this](int rows, int cols) { return d->gridFor(rows, cols); }, nullptr));
 }
 
 FloatMatrix SiglipModel::embedTexts(const std::vector<std::vector<std::int64_t>> &inputIds) const
@@ -107,6 +168,8 @@ SiglipModel::Trace SiglipModel::traceImage(std::span<const float> pixelValues) c
 {
     if (!d->vision)
         throw Error(ErrorCode::Unsupported, {}, "this checkpoint has no vision tower");
+    if (d->config.vision->isNaflex())
+        throw Error(ErrorCode::Unsupported, {}, "traces are for FixRes checkpoints");
     c10::InferenceMode guard;
     Trace trace;
     d->vision->forward(pixelTensor(pixelValues, 1, *d->config.vision), &trace);

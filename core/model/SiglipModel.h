@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/checkpoint/SiglipConfig.h"
+#include "core/image/PatchedImage.h"
 #include "core/util/FloatMatrix.h"
 
 #include <cstdint>
@@ -33,6 +34,11 @@ public:
     // pixelValues: count x 3 x S x S (CHW per image, as ImagePreprocessor writes them).
     // Returns count x D, the unnormalised pooled embeddings (get_image_features).
     FloatMatrix embedImages(std::span<const float> pixelValues, std::int64_t count) const;
+
+    // NaFlex (config().vision->isNaflex()): images of any patch-grid shape, at most num_patches
+    // patches each, in one padded forward pass. Each row equals the image's embedding alone up to
+    // float rounding. Returns images.size() x D.
+    FloatMatrix embedPatchedImages(std::span<const PatchedImage> images) const;
 
     // inputIds: n sequences of one common length L <= max_position_embeddings (padded by the
     // tokenizer). Returns n x D, the unnormalised text embeddings (get_text_features).

@@ -18,7 +18,7 @@ struct SiglipPipeline::Impl {
     Options options;
     SiglipModel model;
     std::optional<ImagePreprocessor> preprocessor;
-    std::optional<SiglipTokenizer> tokenizer;
+    std::unique_ptr<TextTokenizer> tokenizer;
     // Why a tower present in the weights cannot be used (a missing side file), reported on use.
     std::string visionUnavailable;
     std::string textUnavailable;
@@ -62,12 +62,28 @@ SiglipPipeline SiglipPipeline::load(const fs::path &folder, const Options &optio
     auto impl = std::unique_ptr<Impl>(new Impl{folder, options, std::move(model), {}, {}, {}, {}});
     const SiglipConfig &effective = impl->model.config();
     if (effective.vision) {
-        const fs::path file = folder / siglip::kPreprocessorFile;
+        // The hub's and transformers 4's file, else transformers 5's (the settings nested).
+        fs::path file = folder / siglip::kPreprocessorFile;
+        if (!fs::exists(file) && fs::exists(folder / siglip::kProcessorFile))
+            file = folder / siglip::kProcessorFile;
         if (!fs::exists(file)) {
-            impl->visionUnavailable = file.string() + ": file not found; it holds the image preprocessing settings";
+            impl->visionUnavailable = file.string()
+                + ": file not found; it holds the image preprocessing settings (or processor_config.json)";
         } else {
             ImagePreprocessorConfig pc = ImagePreprocessorConfig::fromFile(file);
-            if (pc.width != effective.vision->imageSize || pc.height != effective.vision->imageSize)
+            if (pc.isNaflex() != effective.vision->isNaflex())
+                throw Error(ErrorCode::InvalidConfig, file.string(), "image_processor_type",
+                            pc.processorType + (pc.isNaflex() ? " cuts images into patches but the model is FixRes"
+                                                              : " makes square images but the model is SigLIP 2 NaFlex"));
+            if (pc.isNaflex() && pc.patchSize != effective.vision->patchSize)
+                throw Error(ErrorCode::InvalidConfig, file.string(), "patch_size",
+                            std::to_string(pc.patchSize) + " does not match the vision tower's patch_size "
+                                + std::to_string(effective.vision->patchSize));
+            if (pc.isNaflex() && pc.maxNumPatches > effective.vision->naflexPatches * 64)
+                throw Error(ErrorCode::InvalidConfig, file.string(), "max_num_patches",
+                            std::to_string(pc.maxNumPatches) + " is far beyond the model's num_patches "
+                                + std::to_string(effective.vision->naflexPatches));
+            if (!pc.isNaflex() && (pc.width != effective.vision->imageSize || pc.height != effective.vision->imageSize))
                 throw Error(ErrorCode::InvalidConfig, file.string(), "size",
                             std::to_string(pc.width) + "x" + std::to_string(pc.height)
                                 + " does not match the vision tower's image_size "
@@ -76,21 +92,22 @@ SiglipPipeline SiglipPipeline::load(const fs::path &folder, const Options &optio
         }
     }
     if (effective.text) {
-        const fs::path spiece = folder / siglip::kSentencePieceFile;
-        if (!fs::exists(spiece)) {
-            impl->textUnavailable = spiece.string() + ": file not found; the text tower needs its tokenizer";
+        if (!hasTokenizerFiles(folder)) {
+            impl->textUnavailable = (folder / siglip::kSentencePieceFile).string()
+                + ": file not found; the text tower needs its tokenizer (spiece.model, tokenizer.model or tokenizer.json)";
         } else {
-            SiglipTokenizer tok = SiglipTokenizer::load(folder, effective.text->maxPositionEmbeddings);
+            std::unique_ptr<TextTokenizer> tokPtr = loadTextTokenizer(folder, effective.text->maxPositionEmbeddings);
+            const TextTokenizer &tok = *tokPtr;
             if (tok.maxLength() > effective.text->maxPositionEmbeddings)
                 throw Error(ErrorCode::InvalidConfig, (folder / siglip::kTokenizerConfigFile).string(),
                             "model_max_length",
                             std::to_string(tok.maxLength()) + " exceeds the text tower's max_position_embeddings "
                                 + std::to_string(effective.text->maxPositionEmbeddings));
             if (tok.vocabSize() > effective.text->vocabSize)
-                throw Error(ErrorCode::InvalidConfig, spiece.string(),
-                            "the tokenizer has " + std::to_string(tok.vocabSize())
+                throw Error(ErrorCode::InvalidConfig, folder.string(),
+                            tok.description() + ": the tokenizer has " + std::to_string(tok.vocabSize())
                                 + " pieces but text_config.vocab_size is " + std::to_string(effective.text->vocabSize));
-            impl->tokenizer.emplace(std::move(tok));
+            impl->tokenizer = std::move(tokPtr);
         }
     }
     return SiglipPipeline(std::move(impl));
@@ -118,7 +135,7 @@ bool SiglipPipeline::hasVision() const
 
 bool SiglipPipeline::hasText() const
 {
-    return d->tokenizer.has_value();
+    return d->tokenizer != nullptr;
 }
 
 const ImagePreprocessor &SiglipPipeline::imagePreprocessor() const
@@ -129,7 +146,7 @@ const ImagePreprocessor &SiglipPipeline::imagePreprocessor() const
     return *d->preprocessor;
 }
 
-const SiglipTokenizer &SiglipPipeline::tokenizer() const
+const TextTokenizer &SiglipPipeline::tokenizer() const
 {
     if (!d->tokenizer)
         throw Error(ErrorCode::Unsupported, d->folder.string(),
@@ -137,8 +154,36 @@ const SiglipTokenizer &SiglipPipeline::tokenizer() const
     return *d->tokenizer;
 }
 
+std::vector<std::string> SiglipPipeline::describe() const
+{
+    std::vector<std::string> lines;
+    const SiglipConfig &c = config();
+    std::string variant;
+    if (c.vision && c.vision->isNaflex())
+        variant = "SigLIP 2 NaFlex (" + c.modelType + ")";
+    else if (d->tokenizer && d->tokenizer->family() == "gemma")
+        variant = "SigLIP 2 FixRes (" + c.modelType + ")";
+    else
+        variant = "SigLIP (" + c.modelType + ")";
+    lines.push_back("model: " + variant);
+    if (d->preprocessor) {
+        const ImagePreprocessorConfig &p = d->preprocessor->config();
+        lines.push_back("images: " + p.processorType + ", "
+                        + (p.isNaflex() ? "aspect ratio kept, at most " + std::to_string(p.maxNumPatches) + " patches of "
+                                              + std::to_string(p.patchSize) + " px"
+                                        : std::to_string(p.width) + "x" + std::to_string(p.height))
+                        + ", " + p.resampleName() + " resize");
+    }
+    if (d->tokenizer)
+        lines.push_back("text: " + d->tokenizer->description() + ", " + std::to_string(d->tokenizer->maxLength())
+                        + " tokens");
+    return lines;
+}
+
 FloatMatrix SiglipPipeline::embedImageFiles(const std::vector<fs::path> &files) const
 {
+    if (imagePreprocessor().config().isNaflex())
+        return embedPatchedBatches(files.size(), [&](std::size_t i) { return decodeImageFile(files[i]); });
     return embedPixelBatches(files.size(), [&](std::size_t i, std::span<float> out) {
         imagePreprocessor().pixelValues(decodeImageFile(files[i]), out);
     });
@@ -146,6 +191,8 @@ FloatMatrix SiglipPipeline::embedImageFiles(const std::vector<fs::path> &files) 
 
 FloatMatrix SiglipPipeline::embedImages(const std::vector<RgbImage> &images) const
 {
+    if (imagePreprocessor().config().isNaflex())
+        return embedPatchedBatches(images.size(), [&](std::size_t i) { return images[i]; });
     return embedPixelBatches(images.size(),
                              [&](std::size_t i, std::span<float> out) { imagePreprocessor().pixelValues(images[i], out); });
 }
@@ -168,10 +215,27 @@ FloatMatrix SiglipPipeline::embedPixelBatches(std::size_t count,
     return out;
 }
 
+FloatMatrix SiglipPipeline::embedPatchedBatches(std::size_t count,
+                                                const std::function<RgbImage(std::size_t)> &image) const
+{
+    const std::size_t batch = static_cast<std::size_t>(std::max(1, d->options.batchSize));
+    FloatMatrix out(static_cast<std::int64_t>(count), config().embeddingSize());
+    std::vector<PatchedImage> patched;
+    for (std::size_t start = 0; start < count; start += batch) {
+        const std::size_t n = std::min(batch, count - start);
+        patched.clear();
+        for (std::size_t i = 0; i < n; ++i)
+            patched.push_back(imagePreprocessor().patchedImage(image(start + i)));
+        const FloatMatrix part = d->model.embedPatchedImages(patched);
+        std::copy(part.data.begin(), part.data.end(), out.row(static_cast<std::int64_t>(start)).begin());
+    }
+    return out;
+}
+
 FloatMatrix SiglipPipeline::embedTexts(const std::vector<std::string> &texts,
                                        std::vector<std::vector<std::int64_t>> *inputIds) const
 {
-    const SiglipTokenizer &tok = tokenizer();
+    const TextTokenizer &tok = tokenizer();
     std::vector<std::vector<std::int64_t>> ids;
     ids.reserve(texts.size());
     for (const std::string &t : texts)

@@ -1,12 +1,13 @@
 // A whole Hugging Face SigLIP checkpoint folder in one object: config, image preprocessor,
-// tokenizer and towers. What transformers' SiglipModel + SiglipProcessor do, from files
-// to embeddings and logits. No LibTorch in this header.
+// tokenizer and towers. What transformers' SiglipModel + SiglipProcessor (and Siglip2Model +
+// Siglip2Processor) do, from files to embeddings and logits, for the folder layouts of the hub
+// and of transformers 4 and 5. No LibTorch in this header.
 #pragma once
 
 #include "core/image/ImagePreprocessor.h"
 #include "core/checkpoint/SiglipConfig.h"
 #include "core/model/SiglipModel.h"
-#include "core/text/SiglipTokenizer.h"
+#include "core/text/TextTokenizer.h"
 #include "core/util/FloatMatrix.h"
 
 #include <filesystem>
@@ -26,8 +27,10 @@ public:
         int batchSize = 32;   // images or texts per forward pass
     };
 
-    // Loads config.json, model.safetensors and, for the towers present, preprocessor_config.json
-    // and the tokenizer files. Throws lookalike::Error naming the file and the problem.
+    // Loads config.json, model.safetensors and, for the towers present, the image processor
+    // settings (preprocessor_config.json, or processor_config.json's image_processor) and the
+    // tokenizer (spiece.model, tokenizer.model or tokenizer.json; see loadTextTokenizer).
+    // Throws lookalike::Error naming the file and the problem.
     static SiglipPipeline load(const std::filesystem::path &folder, const Options &options);
     static SiglipPipeline load(const std::filesystem::path &folder) { return load(folder, Options{}); }
 
@@ -41,7 +44,10 @@ public:
     bool hasVision() const;
     bool hasText() const;
     const ImagePreprocessor &imagePreprocessor() const; // requires hasVision()
-    const SiglipTokenizer &tokenizer() const;           // requires hasText()
+    const TextTokenizer &tokenizer() const;             // requires hasText()
+    // What was loaded, in words: "SigLIP 2 NaFlex (at most 256 patches of 16 px), ...". One
+    // line per part: variant, image preprocessing, tokenizer.
+    std::vector<std::string> describe() const;
 
     // Image files -> n x D embeddings (unnormalised, as get_image_features).
     FloatMatrix embedImageFiles(const std::vector<std::filesystem::path> &files) const;
@@ -57,6 +63,9 @@ private:
     // Runs `count` images in batches; `fill(i, out)` writes image i's pixel values.
     FloatMatrix embedPixelBatches(std::size_t count,
                                   const std::function<void(std::size_t, std::span<float>)> &fill) const;
+
+    // NaFlex: `image(i)` gives image i; each becomes its own patch grid, a batch one forward pass.
+    FloatMatrix embedPatchedBatches(std::size_t count, const std::function<RgbImage(std::size_t)> &image) const;
 
     struct Impl;
     explicit SiglipPipeline(std::unique_ptr<Impl> impl);

@@ -125,6 +125,9 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
     const SiglipPipeline pipeline = SiglipPipeline::load(modelFolder, pipelineOptions);
     if (!pipeline.hasVision() || !pipeline.hasText())
         throw Error(ErrorCode::Unsupported, modelFolder.string(), "fine-tuning needs a checkpoint with both towers");
+    if (pipeline.config().vision->isNaflex())
+        throw Error(ErrorCode::Unsupported, modelFolder.string(),
+                    "fine-tuning a SigLIP 2 NaFlex checkpoint is not supported yet (SigLIP 1 and SigLIP 2 FixRes are)");
 
     // The pairs: every catalog item whose image decodes (the others are skipped).
     std::vector<std::int64_t> ids;
@@ -357,8 +360,11 @@ FineTuneReport fineTune(Project &project, const fs::path &modelFolder, const fs:
     const fs::path staging = partial / "model";
     fs::remove_all(staging);
     fs::create_directories(staging);
-    for (const char *file : {siglip::kConfigFile, siglip::kPreprocessorFile, siglip::kTokenizerConfigFile,
-             siglip::kSpecialTokensFile, siglip::kSentencePieceFile})
+    // Every side file the base folder has, so the result keeps its layout (the hub's, or
+    // transformers 5's with processor_config.json and tokenizer.json).
+    for (const char *file : {siglip::kConfigFile, siglip::kPreprocessorFile, siglip::kProcessorFile,
+             siglip::kTokenizerConfigFile, siglip::kSpecialTokensFile, siglip::kSentencePieceFile,
+             siglip::kGemmaSentencePieceFile, siglip::kTokenizerJsonFile})
         if (fs::exists(modelFolder / file))
             fs::copy_file(modelFolder / file, staging / file, fs::copy_options::overwrite_existing);
     trainer.saveWeights(staging / siglip::kWeightsFile);

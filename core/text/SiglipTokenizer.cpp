@@ -792,6 +792,11 @@ std::int64_t SiglipTokenizer::unkId() const
     return d->unk;
 }
 
+std::string SiglipTokenizer::description() const
+{
+    return "SigLIP (spiece.model, SentencePiece, lower-cased, " + std::to_string(vocabSize()) + " pieces)";
+}
+
 int SiglipTokenizer::vocabSize() const
 {
     return d->sp->pieceCount();

@@ -6,6 +6,7 @@
 // See tests/data/siglip_ref/README.md for each rule.
 #pragma once
 
+#include "core/text/TextTokenizer.h"
 #include "core/util/Utf8.h" // isValidUtf8, which callers of the tokenizer use on their input
 
 #include <cstdint>
@@ -17,7 +18,7 @@
 
 namespace lookalike {
 
-class SiglipTokenizer {
+class SiglipTokenizer final : public TextTokenizer {
 public:
     // Loads spiece.model, tokenizer_config.json and special_tokens_map.json from a
     // checkpoint folder (the JSON files are optional; HF's defaults apply).
@@ -27,25 +28,27 @@ public:
 
     SiglipTokenizer(SiglipTokenizer &&) noexcept;
     SiglipTokenizer &operator=(SiglipTokenizer &&) noexcept;
-    ~SiglipTokenizer();
+    ~SiglipTokenizer() override;
 
     // HF tokenizer.tokenize(text): pieces, untruncated, no eos. Throws InvalidUtf8.
-    std::vector<std::string> tokenize(std::string_view utf8) const;
+    std::vector<std::string> tokenize(std::string_view utf8) const override;
 
     // HF tokenizer(text, padding="max_length", truncation=True).input_ids: exactly
     // maxLength() ids when `pad` is true. With `pad` false, HF tokenizer(text).input_ids:
     // no padding and no truncation (may exceed maxLength()), eos appended unless last.
-    std::vector<std::int64_t> encode(std::string_view utf8, bool pad = true) const;
+    std::vector<std::int64_t> encode(std::string_view utf8, bool pad = true) const override;
     // The text as the tokenizer sees it before SentencePiece: lower-cased, ASCII punctuation
     // dropped, whitespace collapsed (for training a vocabulary on what will be encoded).
     // Throws InvalidUtf8.
     static std::string canonicalText(std::string_view utf8);
 
-    int maxLength() const;
+    int maxLength() const override;
+    std::string description() const override;
+    std::string family() const override { return "siglip"; }
     std::int64_t eosId() const;
     std::int64_t padId() const;
     std::int64_t unkId() const;
-    int vocabSize() const;
+    int vocabSize() const override;
 
 private:
     struct Impl;
