@@ -1,7 +1,8 @@
 // CatalogSearch, the search behind the Search tab and a dropped image: a text through the
 // SigLIP text tower and an image through the version's encoder give the exact top k of the
 // version's index (the same as searching the index with the embedding by hand), an image of a
-// catalog item finds that item first, and what cannot be searched says why.
+// catalog item finds that item first, and what cannot be searched says why. For SigLIP 1 and for
+// SigLIP 2 FixRes and NaFlex checkpoints (transformers 5 layout).
 #include "core/Error.h"
 #include "core/index/NpyFile.h"
 #include "core/model/SiglipPipeline.h"
@@ -21,6 +22,7 @@ class TestCatalogSearch : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
+    void textAndImageFindTheExactNeighbours_data();
     void textAndImageFindTheExactNeighbours();
     void whatCannotBeSearchedSaysWhy();
 
@@ -41,6 +43,12 @@ void TestCatalogSearch::initTestCase()
     tiny.source = testsupport::tinyCheckpointPath();
     tiny.embedding.batchSize = 8;
     QVERIFY(indexVersion(p, tiny).indexed);
+    for (const char *name : {"s2fix_a", "s2naf_a"}) {
+        IndexVersionRequest two = tiny;
+        two.name = name;
+        two.source = testsupport::dataDir().toStdString() + "/siglip2_ref/" + name;
+        QVERIFY(indexVersion(p, two).indexed);
+    }
 
     // A version from embeddings computed elsewhere: it has no encoder to search with.
     FloatMatrix vectors(static_cast<std::int64_t>(m_catalog.ids.size()), 8);
@@ -61,11 +69,22 @@ void TestCatalogSearch::initTestCase()
     QVERIFY(indexVersion(p, pre).indexed);
 }
 
+void TestCatalogSearch::textAndImageFindTheExactNeighbours_data()
+{
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<QString>("source");
+    QTest::newRow("SigLIP 1") << QStringLiteral("tiny") << testsupport::tinyCheckpointDir();
+    for (const char *name : {"s2fix_a", "s2naf_a"})
+        QTest::newRow(name) << QString::fromLatin1(name) << testsupport::dataDir() + QStringLiteral("/siglip2_ref/") + QLatin1String(name);
+}
+
 void TestCatalogSearch::textAndImageFindTheExactNeighbours()
 {
-    CatalogSearch search(m_folder, "tiny");
-    QCOMPARE(search.version().name, std::string("tiny"));
-    const auto pipeline = SiglipPipeline::load(testsupport::tinyCheckpointPath());
+    QFETCH(QString, version);
+    QFETCH(QString, source);
+    CatalogSearch search(m_folder, version.toStdString());
+    QCOMPARE(search.version().name, version.toStdString());
+    const auto pipeline = SiglipPipeline::load(source.toStdString());
     const Project p = Project::open(m_folder);
     const ModelIndex index = ModelIndex::load(p, search.version());
 
