@@ -69,6 +69,7 @@ private Q_SLOTS:
     void errorsAreOneLineNamingTheFile_data();
     void errorsAreOneLineNamingTheFile();
     void usageErrors();
+    void verboseIsAcceptedByEveryCommand();
     void numericOptionsNameThemselves_data();
     void numericOptionsNameThemselves();
 };
@@ -226,6 +227,18 @@ void TestCliEmbed::errorsAreOneLineNamingTheFile()
     }
     QStringList full{QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir()};
     verifyOneLineError(runLookalike(full + args), mentions);
+}
+
+void TestCliEmbed::verboseIsAcceptedByEveryCommand()
+{
+    // --verbose belongs to no command's own options; it only adds a library's whole message
+    // (a LibTorch backtrace) after the one line. Lookalike's own errors stay one line.
+    const auto r = runLookalike({QStringLiteral("embed"), QStringLiteral("--verbose"), QStringLiteral("--model"),
+        QStringLiteral("/no/such/model")});
+    QCOMPARE(r.exitCode, 1); // the command ran (not a usage error) and failed on the folder
+    verifyOneLineError(r, QStringLiteral("/no/such/model"));
+    const auto help = runLookalike({QStringLiteral("--help")});
+    QVERIFY(QString::fromUtf8(help.out).contains(QStringLiteral("--verbose")));
 }
 
 void TestCliEmbed::usageErrors()

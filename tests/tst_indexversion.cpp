@@ -15,6 +15,7 @@
 #include <QJsonObject>
 #include <QTest>
 
+#include <limits>
 #include <random>
 
 using namespace lookalike;
@@ -89,6 +90,7 @@ private Q_SLOTS:
     void configurationComesFromTheEncoder();
     void stoppedAtTheLimitBuildsNothing();
     void lateFailureKeepsEmbeddingsAndLists();
+    void nanEmbeddingNamesTheModelAndTheItem();
     void newQueriesAreFrozenOnlyWhereThereIsAnIndex();
     void sampleSkipsQueriesAlreadyInTheSet();
 };
@@ -176,6 +178,25 @@ void TestIndexVersion::lateFailureKeepsEmbeddingsAndLists()
     for (std::size_t i = 0; i < after.size(); ++i)
         QCOMPARE(after[i].candidateItemId, before[i].candidateItemId);
     QCOMPARE(embeddedItemIds(p, first.version).size(), f.catalog.ids.size());
+}
+
+void TestIndexVersion::nanEmbeddingNamesTheModelAndTheItem()
+{
+    Fixture f = makeFixture();
+    Project &p = *f.project;
+    IndexVersionRequest r = precomputed(f, "broken", 3);
+    FloatMatrix m = readNpyMatrix(r.source);
+    m.row(3)[5] = std::numeric_limits<float>::quiet_NaN();
+    writeNpyMatrix(r.source, m);
+    const IndexVersionReport report = indexVersion(p, r);
+    QVERIFY(!report.indexed);
+    QVERIFY(report.indexFailure);
+    const QString message = QString::fromStdString(*report.indexFailure);
+    QVERIFY2(message.contains(QStringLiteral("model version 'broken'")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("'") + QString::fromStdString(f.catalog.ids[3]) + QStringLiteral("'")),
+             qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("NaN")), qPrintable(message));
+    QCOMPARE(embeddedItemIds(p, report.version).size(), f.catalog.ids.size()); // the embeddings are kept
 }
 
 void TestIndexVersion::newQueriesAreFrozenOnlyWhereThereIsAnIndex()

@@ -2,6 +2,7 @@
 // grade scales, and safety (two writers, a writer killed with SIGKILL).
 #include "core/Error.h"
 #include "core/project/JudgmentStore.h"
+#include "core/project/JudgmentDatabase.h"
 #include "core/project/Project.h"
 #include "support/CliRunner.h"
 #include "support/JudgmentBackend.h"
@@ -9,7 +10,10 @@
 #include "support/TestCatalog.h"
 
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTest>
+#include <QThread>
 
 #include <csignal>
 #include <random>
@@ -70,6 +74,7 @@ private Q_SLOTS:
     void binaryScaleAndThreshold();
     void twoProcessesGradingAtOnceLoseNothing();
     void killedWriterLosesNoAcknowledgedJudgment();
+    void droppedConnectionReconnectsAndSavesOnce();
 };
 
 void TestJudgmentStore::gradeIsRecordedWithItsHistory()
@@ -278,6 +283,50 @@ void TestJudgmentStore::twoProcessesGradingAtOnceLoseNothing()
     QCOMPARE(store.judgments({}, "ana").size(), std::size_t(15));
     QCOMPARE(store.judgments({}, "ben").size(), std::size_t(15));
     QCOMPARE(store.history().size(), std::size_t(30));
+}
+
+void TestJudgmentStore::droppedConnectionReconnectsAndSavesOnce()
+{
+    if (!testsupport::testingPostgres())
+        QSKIP("PostgreSQL only (tst_judgmentstore_pg): SQLite has no connection to lose");
+    Fixture f = makeFixture();
+    JudgmentStore store(*f.project);
+    store.grade(f.q, f.c1, "ana", 2);
+    QSqlDatabase &db = f.project->judgmentDatabase().database();
+    // The server ends this session's backend, as a restart or a network cut does. A second
+    // connection does it, so the cluster the other tests share keeps running.
+    auto dropConnection = [&db]() -> qint64 {
+        QSqlQuery pid(db);
+        if (!pid.exec(QStringLiteral("SELECT pg_backend_pid()")) || !pid.next())
+            return -1;
+        const qint64 backend = pid.value(0).toLongLong();
+        {
+            QSqlDatabase killer = QSqlDatabase::cloneDatabase(db, QStringLiteral("killer"));
+            if (!killer.open())
+                return -1;
+            QSqlQuery kill(killer);
+            kill.exec(QStringLiteral("SELECT pg_terminate_backend(%1)").arg(backend));
+            kill.finish();
+            killer.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("killer"));
+        QThread::msleep(100); // the backend is gone once the server has processed the signal
+        return backend;
+    };
+    const qint64 first = dropConnection();
+    QVERIFY(first > 0);
+    // The next grade reconnects by itself and is saved exactly once.
+    const auto e = store.grade(f.q, f.c2, "ana", 3);
+    QCOMPARE(*e.newGrade, 3);
+    QCOMPARE(currentGrade(store, f.q, f.c2, "ana"), std::optional<int>(3));
+    QCOMPARE(store.history(f.q).size(), std::size_t(2));
+
+    // A poller (ReviewSession::poll) calls ensureConnected before reading: reads work again too.
+    const qint64 second = dropConnection();
+    QVERIFY(second > 0 && second != first);
+    f.project->judgmentDatabase().ensureConnected();
+    QCOMPARE(currentGrade(store, f.q, f.c1, "ana"), std::optional<int>(2));
+    QCOMPARE(store.history(f.q).size(), std::size_t(2));
 }
 
 void TestJudgmentStore::killedWriterLosesNoAcknowledgedJudgment()

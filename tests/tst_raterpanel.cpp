@@ -18,10 +18,12 @@
 #include <QCheckBox>
 #include <QLabel>
 #include <QSignalSpy>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+#include <QThread>
 
 #include <set>
 
@@ -143,24 +145,49 @@ void TestRaterPanel::lostServerIsShownInThePanel()
     auto *summary = panel->findChild<QLabel *>();
     QVERIFY(summary);
     const auto list = w.session()->candidates(f.queries[0], f.versions[0].id);
-    QVERIFY(!list.empty());
+    QVERIFY(list.size() >= 2);
     const std::int64_t candidate = list.front().itemId;
-    // The server drops the window's connection (as a restart would).
-    {
-        JudgmentDatabase &admin = f.project->judgmentDatabase();
-        QSqlQuery q(admin.database());
-        QVERIFY(q.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")));
-    }
-    w.session()->poll(); // the panel redraws after each poll of the session
+    // An administrator's session in another database of the cluster (a database cannot refuse
+    // connections to itself from inside).
+    const QString name = f.project->judgmentDatabase().database().databaseName();
+    QSqlDatabase admin = QSqlDatabase::cloneDatabase(f.project->judgmentDatabase().database(), QStringLiteral("pgadmin"));
+    admin.setDatabaseName(QStringLiteral("postgres"));
+    QVERIFY(admin.open());
+    auto adminExec = [&admin](const QString &sql) {
+        QSqlQuery q(admin);
+        const bool ok = q.exec(sql);
+        if (!ok)
+            qWarning().noquote() << sql << q.lastError().text();
+        return ok;
+    };
+    const QString dropSessions = QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%1'").arg(name);
+    // The server goes away (as a restart does) and refuses new sessions for a while: the
+    // window's connection is dropped and cannot be made again.
+    QVERIFY(adminExec(QStringLiteral("ALTER DATABASE \"%1\" ALLOW_CONNECTIONS false").arg(name)));
+    QVERIFY(adminExec(dropSessions));
+    w.session()->poll(); // tries to connect again, a bounded number of times, then says why
     QVERIFY2(summary->text().startsWith(QStringLiteral("Cannot refresh: ")), qPrintable(summary->text()));
     QVERIFY2(summary->text().contains(QString::fromStdString(*f.project->judgmentDatabaseUrl())), qPrintable(summary->text()));
     QVERIFY(!summary->text().contains(QLatin1Char('\n')));
     QVERIFY(w.lastError().isEmpty()); // the timer does not fill the window's error line
-    // A grade does report it, as one line naming the database.
+    // A grade is refused, as one line naming the database; nothing is saved.
     QVERIFY(!w.session()->grade(f.queries[0], candidate, 2));
     QVERIFY2(w.lastError().contains(QString::fromStdString(*f.project->judgmentDatabaseUrl())), qPrintable(w.lastError()));
     qInfo().noquote() << "panel:" << summary->text() << "\ngrade:" << w.lastError();
+
+    // The server is back: the next poll reconnects by itself, and grades are saved once each.
+    QVERIFY(adminExec(QStringLiteral("ALTER DATABASE \"%1\" ALLOW_CONNECTIONS true").arg(name)));
+    w.session()->poll();
+    QVERIFY2(!summary->text().startsWith(QStringLiteral("Cannot refresh: ")), qPrintable(summary->text()));
+    QVERIFY2(w.session()->grade(f.queries[0], candidate, 2), qPrintable(w.lastError()));
+    // Dropped again while the rater thinks: the next grade reconnects before it writes.
+    QVERIFY(adminExec(dropSessions));
+    QThread::msleep(100);
+    QVERIFY2(w.session()->grade(f.queries[0], list[1].itemId, 1), qPrintable(w.lastError()));
+    f.project->judgmentDatabase().ensureConnected(); // the test's own session was dropped too
+    JudgmentStore store(*f.project);
+    QCOMPARE(store.history(f.queries[0]).size(), std::size_t(2)); // each grade once, the refused one not at all
+    admin.close();
 }
 
 // The review list of a rater with an assignment holds only their queries (`n` walks them);

@@ -7,6 +7,7 @@
 #include "core/project/AddQueries.h"
 #include "core/project/CatalogSearch.h"
 #include "core/project/EmbeddingJob.h"
+#include "core/project/JudgmentDatabase.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/TrecInterchange.h"
 
@@ -361,6 +362,9 @@ void ReviewSession::poll()
     QString error;
     bool rulesChanged = false;
     try {
+        // A shared PostgreSQL database whose connection dropped is connected again here, so a
+        // rater who waits sees the others again without reopening the project.
+        m_project->judgmentDatabase().ensureConnected();
         const ProjectSettings before = m_project->settings();
         m_project->reloadSettings();
         const ProjectSettings &now = m_project->settings();

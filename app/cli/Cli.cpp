@@ -51,7 +51,9 @@ QString usage()
         "\nCommands:\n");
     for (const Command &c : kCommands)
         text += QStringLiteral("  %1  %2\n").arg(QString::fromLatin1(c.name).leftJustified(12), QString::fromLatin1(c.summary));
-    text += QStringLiteral("\nOptions:\n  -h, --help     show this help\n  -v, --version  show the version\n");
+    text += QStringLiteral("\nOptions:\n  -h, --help     show this help\n  -v, --version  show the version\n"
+                           "  --verbose      with any command: an error also prints the library's whole message\n"
+                           "                 (a LibTorch backtrace, say) after its one line\n");
     return text;
 }
 
@@ -115,6 +117,9 @@ int run(int argc, char **argv)
         return UsageError;
     }
     QStringList commandArgs = args.mid(2);
+    // --verbose belongs to no command: taken out here, it applies to every one.
+    if (commandArgs.removeAll(QStringLiteral("--verbose")) > 0)
+        setVerbose(true);
     commandArgs.prepend(QStringLiteral("lookalike ") + first);
     return command->run(commandArgs);
 }

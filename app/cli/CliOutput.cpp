@@ -116,9 +116,22 @@ std::function<void(const std::filesystem::path &)> fingerprintNotice(bool quiet)
     };
 }
 
+namespace {
+bool g_verbose = false;
+}
+
+void setVerbose(bool verbose)
+{
+    g_verbose = verbose;
+}
+
 QString describeException(const std::exception &e)
 {
-    return QString::fromStdString(oneLineMessage(e));
+    QString line = QString::fromStdString(oneLineMessage(e));
+    const QString whole = QString::fromUtf8(e.what()).trimmed();
+    if (g_verbose && whole != line && !dynamic_cast<const Error *>(&e))
+        line += QStringLiteral("\n  details (--verbose):\n") + whole;
+    return line;
 }
 
 QString fixed(double value, int decimals)

@@ -59,7 +59,9 @@ private:
 
 // One line for any exception: lookalike::Error as it is ("file: problem"); the standard
 // library's own texts ("std::bad_alloc", "filesystem error: ...") said in words, with the file.
+// With --verbose, a message that was cut (a LibTorch backtrace) follows whole on the next lines.
 QString describeException(const std::exception &e);
+void setVerbose(bool verbose);
 
 // Runs `body`, turning any exception into a one-line error and exit status 1.
 template<typename Body>

@@ -8,6 +8,7 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
 #include <QStringList>
 #include <QUrl>
 
@@ -183,11 +184,51 @@ std::unique_ptr<JudgmentDatabase> JudgmentDatabase::connectPostgres(const std::s
                     "cannot connect to the judgment database: " + why
                         + (login ? " (the password comes from PGPASSWORD or ~/.pgpass)" : ""));
     }
-    // Like SQLite's busy timeout: wait up to 5 s for another writer, then report DatabaseLocked.
-    execSql(db, url, QStringLiteral("SET lock_timeout = '5s'"));
-    execSql(db, url, QStringLiteral("SET client_min_messages = warning"));
+    j->setSessionOptions();
     j->migrate();
     return j;
+}
+
+void JudgmentDatabase::setSessionOptions()
+{
+    // Like SQLite's busy timeout: wait up to 5 s for another writer, then report DatabaseLocked.
+    execSql(*m_db, m_label, QStringLiteral("SET lock_timeout = '5s'"));
+    execSql(*m_db, m_label, QStringLiteral("SET client_min_messages = warning"));
+}
+
+bool JudgmentDatabase::alive()
+{
+    QSqlQuery q(*m_db);
+    return m_db->isOpen() && q.exec(QStringLiteral("SELECT 1"));
+}
+
+void JudgmentDatabase::reconnect()
+{
+    std::string why;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (attempt > 0) // 0.5 s, then 4 s: a restarting server is back within seconds
+            QThread::msleep(attempt == 1 ? 500 : 4000);
+        m_db->close();
+        if (m_db->open()) {
+            try {
+                setSessionOptions();
+                return;
+            } catch (const Error &e) {
+                why = e.what();
+                continue;
+            }
+        }
+        why = firstLine(m_db->lastError().databaseText());
+    }
+    throw Error(ErrorCode::DatabaseError, m_label,
+                "lost the connection to the judgment database and could not connect again after 3 tries: " + why
+                    + " (nothing was saved; the change can be made again once the server is back)");
+}
+
+void JudgmentDatabase::ensureConnected()
+{
+    if (m_postgres && !alive())
+        reconnect();
 }
 
 void JudgmentDatabase::migrate()
@@ -275,7 +316,15 @@ void JudgmentDatabase::begin(const std::string &lockKey, int waitMs)
         }
         return;
     }
-    execSql(*m_db, m_label, QStringLiteral("BEGIN"));
+    // BEGIN on a dropped connection fails before anything is written: connect again and begin.
+    try {
+        execSql(*m_db, m_label, QStringLiteral("BEGIN"));
+    } catch (const Error &) {
+        if (alive())
+            throw;
+        reconnect();
+        execSql(*m_db, m_label, QStringLiteral("BEGIN"));
+    }
     try {
         if (waitMs > 0) // until the end of this transaction
             execSql(*m_db, m_label, QStringLiteral("SET LOCAL lock_timeout = '%1ms'").arg(waitMs));
@@ -298,7 +347,7 @@ void JudgmentDatabase::commit()
 
 void JudgmentDatabase::rollback()
 {
-    QSqlQuery(*m_db).exec(QStringLiteral("ROLLBACK"));
+    QSqlQuery(*m_db).exec(QStringLiteral("ROLLBACK")); // on a dropped connection the server already did
     restoreWait();
 }
 

@@ -51,6 +51,11 @@ public:
     // InvalidArgument if it is another project's.
     void claimFor(const std::string &projectId, const std::string &projectFolder);
 
+    // PostgreSQL: if the connection was dropped (a server restart, a network cut, an idle
+    // timeout), connects again: up to 3 tries over about 5 s, then DatabaseError with the reason.
+    // Called before every write transaction and by pollers; SQLite: nothing to do.
+    void ensureConnected();
+
     // The id of the rater called `name`, added if new (call inside a write transaction).
     // Throws InvalidArgument for an empty name or one over 100 characters.
     std::int64_t raterId(const std::string &name);
@@ -58,7 +63,10 @@ public:
     // A write transaction. SQLite: BEGIN IMMEDIATE (one writer at a time, waits up to 5 s).
     // PostgreSQL: different raters write at once; the writes of one rater (`lockKey`, e.g. the
     // rater's name) are serialised with an advisory lock so old grades, undo and redo see every
-    // earlier event of theirs. Committed if `body` returns, rolled back if it throws.
+    // earlier event of theirs. Committed if `body` returns, rolled back if it throws. A dropped
+    // PostgreSQL connection is re-made before BEGIN, so a change made after a server restart is
+    // saved once; one lost inside the transaction is refused (the server discarded it), never
+    // replayed, so nothing is written twice.
     template<typename Body>
     auto inTransaction(const std::string &lockKey, Body &&body)
     {
@@ -92,6 +100,9 @@ private:
     void rollback();
     void restoreWait();
     void migrate();
+    bool alive();
+    void reconnect();
+    void setSessionOptions();
 
     QSqlDatabase *m_db = nullptr;
     std::unique_ptr<QSqlDatabase> m_owned; // the PostgreSQL connection

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <set>
 #include <unordered_map>
 
@@ -79,6 +80,22 @@ fs::path freshIndexFile(const fs::path &dir)
                   + std::to_string(counter++) + ".faiss");
 }
 
+// The first of `rows` rows holding a NaN or an infinity, or -1.
+std::int64_t firstNonFiniteRow(const NpyRowReader &reader, std::int64_t rows)
+{
+    constexpr std::int64_t kChunk = 1024;
+    std::vector<float> buffer;
+    for (std::int64_t first = 0; first < rows; first += kChunk) {
+        const std::int64_t n = std::min(kChunk, rows - first);
+        buffer.resize(static_cast<std::size_t>(n * reader.cols()));
+        reader.read(first, n, buffer.data());
+        for (std::size_t i = 0; i < buffer.size(); ++i)
+            if (!std::isfinite(buffer[i]))
+                return first + static_cast<std::int64_t>(i) / reader.cols();
+    }
+    return -1;
+}
+
 BuiltIndex buildIndexFile(Project &project, const ModelVersion &version, const IndexOptions &options,
                           bool checkRecall, int recallQueries)
 {
@@ -94,7 +111,24 @@ BuiltIndex buildIndexFile(Project &project, const ModelVersion &version, const I
                     "holds " + std::to_string(reader.rows()) + " x " + std::to_string(reader.cols())
                         + " but the project recorded " + std::to_string(items) + " x "
                         + std::to_string(version.dimension) + "; run `lookalike index` again to repair it");
-    const NeighbourIndex index = NeighbourIndex::build(reader, items, options);
+    const NeighbourIndex index = [&] {
+        try {
+            return NeighbourIndex::build(reader, items, options);
+        } catch (const Error &e) {
+            // A NaN or infinite embedding (a broken model or file): say which model and which
+            // catalog item, not the row number the index saw.
+            const std::int64_t row = e.code() == ErrorCode::InvalidArgument ? firstNonFiniteRow(reader, items) : -1;
+            if (row < 0)
+                throw;
+            const std::vector<std::int64_t> ids = embeddedItemIds(project, version);
+            const Item item = project.item(ids[static_cast<std::size_t>(row)]);
+            throw Error(ErrorCode::InvalidArgument, vectorsFile.string(),
+                        "model version '" + version.name + "' gave catalog item '" + (item.key.size() > 80 ? item.key.substr(0, 80) + "..." : item.key)
+                            + "' (" + item.image.filename().string()
+                            + ") an embedding with NaN or infinite values; no index was built. Check the model ("
+                            + version.source.string() + ") or remove that item's image and index again");
+        }
+    }();
     BuiltIndex built;
     built.file = freshIndexFile(modelDirectory(project, version));
     index.save(built.file);
