@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QTest>
 
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void initWithoutUsableManifestLeavesNothing();
     void queriesFromFileReportsUnknownIds();
     void killedIndexResumesToTheSameEmbeddings();
+    void terminatedIndexStopsPromptlyAndSaysWhatWasKept();
     void reusingANameForOtherWeightsIsRefused();
     void usageErrors();
 };
@@ -150,6 +152,37 @@ void TestCliProject::queriesFromFileReportsUnknownIds()
     CHECK_OK(r);
     QVERIFY(r.out.contains("added 2 queries"));
     QVERIFY2(r.out.contains("1 ids of") && r.out.contains("nope-9"), r.out.constData());
+}
+
+void TestCliProject::terminatedIndexStopsPromptlyAndSaysWhatWasKept()
+{
+    testsupport::TestCatalogOptions big;
+    big.perCategory = 120;
+    const auto catalog = testsupport::makeTestCatalog(big);
+    const QString project = newProject();
+    CHECK_OK(runLookalike({QStringLiteral("init"), project, QStringLiteral("--catalog"), catalog.manifest}));
+    QProcess p;
+    p.start(testsupport::lookalikeExecutable(),
+            {QStringLiteral("index"), project, QStringLiteral("--model"), tiny(), QStringLiteral("--name"),
+             QStringLiteral("tiny"), QStringLiteral("--batch-size"), QStringLiteral("2"), QStringLiteral("--workers"),
+             QStringLiteral("1"), QStringLiteral("--threads"), QStringLiteral("1")});
+    QVERIFY(p.waitForStarted());
+    QByteArray err;
+    while (!err.contains("progress:") && p.state() == QProcess::Running) {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+    }
+    QElapsedTimer clock;
+    clock.start();
+    p.terminate(); // SIGTERM, as `timeout` or a service manager sends
+    QVERIFY2(p.waitForFinished(20000), "index ignored SIGTERM");
+    const QByteArray out = p.readAllStandardOutput();
+    if (p.exitCode() == 0 && !out.contains("interrupted"))
+        QSKIP("the index run finished before it could be stopped");
+    QVERIFY2(clock.elapsed() < 10000, qPrintable(QStringLiteral("took %1 ms to stop").arg(clock.elapsed())));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit); // it stopped itself, after its batch in flight
+    QCOMPARE(p.exitCode(), 130);
+    QVERIFY2(out.contains("interrupted: ") && out.contains("run the same command again to continue"), out.constData());
 }
 
 void TestCliProject::killedIndexResumesToTheSameEmbeddings()

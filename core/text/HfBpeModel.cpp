@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QString>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <queue>
@@ -351,8 +352,12 @@ HfBpeModel HfBpeModel::fromJson(const QJsonObject &root, const std::string &file
     d->vocab.reserve(static_cast<std::size_t>(vocab.size()));
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
         const double id = it.value().toDouble(-1);
-        if (!it.value().isDouble() || id < 0 || id >= (1 << 30) || id != static_cast<std::int32_t>(id))
-            r.fail("model.vocab." + it.key().toStdString(), "the id must be a non-negative integer");
+        // Ids index a table: bounded by the vocabulary's size (with room for gaps), so that one
+        // huge id cannot make it gigabytes.
+        const double limit = std::max<double>(1 << 20, 4.0 * static_cast<double>(vocab.size()));
+        if (!it.value().isDouble() || id < 0 || id >= limit || id != static_cast<std::int32_t>(id))
+            r.fail("model.vocab." + it.key().toStdString(),
+                   "the id must be a non-negative integer below " + std::to_string(static_cast<long long>(limit)));
         const auto n = static_cast<std::int32_t>(id);
         std::string piece = it.key().toStdString();
         if (static_cast<std::size_t>(n) >= d->pieces.size())
