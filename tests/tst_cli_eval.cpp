@@ -11,6 +11,7 @@
 #include "support/TwoModelProject.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -78,6 +79,7 @@ QJsonObject modelJson(const QJsonObject &doc, const QString &name)
 class TestCliEval : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void evalEqualsEngineAndTrecEvalOnExportedFiles_data();
     void evalEqualsEngineAndTrecEvalOnExportedFiles();
     void comparisonBreakdownWorstAndCsv();
     void rangesBracketTheMetrics();
@@ -88,9 +90,32 @@ private Q_SLOTS:
     void approximateListsAreNamed();
 };
 
+void TestCliEval::evalEqualsEngineAndTrecEvalOnExportedFiles_data()
+{
+    QTest::addColumn<int>("threshold");
+    QTest::newRow("relevant from grade 1") << 1;
+    QTest::newRow("relevant from grade 3 (trec_eval -l 3)") << 3;
+}
+
 void TestCliEval::evalEqualsEngineAndTrecEvalOnExportedFiles()
 {
+    QFETCH(int, threshold);
     const GradedProject g = gradedProject();
+    if (threshold != 1)
+        CHECK_OK(runLookalike({QStringLiteral("settings"), g.folder, QStringLiteral("--threshold"), QString::number(threshold)}));
+    // A query graded outside the query set: trec_eval 10 must not see it in a version's qrels.
+    {
+        Project project = Project::open(g.folder.toStdString());
+        const auto lists = project.queryItemIds();
+        std::int64_t outside = -1;
+        for (const auto &[id, category] : project.itemCategories())
+            if (std::find(lists.begin(), lists.end(), id) == lists.end()) {
+                outside = id;
+                break;
+            }
+        QVERIFY(outside >= 0);
+        JudgmentStore(project).grade(outside, lists.front(), "zoe", 2);
+    }
     const QJsonObject doc = evalJson({}, g.folder);
     QCOMPARE(doc.value(QStringLiteral("models")).toArray().size(), 2);
 
@@ -100,7 +125,16 @@ void TestCliEval::evalEqualsEngineAndTrecEvalOnExportedFiles()
     const auto exported = runLookalike({QStringLiteral("export"), g.folder, QStringLiteral("--out"), out});
     CHECK_OK(exported);
     QVERIFY(exported.out.contains("qrels.txt"));
-    const QByteArray qrels = testsupport::readFileBytes(QDir(out).filePath(QStringLiteral("qrels.txt")));
+    // Every graded pair is in qrels.txt, the outside query too: trec_eval 10 would stop on it.
+    const QByteArray allQrels = testsupport::readFileBytes(QDir(out).filePath(QStringLiteral("qrels.txt")));
+    // The printed check commands, one per version.
+    std::map<QString, QStringList> commands;
+    for (const QByteArray &line : exported.out.split('\n'))
+        if (line.trimmed().startsWith("check: trec_eval ")) {
+            const QStringList words = QString::fromUtf8(line.trimmed().mid(7)).split(QLatin1Char(' '));
+            commands[QFileInfo(words.back()).fileName()] = words;
+        }
+    QCOMPARE(commands.size(), std::size_t(2));
 
     for (const ModelVersion &v : engine.models()) {
         const ModelMetrics &m = engine.metrics(v.id);
@@ -115,10 +149,15 @@ void TestCliEval::evalEqualsEngineAndTrecEvalOnExportedFiles()
         QCOMPARE(mean.value(QStringLiteral("mrr")).toDouble(), m.mean.reciprocalRank);
         QCOMPARE(mean.value(QStringLiteral("judged@5")).toDouble(), m.mean.judged5);
 
-        // trec_eval -m ndcg_cut.5,10 -m P.1,5 -m recip_rank qrels.txt run-<name>.txt
-        const QByteArray run = testsupport::readFileBytes(
-            QDir(out).filePath(QStringLiteral("run-%1.txt").arg(QString::fromStdString(v.name))));
-        const trec::Evaluation t = trec::evaluate(qrels, run, 1);
+        // Exactly the printed command: trec_eval [-l T] -m ndcg_cut.5 -m P.1 QRELS RUN.
+        const QStringList command = commands.at(QStringLiteral("run-%1.txt").arg(QString::fromStdString(v.name)));
+        const long level = command.contains(QStringLiteral("-l")) ? command.at(command.indexOf(QStringLiteral("-l")) + 1).toLong() : 1;
+        QCOMPARE(level, long(threshold));
+        const QByteArray qrels = testsupport::readFileBytes(command.at(command.size() - 2));
+        const QByteArray run = testsupport::readFileBytes(command.back());
+        const trec::Evaluation t = trec::evaluate(qrels, run, level);
+        QVERIFY2(!t.refusedBy10, "trec_eval 10 would stop: the qrels has a query the run lacks");
+        QVERIFY(trec::evaluate(allQrels, run, level).refusedBy10); // why the per-version file exists
         QCOMPARE(t.perQuery.size(), m.perQuery.size());
         QVERIFY(m.mean.ndcg5 > 0.0);
         QVERIFY2(std::abs(t.mean.ndcg5 - mean.value(QStringLiteral("ndcg@5")).toDouble()) < 1e-12,

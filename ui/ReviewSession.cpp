@@ -402,8 +402,9 @@ bool ReviewSession::exportTrecFiles(const QString &folder, QString *summary)
     try {
         const TrecExportReport r = lookalike::exportTrecFiles(*m_project, folder.toStdString(), models());
         QStringList files{QString::fromStdString(r.qrelsFile.filename().string())};
-        for (const auto &[file, lists] : r.runFiles)
-            files << QString::fromStdString(file.filename().string());
+        for (const TrecVersionExport &v : r.versions)
+            files << QString::fromStdString(v.runFile.filename().string())
+                  << QString::fromStdString(v.qrelsFile.filename().string());
         if (summary)
             *summary = files.join(QStringLiteral(", "));
         return true;

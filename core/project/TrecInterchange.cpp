@@ -6,6 +6,7 @@
 #include "core/project/ModelVersion.h"
 #include "core/project/FrozenLists.h"
 #include "core/project/Project.h"
+#include "core/project/ProjectSettings.h"
 #include "core/project/Sql.h"
 
 #include <QSqlDatabase>
@@ -38,7 +39,7 @@ TrecQrels exportQrels(Project &project)
     return qrels;
 }
 
-std::string runFileName(const std::string &modelName)
+std::string versionFileName(const std::string &prefix, const std::string &modelName)
 {
     std::string safe = modelName;
     for (char &c : safe) {
@@ -47,7 +48,12 @@ std::string runFileName(const std::string &modelName)
         if (!ok)
             c = '_';
     }
-    return "run-" + safe + ".txt";
+    return prefix + "-" + safe + ".txt";
+}
+
+std::string runFileName(const std::string &modelName)
+{
+    return versionFileName("run", modelName);
 }
 
 TrecRun exportRun(Project &project, const ModelVersion &version)
@@ -75,11 +81,29 @@ TrecExportReport exportTrecFiles(
     report.judgedQueries = qrels.size();
     report.qrelsFile = folder / "qrels.txt";
     writeQrelsFile(report.qrelsFile, qrels);
+    const int threshold = project.settings().scale.relevantThreshold;
     for (const ModelVersion &v : versions) {
+        TrecVersionExport out;
+        out.version = v.name;
         const TrecRun run = exportRun(project, v);
-        const std::filesystem::path file = folder / runFileName(v.name);
-        writeRunFile(file, run);
-        report.runFiles.emplace_back(file, run.rankings.size());
+        out.runFile = folder / runFileName(v.name);
+        writeRunFile(out.runFile, run);
+        out.lists = run.rankings.size();
+        // trec_eval 10 exits on a qrels query without results (9.x skipped it): only the queries
+        // this run has. The mean is over the same queries either way, so the numbers are eval's.
+        TrecQrels cut;
+        for (const auto &[qid, docs] : qrels)
+            if (run.rankings.count(qid)) {
+                cut.emplace(qid, docs);
+                out.judgedPairs += docs.size();
+            }
+        out.judgedQueries = cut.size();
+        out.qrelsFile = folder / versionFileName("qrels", v.name);
+        writeQrelsFile(out.qrelsFile, cut);
+        // P and recip_rank count grade >= 1 as relevant unless told otherwise.
+        out.command = "trec_eval " + (threshold != 1 ? "-l " + std::to_string(threshold) + " " : std::string())
+            + "-m ndcg_cut.5 -m P.1 " + out.qrelsFile.string() + " " + out.runFile.string();
+        report.versions.push_back(std::move(out));
     }
     return report;
 }

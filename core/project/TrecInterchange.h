@@ -7,8 +7,10 @@
 //   importQrels:  qrels written elsewhere, recorded as one rater's grades (so the project's
 //                 resolution rule merges them with the other raters'), in one transaction
 //
-// `trec_eval -m ndcg_cut.5 -m P.1 qrels run` on the exported files gives exactly what
-// `lookalike eval` reports (tests/tst_cli_eval.cpp checks this with a trec_eval oracle).
+// `trec_eval [-l T] -m ndcg_cut.5 -m P.1 qrels-NAME.txt run-NAME.txt` on the exported files
+// gives exactly what `lookalike eval` reports (tests/tst_cli_eval.cpp checks this with a
+// trec_eval oracle). trec_eval 10 stops (exit 4) on a qrels query the run lacks, so each
+// version gets a qrels file cut to the queries it has lists for; qrels.txt holds every pair.
 #pragma once
 
 #include "core/metrics/TrecFiles.h"
@@ -30,14 +32,29 @@ TrecQrels exportQrels(Project &project);
 std::string runFileName(const std::string &modelName);
 TrecRun exportRun(Project &project, const ModelVersion &version);
 
-struct TrecExportReport {
-    std::filesystem::path qrelsFile;
+// The file name for a version's file: "<prefix>-<name>.txt", with every byte of the name other
+// than ASCII letters, digits, '.', '-' and '_' replaced by '_'.
+std::string versionFileName(const std::string &prefix, const std::string &modelName);
+
+struct TrecVersionExport {
+    std::string version;
+    std::filesystem::path runFile;
+    std::filesystem::path qrelsFile; // the judged pairs of the queries this run has
+    std::size_t lists = 0;
     std::size_t judgedPairs = 0;
     std::size_t judgedQueries = 0;
-    std::vector<std::pair<std::filesystem::path, std::size_t>> runFiles; // file, result lists
+    std::string command; // the trec_eval command that reproduces `eval` (with -l when needed)
 };
 
-// Writes <folder>/qrels.txt and <folder>/run-<name>.txt of each version (the folder is created).
+struct TrecExportReport {
+    std::filesystem::path qrelsFile; // every judged pair (for other tools)
+    std::size_t judgedPairs = 0;
+    std::size_t judgedQueries = 0;
+    std::vector<TrecVersionExport> versions;
+};
+
+// Writes <folder>/qrels.txt, and for each version <folder>/run-<name>.txt and
+// <folder>/qrels-<name>.txt (the folder is created).
 TrecExportReport exportTrecFiles(
     Project &project, const std::filesystem::path &folder, const std::vector<ModelVersion> &versions);
 

@@ -211,6 +211,10 @@ struct Measures {
 struct Evaluation {
     std::map<std::string, Measures, StrcmpLess> perQuery;
     Measures mean;
+    // trec_eval 10 (trec_eval.c main, without -c) exits with status 4 at the first qrels query
+    // that has no results; 9.x skipped it. The measures above are 9.x's; this says whether 10
+    // would have refused the files.
+    bool refusedBy10 = false;
 };
 
 // trec_eval -l<level> -m ndcg_cut.5,10 -m P.1,5 -m recip_rank qrels run
@@ -221,8 +225,10 @@ inline Evaluation evaluate(const QByteArray &qrelsText, const QByteArray &runTex
     Evaluation e;
     for (const auto &[qid, judged] : qrels) {
         const auto results = run.find(qid);
-        if (results == run.end())
-            continue; // no -c: only queries with both
+        if (results == run.end()) {
+            e.refusedBy10 = true; // "result qid '...' not found in qrels", exit 4
+            continue; // 9.x, no -c: only queries with both
+        }
         const ResRels r = formResRels(results->second, judged);
         Measures m;
         const auto ndcg = ndcgCut(r, {5, 10});
