@@ -1,5 +1,5 @@
 // The SigLIP vision and text towers, run with LibTorch (float32, inference mode, batched),
-// numerically as transformers' SiglipModel (eager attention). LibTorch stays inside
+// numerically as transformers' SiglipModel and Siglip2Model (eager attention). LibTorch stays inside
 // SiglipModel.cpp and SiglipGraph.h: this header is plain C++.
 #pragma once
 
