@@ -5,6 +5,7 @@
 #include "core/text/HfBpeModel.h"
 #include "core/text/SentencePiece.h"
 #include "core/text/SiglipTokenizer.h"
+#include "core/util/JsonFields.h"
 #include "core/util/RegularFile.h"
 #include "core/util/Utf8.h"
 
@@ -28,21 +29,7 @@ namespace {
 
 std::optional<QJsonObject> readJson(const fs::path &path, const FileLimit &limit)
 {
-    std::error_code ec;
-    if (!fs::exists(path, ec))
-        return std::nullopt;
-    requireRegularFile(path, limit);
-    QFile f(QString::fromStdString(path.string()));
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error(ErrorCode::FileUnreadable, path.string(), "cannot open: " + f.errorString().toStdString());
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
-    if (err.error != QJsonParseError::NoError)
-        throw Error(ErrorCode::MalformedConfig, path.string(),
-                    "not valid JSON (" + err.errorString().toStdString() + " at byte " + std::to_string(err.offset) + ")");
-    if (!doc.isObject())
-        throw Error(ErrorCode::MalformedConfig, path.string(), "must hold a JSON object");
-    return doc.object();
+    return readOptionalJsonFile(path, limit);
 }
 
 // A token given as "text" or as {"content": "text", ...}.

@@ -6,6 +6,7 @@
 #include "core/text/SentencePiece.h"
 
 #include "core/Error.h"
+#include "core/util/JsonFields.h"
 #include "core/util/RegularFile.h"
 
 #include <QByteArray>
@@ -298,22 +299,7 @@ struct TokenSpec {
 
 std::optional<QJsonObject> readJsonObject(const std::filesystem::path &path)
 {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        return std::nullopt; // optional file: HF's defaults apply
-    requireRegularFile(path, kJsonSettingsLimit);
-    const std::string file = path.string();
-    QFile f(QString::fromStdString(file));
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error(ErrorCode::FileUnreadable, file, "cannot open: " + f.errorString().toStdString());
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
-    if (err.error != QJsonParseError::NoError)
-        throw Error(ErrorCode::MalformedConfig, file,
-            "not valid JSON (" + err.errorString().toStdString() + " at byte " + std::to_string(err.offset) + ")");
-    if (!doc.isObject())
-        throw Error(ErrorCode::MalformedConfig, file, "must hold a JSON object");
-    return doc.object();
+    return readOptionalJsonFile(path, kJsonSettingsLimit); // missing: HF's defaults apply
 }
 
 class JsonReader {

@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -50,6 +51,18 @@ QJsonObject parseJsonObject(const QByteArray &json, const std::string &file)
     if (!doc.isObject())
         throw Error(ErrorCode::MalformedConfig, file, "expected a JSON object at the top level");
     return doc.object();
+}
+
+std::optional<QJsonObject> readOptionalJsonFile(const std::filesystem::path &path, const FileLimit &limit)
+{
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        return std::nullopt;
+    requireRegularFile(path, limit);
+    QFile f(QString::fromStdString(path.string()));
+    if (!f.open(QIODevice::ReadOnly))
+        throw Error(ErrorCode::FileUnreadable, path.string(), "cannot open: " + f.errorString().toStdString());
+    return parseJsonObject(f.readAll(), path.string());
 }
 
 JsonFields::JsonFields(std::string file, std::string prefix)

@@ -3,11 +3,15 @@
 // Qt-only: TorchScriptEncoder.cpp (LibTorch) must not include this.
 #pragma once
 
+#include "core/util/RegularFile.h"
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QJsonValue>
 
 #include <array>
+#include <filesystem>
+#include <optional>
 #include <string>
 
 namespace lookalike {
@@ -20,6 +24,11 @@ std::string numberText(double v);
 
 // The top-level object of a JSON file; MalformedConfig naming the file otherwise.
 QJsonObject parseJsonObject(const QByteArray &json, const std::string &file);
+
+// An optional settings file (tokenizer_config.json, special_tokens_map.json, tokenizer.json):
+// nothing if it does not exist, else a regular file of at most `limit`, parsed as an object.
+// Errors name the file.
+std::optional<QJsonObject> readOptionalJsonFile(const std::filesystem::path &path, const FileLimit &limit);
 
 // Readers take the value and its key; errors are lookalike::Error about `file` with the
 // subject `prefix + key` (a prefix such as "vision_config." places a nested object).
