@@ -11,6 +11,7 @@
 
 #include <QProcess>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
 #include <QThread>
@@ -327,6 +328,23 @@ void TestJudgmentStore::droppedConnectionReconnectsAndSavesOnce()
     f.project->judgmentDatabase().ensureConnected();
     QCOMPARE(currentGrade(store, f.q, f.c1, "ana"), std::optional<int>(2));
     QCOMPARE(store.history(f.q).size(), std::size_t(2));
+
+    // Dropped inside a transaction: the change is refused in words, not replayed, and the next
+    // one is saved.
+    try {
+        f.project->judgmentDatabase().inTransaction("ana", [&] {
+            dropConnection();
+            QSqlQuery q(db);
+            if (!q.exec(QStringLiteral("SELECT 1")))
+                throw Error(ErrorCode::DatabaseError, {}, q.lastError().databaseText().toStdString());
+        });
+        QFAIL("no error");
+    } catch (const Error &lost) {
+        QVERIFY2(std::string(lost.what()).find("lost during the change: it was not saved") != std::string::npos,
+            lost.what());
+    }
+    QVERIFY(*store.grade(f.q, f.c3, "ana", 1).newGrade == 1);
+    QCOMPARE(store.history(f.q).size(), std::size_t(3));
 }
 
 void TestJudgmentStore::killedWriterLosesNoAcknowledgedJudgment()

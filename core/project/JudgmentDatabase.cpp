@@ -225,6 +225,18 @@ void JudgmentDatabase::reconnect()
                     + " (nothing was saved; the change can be made again once the server is back)");
 }
 
+void JudgmentDatabase::throwIfConnectionLost(bool committing)
+{
+    if (!m_postgres || alive())
+        return;
+    throw Error(ErrorCode::DatabaseError, m_label,
+                committing ? std::string("the connection to the judgment database was lost while the change was being "
+                                         "committed: it may or may not have been saved (the next refresh shows which; "
+                                         "Lookalike connects again by itself)")
+                           : std::string("the connection to the judgment database was lost during the change: it was "
+                                         "not saved (Lookalike connects again by itself; make it again)"));
+}
+
 void JudgmentDatabase::ensureConnected()
 {
     if (m_postgres && !alive())

@@ -78,17 +78,21 @@ public:
     auto inTransaction(const std::string &lockKey, int waitMs, Body &&body)
     {
         begin(lockKey, waitMs);
+        bool committing = false;
         try {
             if constexpr (std::is_void_v<decltype(body())>) {
                 body();
+                committing = true;
                 commit();
             } else {
                 auto result = body();
+                committing = true;
                 commit();
                 return result;
             }
         } catch (...) {
             rollback();
+            throwIfConnectionLost(committing); // said in words, not as libpq's text
             throw;
         }
     }
@@ -102,6 +106,9 @@ private:
     void migrate();
     bool alive();
     void reconnect();
+    // PostgreSQL, after a failed transaction: if the connection is gone, throws DatabaseError
+    // saying whether the change is lost for sure (before COMMIT) or unknown (during COMMIT).
+    void throwIfConnectionLost(bool committing);
     void setSessionOptions();
 
     QSqlDatabase *m_db = nullptr;
