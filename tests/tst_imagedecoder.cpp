@@ -320,6 +320,15 @@ void TestImageDecoder::badInput_data()
     QTest::newRow("fuzz find: JPEG bomb whose SOF follows garbage")
         << testsupport::readFileBytes(testsupport::dataDir() + QStringLiteral("/fuzz/image_jpeg_bomb_sof_after_garbage.jpg"))
         << ErrorCode::UnsupportedImage;
+    // Found by fuzz/fuzz_image: "DICM" at byte 128 sent it to OpenCV's GDCM reader, which asserted
+    // (abort) on it. Formats Pillow does not read never reach OpenCV now.
+    QTest::newRow("fuzz find: malformed DICOM")
+        << testsupport::readFileBytes(testsupport::dataDir() + QStringLiteral("/fuzz/image_dicom_gdcm_abort.bin"))
+        << ErrorCode::UnsupportedImage;
+    QTest::newRow("JPEG 2000 (Pillow-only)")
+        << QByteArray("\0\0\0\x0cjP  \r\n\x87\n", 12) + randomBytes(200, 4) << ErrorCode::UnsupportedImage;
+    QTest::newRow("unknown bytes after a RIFF header")
+        << QByteArray("RIFF\x76\0\0\0WEBX") + randomBytes(200, 5) << ErrorCode::ImageDecodeFailed;
     QTest::newRow("PNM with a size that overflows 64 bits")
         << QByteArray("P6\n9999999999999 9999999999999\n255\n") << ErrorCode::UnsupportedImage;
     QTest::newRow("PNM bomb 20000x20000")

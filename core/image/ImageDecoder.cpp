@@ -119,6 +119,23 @@ const char *unsupportedFormat(Bytes b)
         return "JPEG XL";
     if (startsWith(b, std::string_view("\0\0\1\0", 4)) && b.size() >= 6 && le16(b, 4) > 0 && le16(b, 4) < 256)
         return "ICO";
+    // OpenCV decodes these, but Pillow (and so the reference) does not, or not bit-exactly, and
+    // their readers are not safe on hostile bytes: GDCM asserts (abort) on a malformed DICOM.
+    // Only the formats sniff() knows ever reach cv::imdecode.
+    if (startsWith(b, "DICM", 128))
+        return "DICOM";
+    if (startsWith(b, std::string_view("\0\0\0\x0cjP  \r\n\x87\n", 12)) || startsWith(b, "\xff\x4f\xff\x51"))
+        return "JPEG 2000";
+    if (startsWith(b, "\x76\x2f\x31\x01"))
+        return "OpenEXR";
+    if (startsWith(b, "#?RADIANCE") || startsWith(b, "#?RGBE"))
+        return "Radiance HDR";
+    if (startsWith(b, "PF\n") || startsWith(b, "Pf\n"))
+        return "floating-point PFM";
+    if (startsWith(b, "P7\n"))
+        return "PAM";
+    if (startsWith(b, "\x59\xa6\x6a\x95"))
+        return "Sun raster";
     return nullptr;
 }
 
@@ -517,6 +534,9 @@ RgbImage decodeImage(std::span<const std::byte> encoded, const std::string &name
         throw Error(ErrorCode::UnsupportedImage, nameForErrors, "file is larger than 2 GiB");
 
     const Format format = sniff(bytes);
+    if (format == Format::Unknown)
+        throw Error(ErrorCode::ImageDecodeFailed, nameForErrors,
+            "not a decodable image (unrecognised format; PNG, JPEG, WebP, TIFF, BMP and PNM are read)");
     const Header header = parseHeader(format, bytes);
     if (header.width && header.height)
         checkSize(*header.width, *header.height, nameForErrors);
@@ -549,12 +569,10 @@ RgbImage decodeImage(std::span<const std::byte> encoded, const std::string &name
         throw Error(ErrorCode::ImageDecodeFailed, nameForErrors, "not enough memory to decode the image");
     }
     if (decoded.empty()) {
-        if (format == Format::Unknown)
-            throw Error(ErrorCode::ImageDecodeFailed, nameForErrors, "not a decodable image (unrecognised format)");
         throw Error(ErrorCode::ImageDecodeFailed, nameForErrors,
             std::string("not a decodable image (corrupt or truncated ") + formatName(format) + " data)");
     }
-    // Formats without a header check above (EXR, HDR, JPEG 2000, ...) still get the limit.
+    // A header the parsers above could not read to its size (an unusual TIFF) still gets the limit.
     checkSize(static_cast<std::uint64_t>(decoded.cols), static_cast<std::uint64_t>(decoded.rows), nameForErrors);
 
     RgbImage image = toRgb(decoded, nameForErrors);
