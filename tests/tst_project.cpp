@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QFile>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void openWithoutProjectFails();
     void createTwiceFails();
     void migratesAnEmptyDatabaseAndRefusesANewerOne();
+    void schema4KeepsEveryRowAndForeignKey();
     void importCountsAndKeepsAttributesInOrder();
     void reimportIsIdempotent();
     void reimportUpdatesChangedRows();
@@ -141,6 +143,64 @@ void TestProject::migratesAnEmptyDatabaseAndRefusesANewerOne()
         QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("newer Lookalike")), e.what());
         QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("lookalike.db")));
     }
+}
+
+// Schema 4 rebuilds model_versions (its CHECK now allows 'run'): a schema-3 project keeps its
+// versions and every row that refers to them, and the cascade still reaches those rows.
+void TestProject::schema4KeepsEveryRowAndForeignKey()
+{
+    const fs::path folder = newProjectFolder();
+    fs::create_directories(folder);
+    const QString file = QString::fromStdString((folder / "lookalike.db").string());
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("schema3"));
+        db.setDatabaseName(file);
+        QVERIFY(db.open());
+        migrateProjectSchema(db, file.toStdString(), 3);
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("PRAGMA foreign_keys=ON")));
+        for (const QString &sql : {
+                 QStringLiteral("INSERT INTO items (id, item_key, image, title) VALUES (1, 'a', 'a.png', 'A'), (2, 'b', 'b.png', 'B')"),
+                 QStringLiteral("INSERT INTO model_versions (id, name, kind, source, fingerprint, dimension, created_at) "
+                                "VALUES (7, 'old', 'siglip', '/m', 'f', 4, 'now')"),
+                 QStringLiteral("INSERT INTO embedding_rows (model_id, row, item_id) VALUES (7, 0, 1), (7, 1, 2)"),
+                 QStringLiteral("INSERT INTO queries (item_id, source, added_at) VALUES (1, 'test', 'now')"),
+                 QStringLiteral("INSERT INTO result_lists (model_id, query_item_id, depth, index_kind, frozen_at) VALUES (7, 1, 10, 'exact', 'now')"),
+                 QStringLiteral("INSERT INTO result_entries (model_id, query_item_id, rank, candidate_item_id, score) "
+                                "VALUES (7, 1, 1, 2, 0.5)")})
+            QVERIFY2(q.exec(sql), qPrintable(q.lastError().text() + QStringLiteral(": ") + sql));
+        QVERIFY(!q.exec(QStringLiteral("INSERT INTO model_versions (name, kind, source, fingerprint, dimension, created_at) "
+                                       "VALUES ('r', 'run', '/r', 'f', 0, 'now')"))); // not yet
+        q = QSqlQuery();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("schema3"));
+
+    Project p = Project::open(folder);
+    QSqlQuery q(p.database());
+    QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
+    QCOMPARE(q.value(0).toInt(), latestSchemaVersion());
+    QVERIFY(q.exec(QStringLiteral("PRAGMA foreign_keys")) && q.next());
+    QCOMPARE(q.value(0).toInt(), 1); // back on after the rebuild
+    const auto count = [&](const QString &table) {
+        QSqlQuery c(p.database());
+        return c.exec(QStringLiteral("SELECT COUNT(*) FROM ") + table) && c.next() ? c.value(0).toInt() : -1;
+    };
+    QCOMPARE(count(QStringLiteral("model_versions")), 1);
+    QCOMPARE(count(QStringLiteral("embedding_rows")), 2);
+    QCOMPARE(count(QStringLiteral("result_entries")), 1);
+    QVERIFY2(q.exec(QStringLiteral("INSERT INTO model_versions (name, kind, source, fingerprint, dimension, created_at) "
+                                   "VALUES ('r', 'run', '/r', 'f', 0, 'now')")),
+             qPrintable(q.lastError().text()));
+    QVERIFY(!q.exec(QStringLiteral("INSERT INTO model_versions (name, kind, source, fingerprint, dimension, created_at) "
+                                   "VALUES ('x', 'other', '/x', 'f', 0, 'now')")));
+    // The foreign keys point at the rebuilt table: deleting the version cascades.
+    QVERIFY(q.exec(QStringLiteral("DELETE FROM model_versions WHERE id = 7")));
+    QCOMPARE(count(QStringLiteral("embedding_rows")), 0);
+    QCOMPARE(count(QStringLiteral("result_lists")), 0);
+    QCOMPARE(count(QStringLiteral("result_entries")), 0);
+    QVERIFY(q.exec(QStringLiteral("PRAGMA foreign_key_check")));
+    QVERIFY(!q.next());
 }
 
 void TestProject::importCountsAndKeepsAttributesInOrder()

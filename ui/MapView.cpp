@@ -291,7 +291,8 @@ void MapView::compute(Method method)
     // read gigabytes): only the sampled rows are read from the embeddings file.
     if (!m_session->mapSource(modelId, method == Tsne ? ReviewSession::maxTsnePoints() : kMaxMapPoints, &source)
         || source.itemIds.empty()) {
-        m_message->setText(tr("This version has no embeddings to map."));
+        m_message->setText(source.unavailable.isEmpty() ? tr("This version has no embeddings to map.")
+                                                        : tr("Nothing to map: %1").arg(source.unavailable));
         return;
     }
     m_mapModel = modelId;

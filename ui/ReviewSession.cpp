@@ -139,6 +139,11 @@ bool ReviewSession::mapSource(std::int64_t modelId, std::int64_t limit, MapSourc
         for (const std::string &category : sample.categories)
             out->categories.push_back(QString::fromStdString(category));
         return true;
+    } catch (const Error &e) {
+        if (e.code() != ErrorCode::Unsupported)
+            Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromStdString(oneLineMessage(e)));
+        out->unavailable = QString::fromStdString(e.problem()); // a version without embeddings: said in place
+        return false;
     } catch (const std::exception &e) {
         Q_EMIT const_cast<ReviewSession *>(this)->errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return false;

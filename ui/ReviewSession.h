@@ -126,14 +126,16 @@ public:
 
     // What the embedding map needs of a version: a seeded sample of at most `limit` of its
     // embedded items (rows of its normalized .npy file; all of them when there are that few,
-    // with the query items first in line), that file, and each item's category. False after
-    // errorOccurred().
+    // with the query items first in line), that file, and each item's category. False with
+    // `unavailable` saying why; a failure other than a version without embeddings (an imported
+    // run) is also reported through errorOccurred().
     struct MapSource {
         std::int64_t total = 0; // embedded items of the version (sampled or not)
         std::vector<std::int64_t> rows; // sampled rows of the file, ascending
         std::vector<std::int64_t> itemIds; // per row above
         QString embeddingsFile;
         std::vector<QString> categories; // per row above
+        QString unavailable; // when false: why there is nothing to map
     };
     bool mapSource(std::int64_t modelId, std::int64_t limit, MapSource *out) const;
     // The 2-d map of such a sample, on a worker thread: the sampled rows are read from the

@@ -35,6 +35,7 @@ constexpr std::array kCommands{
     Command{"eval", "Metrics per model version (nDCG@5, P@1, ...) and their comparison, by category, per query", &evalCommand},
     Command{"export", "Write TREC qrels and run files (checkable with trec_eval)", &exportCommand},
     Command{"import-qrels", "Import TREC qrels from another tool as one rater's grades", &importQrelsCommand},
+    Command{"import-run", "Register a version from another system's result lists (TREC run, CSV, JSON Lines)", &importRunCommand},
     Command{"agreement", "Agreement between raters: weighted kappa, Krippendorff's alpha, disagreements", &agreementCommand},
     Command{"autojudge", "Pre-grade the frozen lists from catalog attributes as a silver judge", &autojudgeCommand},
     Command{"settings", "Show or change the grade scale, relevance threshold, resolution rule and judgment database", &settingsCommand},

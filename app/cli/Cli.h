@@ -25,6 +25,7 @@ int judgeCommand(const QStringList &args);
 int evalCommand(const QStringList &args);
 int exportCommand(const QStringList &args);
 int importQrelsCommand(const QStringList &args);
+int importRunCommand(const QStringList &args);
 int agreementCommand(const QStringList &args);
 int settingsCommand(const QStringList &args);
 int autojudgeCommand(const QStringList &args);

@@ -184,7 +184,7 @@ QString textReport(const Report &r, const Options &options, const QString &heade
         QStringList approximate;
         for (const auto &[kind, lists] : r.searchedWith[i]) {
             all += lists;
-            if (kind != "exact")
+            if (kind != "exact" && kind != "run") // "run": imported lists, whatever made them
                 approximate << QStringLiteral("%1 for %2").arg(QString::fromStdString(kind)).arg(lists);
         }
         if (!approximate.isEmpty())

@@ -37,7 +37,7 @@ int modelsCommand(const QStringList &args)
             const std::optional<std::string> index = recordedIndexKind(project, v);
             out += QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
                        .arg(QString::fromStdString(v.name).leftJustified(20), QString::fromLatin1(modelKindName(v.kind)).leftJustified(11))
-                       .arg(v.dimension, 5)
+                       .arg(v.dimension > 0 ? QString::number(v.dimension) : QStringLiteral("-"), 5)
                        .arg(counts.embedded, 9)
                        .arg(counts.failed, 6)
                        .arg(QString::fromStdString(index.value_or("-")).leftJustified(6),

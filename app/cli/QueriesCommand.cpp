@@ -107,6 +107,10 @@ int queriesCommand(const QStringList &args)
                           .arg(added.depth)
                           .arg(f.report.notEmbedded ? QStringLiteral(" (%1 queries have no embedding)").arg(f.report.notEmbedded)
                                                     : QString());
+        for (const ModelVersion &v : added.withoutNewLists)
+            report += QStringLiteral("%1: imported from a run file; the new queries have no list under it until its run "
+                                     "is imported again with them (lookalike import-run)\n")
+                          .arg(QString::fromStdString(v.name));
         printOut(report);
         return int(Success);
     });

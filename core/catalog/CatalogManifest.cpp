@@ -7,6 +7,7 @@
 #include "core/Error.h"
 #include "core/image/ImageDecoder.h"
 #include "core/util/Csv.h"
+#include "core/util/CsvReader.h"
 #include "core/util/Utf8.h"
 #include "core/util/RegularFile.h"
 
@@ -296,115 +297,6 @@ private:
 
 // ---------------------------------------------------------------------------------------------
 // CSV (RFC 4180)
-
-struct CsvRecord {
-    int line = 0; // physical line where the record starts
-    std::vector<std::string> cells;
-    std::string problem; // a quoting error: the record is rejected with this reason
-};
-
-// Reads records one at a time. Line breaks are LF, CRLF or a lone CR, outside and inside quotes
-// alike, so that line numbers count what an editor shows. Empty lines are skipped.
-class CsvReader {
-public:
-    explicit CsvReader(std::string_view text)
-        : m_s(text)
-    {
-    }
-
-    bool next(CsvRecord &rec)
-    {
-        while (m_pos < m_s.size() && (m_s[m_pos] == '\n' || m_s[m_pos] == '\r'))
-            skipLineBreak();
-        if (m_pos >= m_s.size())
-            return false;
-        rec.line = m_line;
-        rec.cells.clear();
-        rec.problem.clear();
-        for (;;) {
-            std::string cell;
-            if (m_s[m_pos] == '"') {
-                if (!readQuoted(cell, rec)) {
-                    rec.cells.push_back(std::move(cell));
-                    return true; // unterminated: the quote swallowed the rest of the file
-                }
-            } else {
-                const std::size_t end = std::min(m_s.find_first_of(",\r\n", m_pos), m_s.size());
-                cell.assign(m_s.substr(m_pos, end - m_pos));
-                m_pos = end;
-            }
-            rec.cells.push_back(std::move(cell));
-            if (m_pos >= m_s.size())
-                return true;
-            if (m_s[m_pos] == ',') {
-                ++m_pos;
-                if (m_pos >= m_s.size()) { // "a,b," at the very end: a last, empty cell
-                    rec.cells.emplace_back();
-                    return true;
-                }
-                continue;
-            }
-            skipLineBreak();
-            return true;
-        }
-    }
-
-private:
-    void skipLineBreak()
-    {
-        if (m_s[m_pos] == '\r' && m_pos + 1 < m_s.size() && m_s[m_pos + 1] == '\n')
-            ++m_pos;
-        ++m_pos;
-        ++m_line;
-    }
-
-    // At an opening quote. False if the file ends before the closing quote.
-    bool readQuoted(std::string &cell, CsvRecord &rec)
-    {
-        const int openLine = m_line;
-        ++m_pos;
-        for (;;) {
-            const std::size_t stop = m_s.find_first_of("\"\r\n", m_pos);
-            if (stop == std::string_view::npos) {
-                cell.append(m_s.substr(m_pos));
-                m_pos = m_s.size();
-                rec.problem = "unterminated quoted field: the quote opened on line " + std::to_string(openLine)
-                    + " is never closed (the rest of the file is part of this record)";
-                return false;
-            }
-            cell.append(m_s.substr(m_pos, stop - m_pos));
-            m_pos = stop;
-            const char c = m_s[m_pos];
-            if (c == '"') {
-                if (m_pos + 1 < m_s.size() && m_s[m_pos + 1] == '"') {
-                    cell += '"';
-                    m_pos += 2;
-                    continue;
-                }
-                ++m_pos;
-                break;
-            }
-            // A line break inside the quotes is part of the value, and still a physical line.
-            const std::size_t from = m_pos;
-            skipLineBreak();
-            cell.append(m_s.substr(from, m_pos - from));
-        }
-        // RFC 4180 wants the delimiter right after the closing quote. Keep whatever follows as
-        // text (as Python's csv does) but reject the record: the cell is probably not what was meant.
-        if (m_pos < m_s.size() && m_s[m_pos] != ',' && m_s[m_pos] != '\r' && m_s[m_pos] != '\n') {
-            const std::size_t end = std::min(m_s.find_first_of(",\r\n", m_pos), m_s.size());
-            cell.append(m_s.substr(m_pos, end - m_pos));
-            m_pos = end;
-            if (rec.problem.empty())
-                rec.problem = "text after the closing quote in cell " + std::to_string(rec.cells.size() + 1);
-        }
-        return true;
-    }
-
-    std::string_view m_s;
-    std::size_t m_pos = 0;
-    int m_line = 1;
-};
 
 bool allBlank(const CsvRecord &rec)
 {

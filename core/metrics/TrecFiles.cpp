@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "core/util/RegularFile.h"
+#include "core/util/Utf8.h"
 
 #include <algorithm>
 #include <charconv>
@@ -22,28 +23,9 @@ bool isTrecSpace(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-// An id as it can be shown in a one-line message: control bytes (tab, newline, NUL...) as \xNN.
 std::string inQuotes(std::string_view whole)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    // A 10 MB id must not become a 10 MB message: at most 80 bytes, then how long it was.
-    std::string_view s = whole.substr(0, 80);
-    while (s.size() < whole.size() && !s.empty() && (static_cast<unsigned char>(whole[s.size()]) & 0xC0) == 0x80)
-        s.remove_suffix(1); // not inside a UTF-8 sequence
-    std::string out = "'";
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7F) {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
-        } else {
-            out += c;
-        }
-    }
-    if (s.size() < whole.size())
-        out += "... (" + std::to_string(whole.size()) + " bytes)";
-    return out + "'";
+    return quotedForMessage(whole);
 }
 
 [[noreturn]] void invalid(const std::string &problem)
@@ -115,23 +97,7 @@ template <typename T> bool parseWhole(std::string_view s, T &value, bool *outOfR
 
 std::string readWholeFile(const std::filesystem::path &path)
 {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (status.type() == std::filesystem::file_type::not_found)
-        throw Error(ErrorCode::FileNotFound, path.string(), "file not found");
-    if (std::filesystem::is_directory(status))
-        throw Error(ErrorCode::FileUnreadable, path.string(), "is a directory, not a TREC file");
-    requireRegularFile(path, kTrecFileLimit);
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error(ErrorCode::FileUnreadable, path.string(), "cannot open file");
-    std::string data;
-    char buffer[1 << 16];
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
-        data.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (in.bad())
-        throw Error(ErrorCode::FileUnreadable, path.string(), "read error");
-    return data;
+    return readRegularFile(path, kTrecFileLimit);
 }
 
 void writeWholeFile(const std::filesystem::path &path, const std::string &text)

@@ -31,6 +31,11 @@ AddQueriesReport addQueriesAndFreeze(Project &project, const std::vector<std::in
     project.reloadSettings(); // a long-lived project (the GUI's) may hold settings changed since
     report.depth = depth.value_or(project.resultDepth());
     for (const ModelVersion &version : modelVersions(project)) {
+        if (version.kind == ModelKind::Run) {
+            if (report.added > 0)
+                report.withoutNewLists.push_back(version);
+            continue;
+        }
         if (!recordedIndexFile(project, version))
             continue; // no index yet: its lists are frozen when it is indexed
         report.frozen.push_back({version, freezeResultLists(project, version, report.depth, false, false)});

@@ -1,6 +1,7 @@
 // Adding queries, the use case behind `lookalike queries`, the GUI's "add as query" and the
 // demo: the items join the query set, then their result lists are frozen for every version
-// that has an index, at the project's result depth, so every front end freezes alike.
+// that has an index, at the project's result depth, so every front end freezes alike. A version
+// imported from a run file cannot list new queries; the report names it.
 #pragma once
 
 #include "core/project/ModelIndex.h"
@@ -23,6 +24,9 @@ struct AddQueriesReport {
         FreezeReport report;
     };
     std::vector<Frozen> frozen; // per version with an index, in the project's order
+    // Versions imported from another system's lists (import-run): the new queries have no list
+    // under them until their run is imported again with those queries.
+    std::vector<ModelVersion> withoutNewLists;
 };
 
 // A seeded sample of `count` catalog items not yet in the query set (byCategory: stratified,

@@ -24,6 +24,7 @@ CatalogSearch::CatalogSearch(const std::filesystem::path &projectFolder, const s
 {
     const Project project = Project::open(projectFolder);
     d->version = requireModelVersion(project, versionName);
+    requireEmbeddings(d->version, "search the catalog");
     d->index.emplace(ModelIndex::load(project, d->version));
 }
 

@@ -18,7 +18,8 @@ namespace lookalike {
 
 class CatalogSearch {
 public:
-    // Throws NotFound (no such version, or no index yet).
+    // Throws NotFound (no such version, or no index yet), Unsupported for a version without
+    // embeddings (an imported run).
     CatalogSearch(const std::filesystem::path &projectFolder, const std::string &versionName);
     ~CatalogSearch();
     CatalogSearch(const CatalogSearch &) = delete;

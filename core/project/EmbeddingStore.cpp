@@ -88,6 +88,7 @@ void recordEmbeddings(Project &project, const ModelVersion &version, std::int64_
 EmbeddingSample sampleEmbeddedItems(const Project &project, const ModelVersion &version, std::int64_t limit,
                                     std::uint64_t seed)
 {
+    requireEmbeddings(version, "be drawn on the map");
     const std::string file = project.databaseFile().string();
     EmbeddingSample out;
     Sql count(project.database(), file, QStringLiteral("SELECT COUNT(*) FROM embedding_rows WHERE model_id = ?"));

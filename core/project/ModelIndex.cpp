@@ -320,6 +320,7 @@ ModelIndex::~ModelIndex() = default;
 
 ModelIndex ModelIndex::load(const Project &project, const ModelVersion &version)
 {
+    requireEmbeddings(version, "search for neighbours");
     Sql q(project.database(), project.databaseFile().string(),
           QStringLiteral("SELECT file, rows FROM neighbour_indexes WHERE model_id = ?"));
     q.bind(version.id).exec();

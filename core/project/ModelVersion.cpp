@@ -28,17 +28,19 @@ const char *modelKindName(ModelKind kind)
         return "torchscript";
     case ModelKind::Precomputed:
         return "precomputed";
+    case ModelKind::Run:
+        return "run";
     }
     return "?";
 }
 
 ModelKind parseModelKind(const std::string &name)
 {
-    for (ModelKind k : {ModelKind::Siglip, ModelKind::TorchScript, ModelKind::Precomputed})
+    for (ModelKind k : {ModelKind::Siglip, ModelKind::TorchScript, ModelKind::Precomputed, ModelKind::Run})
         if (name == modelKindName(k))
             return k;
-    throw Error(
-        ErrorCode::InvalidArgument, {}, "unknown model kind '" + name + "' (siglip, torchscript or precomputed)");
+    throw Error(ErrorCode::InvalidArgument, {},
+        "unknown model kind '" + name + "' (siglip, torchscript, precomputed or run)");
 }
 
 ModelKind detectModelKind(const fs::path &source)
@@ -206,9 +208,20 @@ std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int 
         return TorchScriptEncoder::load(version.source);
     case ModelKind::Precomputed:
         break;
+    case ModelKind::Run:
+        requireEmbeddings(version, "embed images");
+        break;
     }
     throw Error(ErrorCode::Unsupported, version.source.string(),
         "model version '" + version.name + "' holds precomputed embeddings and has no image encoder");
+}
+
+void requireEmbeddings(const ModelVersion &version, const std::string &doing)
+{
+    if (version.kind == ModelKind::Run)
+        throw Error(ErrorCode::Unsupported, version.source.string(),
+            "model version '" + version.name + "' was imported from another system's result lists (import-run): "
+                "it has lists for its queries but no embeddings, so it cannot " + doing);
 }
 
 OpenedModel openModelVersion(const std::string &name, ModelKind kind, const fs::path &source, int threads,

@@ -20,9 +20,10 @@ enum class ModelKind {
     Siglip,      // a Hugging Face SigLIP checkpoint folder
     TorchScript, // a TorchScript image encoder + its JSON
     Precomputed, // embeddings computed elsewhere: a float32 .npy (N x D) + an ids file
+    Run,         // result lists made elsewhere (lookalike import-run): lists, no embeddings
 };
 
-const char *modelKindName(ModelKind kind); // "siglip", "torchscript", "precomputed"
+const char *modelKindName(ModelKind kind); // "siglip", "torchscript", "precomputed", "run"
 ModelKind parseModelKind(const std::string &name); // throws Error(InvalidArgument)
 // A folder with config.json is a SigLIP checkpoint, a .npy file precomputed embeddings,
 // any other file a TorchScript module. Throws FileNotFound.
@@ -63,6 +64,10 @@ std::filesystem::path modelDirectory(const Project &project, const ModelVersion 
 
 // Opens the encoder of a SigLIP or TorchScript version (threads: LibTorch intra-op threads).
 std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int threads, int batchSize);
+
+// Throws Unsupported naming the version when it has no embeddings (an imported run), saying
+// that `doing` ("search the catalog", "draw the map", ...) needs them.
+void requireEmbeddings(const ModelVersion &version, const std::string &doing);
 
 // A SigLIP or TorchScript model as a version to register, with its encoder open: the
 // dimension and configuration come from the encoder (ImageEncoder::configJson), the

@@ -173,10 +173,15 @@ Project Project::open(const fs::path &folder)
     // Writable if both the file and its folder are (SQLite writes -wal and -shm beside it).
     const bool readOnly = ::access(file.c_str(), W_OK) != 0 || ::access(folder.c_str(), W_OK) != 0;
     Project project(connect(folder, readOnly));
-    if (readOnly && projectSchemaVersion(project.d->db, project.d->file) < latestSchemaVersion())
-        throw Error(ErrorCode::DatabaseError, project.d->file,
-                    "the project is read-only and was written by an older Lookalike; open it once where it can "
-                    "be written, so that it is upgraded");
+    if (readOnly) {
+        const int schema = projectSchemaVersion(project.d->db, project.d->file);
+        if (schema < oldestReadableSchemaVersion())
+            throw Error(ErrorCode::DatabaseError, project.d->file,
+                        "the project is read-only and was written by an older Lookalike; open it once where it can "
+                        "be written, so that it is upgraded");
+        if (schema < latestSchemaVersion())
+            return project; // readable as it is; it is upgraded where it can be written
+    }
     migrateProjectSchema(project.d->db, project.d->file); // read-only: nothing to do, or a newer schema refused
     return project;
 }

@@ -20,6 +20,8 @@ struct Migration {
     int version;
     const char *description;
     const char *sql; // statements separated by ";\n"; nullptr: the judgment tables (sqlOf)
+    bool rebuildsTables = false; // run with foreign keys off, checked before the commit
+    bool readCompatible = false; // a file one version older reads the same (read-only projects)
 };
 
 // Version 1: catalog, model versions, embeddings bookkeeping, indexes, query set, frozen lists.
@@ -112,10 +114,31 @@ CREATE TABLE result_entries (
 // heartbeat), so raters see each other's progress.
 // Both are JudgmentSchema.cpp's text, shared with a PostgreSQL judgment database.
 
+// Version 4: a model version may be an imported run ('run': lists, no embeddings). SQLite cannot
+// change a CHECK in place, so the table is rebuilt (the documented 12-step way: foreign keys off
+// around the transaction, the copy renamed into place, then foreign_key_check).
+constexpr const char *kVersion4 = R"SQL(
+CREATE TABLE model_versions_v4 (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('siglip', 'torchscript', 'precomputed', 'run')),
+    source TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    dimension INTEGER NOT NULL,
+    config TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+INSERT INTO model_versions_v4 (id, name, kind, source, fingerprint, dimension, config, created_at)
+    SELECT id, name, kind, source, fingerprint, dimension, config, created_at FROM model_versions;
+DROP TABLE model_versions;
+ALTER TABLE model_versions_v4 RENAME TO model_versions
+)SQL";
+
 constexpr std::array kMigrations{
     Migration{1, "catalog, model versions, embeddings, indexes, queries, frozen result lists", kVersion1},
     Migration{2, "relevance judgments with their history", nullptr}, // JudgmentTables::Judgments
     Migration{3, "rater assignments and activity", nullptr},          // JudgmentTables::Raters
+    Migration{4, "model versions imported from result lists", kVersion4, true, true},
 };
 
 [[noreturn]] void fail(const std::string &file, const std::string &problem)
@@ -150,18 +173,38 @@ int latestSchemaVersion()
     return kMigrations.back().version;
 }
 
-void migrateProjectSchema(QSqlDatabase &db, const std::string &file)
+int oldestReadableSchemaVersion()
 {
+    int oldest = latestSchemaVersion();
+    for (auto m = kMigrations.rbegin(); m != kMigrations.rend() && m->readCompatible; ++m)
+        oldest = m->version - 1;
+    return oldest;
+}
+
+void migrateProjectSchema(QSqlDatabase &db, const std::string &file, int upTo)
+{
+    if (upTo <= 0)
+        upTo = latestSchemaVersion();
     const int current = userVersion(db, file);
     if (current > latestSchemaVersion())
         fail(file, "the project was written by a newer Lookalike (schema " + std::to_string(current)
                        + ", this program knows up to " + std::to_string(latestSchemaVersion()) + ")");
     for (const Migration &m : kMigrations) {
-        if (m.version <= current)
+        if (m.version <= current || m.version > upTo)
             continue;
-        if (!db.transaction())
-            fail(file, "cannot start a transaction: " + db.lastError().text().toStdString());
         QSqlQuery q(db);
+        // PRAGMA foreign_keys is a no-op inside a transaction: switched off before it, so that
+        // dropping the old table does not cascade into the rows that refer to it.
+        if (m.rebuildsTables && !q.exec(QStringLiteral("PRAGMA foreign_keys=OFF")))
+            fail(file, "cannot switch foreign keys off for migration " + std::to_string(m.version));
+        const auto foreignKeysBack = [&] {
+            if (m.rebuildsTables)
+                QSqlQuery(db).exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+        };
+        if (!db.transaction()) {
+            foreignKeysBack();
+            fail(file, "cannot start a transaction: " + db.lastError().text().toStdString());
+        }
         const QStringList statements = QString::fromUtf8(sqlOf(m)).split(QStringLiteral(";\n"), Qt::SkipEmptyParts);
         for (const QString &statement : statements) {
             if (statement.trimmed().isEmpty())
@@ -169,13 +212,22 @@ void migrateProjectSchema(QSqlDatabase &db, const std::string &file)
             if (!q.exec(statement)) {
                 const std::string why = q.lastError().text().toStdString();
                 db.rollback();
+                foreignKeysBack();
                 fail(file, "migration to schema " + std::to_string(m.version) + " (" + m.description + ") failed: " + why);
             }
         }
+        if (m.rebuildsTables && (!q.exec(QStringLiteral("PRAGMA foreign_key_check")) || q.next())) {
+            db.rollback();
+            foreignKeysBack();
+            fail(file, "migration to schema " + std::to_string(m.version) + " (" + m.description
+                           + ") failed: the rebuilt tables break a foreign key");
+        }
         if (!q.exec(QStringLiteral("PRAGMA user_version = %1").arg(m.version)) || !db.commit()) {
             db.rollback();
+            foreignKeysBack();
             fail(file, "cannot record schema version " + std::to_string(m.version));
         }
+        foreignKeysBack();
     }
 }
 

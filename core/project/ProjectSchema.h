@@ -10,12 +10,16 @@ class QSqlDatabase;
 namespace lookalike {
 
 int latestSchemaVersion();
+// The oldest schema this program can read without migrating it (what a read-only project
+// needs): the migrations after it only relax constraints or add what older files cannot hold.
+int oldestReadableSchemaVersion();
 // The schema version recorded in the file (PRAGMA user_version); throws naming a file that is
 // not a database.
 int projectSchemaVersion(QSqlDatabase &db, const std::string &file);
 
-// Brings `db` to the latest schema, one transaction per migration. Throws lookalike::Error
-// naming `file` if the database is newer than this program or a migration fails.
-void migrateProjectSchema(QSqlDatabase &db, const std::string &file);
+// Brings `db` to the latest schema (or to `upTo`, for the tests of a migration), one transaction
+// per migration. Throws lookalike::Error naming `file` if the database is newer than this
+// program or a migration fails.
+void migrateProjectSchema(QSqlDatabase &db, const std::string &file, int upTo = 0);
 
 } // namespace lookalike

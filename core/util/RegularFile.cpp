@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 namespace lookalike {
 
@@ -62,6 +63,26 @@ std::uint64_t requireRegularFile(const std::filesystem::path &path, const FileLi
         throw Error(ErrorCode::FileUnreadable, path.string(),
                     "is " + bytesText(size) + "; " + limit.what + " is read up to " + bytesText(limit.maxBytes));
     return size;
+}
+
+std::string readRegularFile(const std::filesystem::path &path, const FileLimit &limit)
+{
+    requireRegularFile(path, limit);
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw Error(ErrorCode::FileUnreadable, path.string(), "cannot open file");
+    std::string data;
+    char buffer[1 << 16];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        data.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (data.size() > limit.maxBytes) // it grew after the check
+            throw Error(ErrorCode::FileUnreadable, path.string(),
+                        std::string("grew past the limit while it was read; ") + limit.what + " is read up to "
+                            + bytesText(limit.maxBytes));
+    }
+    if (in.bad())
+        throw Error(ErrorCode::FileUnreadable, path.string(), "read error");
+    return data;
 }
 
 } // namespace lookalike

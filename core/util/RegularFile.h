@@ -35,4 +35,8 @@ std::uint64_t requireRegularFile(const std::filesystem::path &path, const FileLi
 // empty for a regular file or a path that cannot be inspected.
 std::string nonRegularKind(const std::filesystem::path &path);
 
+// The whole file, after requireRegularFile(path, limit). Throws FileUnreadable naming the file
+// for a read error.
+std::string readRegularFile(const std::filesystem::path &path, const FileLimit &limit);
+
 } // namespace lookalike

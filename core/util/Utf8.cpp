@@ -47,4 +47,27 @@ bool isValidUtf8(std::string_view bytes, std::size_t *badOffset)
     return true;
 }
 
+std::string quotedForMessage(std::string_view whole)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    // A 10 MB id must not become a 10 MB message: at most 80 bytes, then how long it was.
+    std::string_view s = whole.substr(0, 80);
+    while (s.size() < whole.size() && !s.empty() && (static_cast<unsigned char>(whole[s.size()]) & 0xC0) == 0x80)
+        s.remove_suffix(1); // not inside a UTF-8 sequence
+    std::string out = "'";
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        } else {
+            out += c;
+        }
+    }
+    if (s.size() < whole.size())
+        out += "... (" + std::to_string(whole.size()) + " bytes)";
+    return out + "'";
+}
+
 } // namespace lookalike
