@@ -84,6 +84,7 @@ private Q_SLOTS:
     void comparisonBreakdownWorstAndCsv();
     void rangesBracketTheMetrics();
     void importQrelsReportsUnmatchedIds();
+    void importedRunIsAVersionLikeAnyOther();
     void agreementBetweenRaters();
     void settingsChangeTheMetrics();
     void errorsAreOneLine();
@@ -118,6 +119,11 @@ void TestCliEval::evalEqualsEngineAndTrecEvalOnExportedFiles()
     }
     const QJsonObject doc = evalJson({}, g.folder);
     QCOMPARE(doc.value(QStringLiteral("models")).toArray().size(), 2);
+    // Counted as what it is, not as a query "graded without a list".
+    QCOMPARE(doc.value(QStringLiteral("graded_outside_query_set")).toInt(), 1);
+    const auto text = runLookalike({QStringLiteral("eval"), g.folder});
+    QVERIFY2(text.out.contains("1 items graded as queries are not in the query set"), text.out.constData());
+    QVERIFY2(!text.out.contains("graded without a list"), text.out.constData());
 
     Project project = Project::open(g.folder.toStdString());
     const EvaluationEngine engine(project);
@@ -142,6 +148,7 @@ void TestCliEval::evalEqualsEngineAndTrecEvalOnExportedFiles()
         const QJsonObject mean = model.value(QStringLiteral("mean")).toObject();
         QCOMPARE(model.value(QStringLiteral("queries")).toInt(), static_cast<int>(m.perQuery.size()));
         QCOMPARE(model.value(QStringLiteral("queries_without_judgment")).toInt(), 1);
+        QCOMPARE(model.value(QStringLiteral("queries_without_list")).toInt(), 0);
         // The JSON carries the doubles exactly.
         QCOMPARE(mean.value(QStringLiteral("ndcg@5")).toDouble(), m.mean.ndcg5);
         QCOMPARE(mean.value(QStringLiteral("p@1")).toDouble(), m.mean.precision1);
@@ -257,6 +264,63 @@ void TestCliEval::rangesBracketTheMetrics()
     const auto text = runLookalike({QStringLiteral("eval"), g.folder, QStringLiteral("--ranges")});
     CHECK_OK(text);
     QVERIFY(text.out.contains("[low, high]: what the metric could still become"));
+}
+
+// A production system's lists as a version: imported with its bad lines reported, evaluated as
+// trec_eval evaluates the same file, exported, and refused in words where embeddings are needed.
+void TestCliEval::importedRunIsAVersionLikeAnyOther()
+{
+    const GradedProject g = gradedProject();
+    QByteArray runText = "# production recommender, week 48\n";
+    for (const char *q : {"red-0", "red-1", "green-0", "blue-0"})
+        for (int r = 1; r <= 6; ++r)
+            runText += QByteArray(q) + " Q0 " + QByteArray(q).split('-')[0] + "-" + QByteArray::number(r + 3) + " "
+                     + QByteArray::number(r) + " " + QByteArray::number(1.0 / (r % 3 + 1)) + " prod\n"; // ties
+    const QByteArray bad = "red-0 Q0 nope-1 7 0.01 prod\n";
+    const QString file = testsupport::writeScratchFile(QStringLiteral("prod.run"), runText + bad);
+
+    const auto usage = runLookalike({QStringLiteral("import-run"), g.folder, file});
+    QCOMPARE(usage.exitCode, 2);
+    const auto strict = runLookalike(
+        {QStringLiteral("import-run"), g.folder, file, QStringLiteral("--name"), QStringLiteral("prod"), QStringLiteral("--strict")});
+    QCOMPARE(strict.exitCode, 1);
+    QVERIFY2(strict.err.count('\n') == 1 && strict.err.contains("prod.run") && strict.err.contains("line 26")
+                 && strict.err.contains("nothing was imported"),
+             strict.err.constData());
+    QVERIFY(!runLookalike({QStringLiteral("models"), g.folder}).out.contains("prod"));
+
+    const auto r = runLookalike({QStringLiteral("import-run"), g.folder, file, QStringLiteral("--name"), QStringLiteral("prod")});
+    CHECK_OK(r);
+    QVERIFY2(r.out.contains("prod: 4 lists (24 candidates) from 25 lines of a TREC run file, frozen at depth 10"), r.out.constData());
+    QVERIFY2(r.out.contains("1 lines skipped:\n  line 26: candidate 'nope-1' is not in the catalog"), r.out.constData());
+    QVERIFY(r.out.contains("4 queries of the query set have no list in the file"));
+    QVERIFY(testsupport::readFileBytes(g.folder + QStringLiteral("/run-import-report.txt")).contains("line 26\t"));
+    const auto models = runLookalike({QStringLiteral("models"), g.folder});
+    QVERIFY2(models.out.contains(QByteArray("prod").leftJustified(20) + "  run"), models.out.constData());
+
+    // eval: the version is there, its lists not called approximate, its numbers trec_eval's on the file.
+    const QJsonObject doc = evalJson({}, g.folder);
+    const QJsonObject prod = modelJson(doc, QStringLiteral("prod"));
+    QCOMPARE(prod.value(QStringLiteral("lists_searched_with")).toObject().value(QStringLiteral("run")).toInt(), 4);
+    QVERIFY(!runLookalike({QStringLiteral("eval"), g.folder}).out.contains("prod's lists came from an approximate index"));
+    const QString out = testsupport::scratchDir(QStringLiteral("export-run"));
+    CHECK_OK(runLookalike({QStringLiteral("export"), g.folder, QStringLiteral("--out"), out}));
+    const QByteArray qrels = testsupport::readFileBytes(QDir(out).filePath(QStringLiteral("qrels-prod.txt")));
+    const trec::Evaluation onTheirFile = trec::evaluate(qrels, runText, 1);
+    const trec::Evaluation onOurExport
+        = trec::evaluate(qrels, testsupport::readFileBytes(QDir(out).filePath(QStringLiteral("run-prod.txt"))), 1);
+    QVERIFY(!onTheirFile.perQuery.empty());
+    const double ndcg = prod.value(QStringLiteral("mean")).toObject().value(QStringLiteral("ndcg@5")).toDouble();
+    QVERIFY2(std::abs(onTheirFile.mean.ndcg5 - ndcg) < 1e-12, "nDCG@5 differs from trec_eval on the imported file");
+    QVERIFY(std::abs(onOurExport.mean.ndcg5 - ndcg) < 1e-12);
+    for (const auto &[qid, m] : onTheirFile.perQuery)
+        QCOMPARE(onOurExport.perQuery.at(qid).ranking, m.ranking);
+
+    // Embedding work is refused in one line that says why.
+    const auto neighbours = runLookalike({QStringLiteral("neighbours"), g.folder, QStringLiteral("--model"),
+                                          QStringLiteral("prod"), QStringLiteral("--query"), QStringLiteral("red-0")});
+    QCOMPARE(neighbours.exitCode, 1);
+    QVERIFY2(neighbours.err.count('\n') == 1 && neighbours.err.contains("no embeddings"), neighbours.err.constData());
 }
 
 void TestCliEval::importQrelsReportsUnmatchedIds()

@@ -44,7 +44,39 @@ private Q_SLOTS:
     void incrementalEqualsFullAfterRandomGradesAndUndos();
     void comparisonUsesQueriesBothHave();
     void unjudgedQueriesListsAreReadOnDemand();
+    void queriesOutsideTheSetAreCountedApart();
 };
+
+// An item graded as a query but not in the query set is left out of every metric and counted
+// as such (live and in a full load alike), not as a query "graded without a list".
+void TestEvaluationEngine::queriesOutsideTheSetAreCountedApart()
+{
+    Fixture f = makeFixture();
+    Project &p = *f.project;
+    EvaluationEngine live(p);
+    const std::int64_t outside = p.requireItem("red-7").id;
+    JudgmentStore store(p);
+    store.grade(outside, p.requireItem("red-8").id, "ana", 2);
+    live.refreshQuery(outside);
+    QCOMPARE(live.gradedOutsideQuerySet(), 1);
+    const EvaluationEngine full(p);
+    QCOMPARE(full.gradedOutsideQuerySet(), 1);
+    for (const ModelVersion &v : f.versions) {
+        QCOMPARE(live.metrics(v.id).queriesWithoutList, 0);
+        QCOMPARE(full.metrics(v.id).queriesWithoutList, 0);
+        QVERIFY(live.metrics(v.id).perQuery.empty());
+    }
+    store.undo("ana");
+    live.refreshQuery(outside);
+    QCOMPARE(live.gradedOutsideQuerySet(), 0);
+
+    // Graded, then made a query of the set: a full reload counts it in.
+    store.redo("ana");
+    p.addQueries({outside}, "test");
+    live.refreshAll();
+    QCOMPARE(live.gradedOutsideQuerySet(), 0);
+    QCOMPARE(live.metrics(f.versions[0].id).queriesWithoutList, 1); // graded, no list frozen for it yet
+}
 
 void TestEvaluationEngine::metricsFollowTheGrades()
 {

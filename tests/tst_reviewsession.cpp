@@ -4,6 +4,7 @@
 #include "core/project/EvaluationEngine.h"
 #include "core/project/ModelIndex.h"
 #include "core/project/Project.h"
+#include "core/project/RunImport.h"
 #include "support/CliRunner.h"
 #include "support/RefData.h"
 #include "support/ScratchMount.h"
@@ -25,7 +26,35 @@ private Q_SLOTS:
     void settingsChangedElsewhereApplyAtThePoll();
     void readOnlyProjectShowsAndRefusesGrades();
     void searchAndMapRunOnWorkers();
+    void importedRunIsReviewedNotMapped();
 };
+
+// A version imported from another system's lists: its candidates are reviewed and graded like any
+// other's; the map and the search say why they cannot use it, with no error dialog.
+void TestReviewSession::importedRunIsReviewedNotMapped()
+{
+    auto f = testsupport::makeTwoModelProject();
+    const QString folder = f.folder;
+    const QString runFile = testsupport::writeScratchFile(
+        QStringLiteral("prod.txt"), "red-0 Q0 red-4 1 0.9 prod\nred-0 Q0 blue-1 2 0.8 prod\n");
+    const ModelVersion prod = importRun(*f.project, {runFile.toStdString(), "prod", false}).version;
+    const std::int64_t red0 = f.project->requireItem("red-0").id;
+    f.project.reset();
+    ReviewSession session(folder, QStringLiteral("ana"));
+    QSignalSpy errors(&session, &ReviewSession::errorOccurred);
+    const std::vector<ui::Candidate> list = session.candidates(red0, prod.id);
+    QCOMPARE(list.size(), std::size_t(2));
+    QVERIFY(session.grade(red0, list[0].itemId, 3));
+    QCOMPARE(session.metrics(prod.id).perQuery.at(red0).precision1, 1.0);
+
+    ReviewSession::MapSource source;
+    QVERIFY(!session.mapSource(prod.id, 1000, &source));
+    QVERIFY2(source.unavailable.contains(QStringLiteral("no embeddings")), qPrintable(source.unavailable));
+    auto search = session.searchCatalog(QStringLiteral("prod"), true, QStringLiteral("red"), 5);
+    search.waitForFinished();
+    QVERIFY2(search.result().error.contains(QStringLiteral("no embeddings")), qPrintable(search.result().error));
+    QCOMPARE(errors.size(), 0);
+}
 
 void TestReviewSession::gradeWalkUpdatesMetricsAndUndoes()
 {

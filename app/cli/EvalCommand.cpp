@@ -94,6 +94,7 @@ struct Report {
     };
     std::vector<Comparison> comparisons;
     std::vector<std::map<std::string, std::int64_t>> searchedWith; // per model: lists per index kind
+    int gradedOutsideQuerySet = 0;
 };
 
 std::vector<ModelVersion> chooseModels(const EvaluationEngine &engine, const QString &list, const std::string &file)
@@ -122,6 +123,7 @@ Report buildReport(
 {
     Report r;
     r.models = models;
+    r.gradedOutsideQuerySet = engine.gradedOutsideQuerySet();
     for (const ModelVersion &v : models) {
         r.metrics.push_back(&engine.metrics(v.id));
         r.searchedWith.push_back(frozenListsBySearch(project, v));
@@ -195,13 +197,19 @@ QString textReport(const Report &r, const Options &options, const QString &heade
     }
     for (std::size_t i = 0; i < r.models.size(); ++i) {
         const ModelMetrics &m = *r.metrics[i];
-        if (m.queriesWithoutJudgment > 0 || m.queriesWithoutList > 0)
-            out += QStringLiteral(
-                "%1: left out of the mean: %2 queries with a list but no grade yet, %3 graded without a list\n")
-                       .arg(QString::fromStdString(r.models[i].name))
-                       .arg(m.queriesWithoutJudgment)
-                       .arg(m.queriesWithoutList);
+        QStringList leftOut;
+        if (m.queriesWithoutJudgment > 0)
+            leftOut << QStringLiteral("%1 queries with a list but no grade yet").arg(m.queriesWithoutJudgment);
+        if (m.queriesWithoutList > 0)
+            leftOut << QStringLiteral("%1 graded without a list").arg(m.queriesWithoutList);
+        if (!leftOut.isEmpty())
+            out += QStringLiteral("%1: left out of the mean: %2\n")
+                       .arg(QString::fromStdString(r.models[i].name), leftOut.join(QStringLiteral(", ")));
     }
+    if (r.gradedOutsideQuerySet > 0)
+        out += QStringLiteral("%1 items graded as queries are not in the query set: left out of every metric (lookalike "
+                              "queries --from adds them)\n")
+                   .arg(r.gradedOutsideQuerySet);
     if (options.ranges)
         out += QStringLiteral(
             "[low, high]: what the metric could still become once the unjudged candidates are graded\n");
@@ -405,7 +413,8 @@ QJsonObject jsonReport(const Report &r, const Options &options, QJsonObject sett
         comparisons.append(o);
     }
     return {{QStringLiteral("settings"), settings}, {QStringLiteral("models"), models},
-        {QStringLiteral("comparisons"), comparisons}};
+        {QStringLiteral("comparisons"), comparisons},
+        {QStringLiteral("graded_outside_query_set"), r.gradedOutsideQuerySet}};
 }
 
 // ------------------------------------------------------------------------------------------- CSV

@@ -58,8 +58,15 @@ void EvaluationEngine::refreshAll()
     for (const auto &[model, lengths] : m_listLengths)
         listed += static_cast<std::int64_t>(lengths.size());
     m_judgments.clear();
-    for (const auto &[pair, grade] : store.resolvedGrades())
-        m_judgments[pair.first][pair.second] = grade;
+    m_gradedOutside.clear();
+    const std::vector<std::int64_t> querySet = m_project.queryItemIds();
+    m_querySet = std::set<std::int64_t>(querySet.begin(), querySet.end());
+    for (const auto &[pair, grade] : store.resolvedGrades()) {
+        if (m_querySet.count(pair.first))
+            m_judgments[pair.first][pair.second] = grade;
+        else
+            m_gradedOutside.insert(pair.first);
+    }
     // The lists the metrics use: those of the judged queries. One scan when most queries are
     // judged, else one lookup per judged query.
     if (static_cast<std::int64_t>(m_judgments.size()) * 4 > listed) {
@@ -89,6 +96,14 @@ void EvaluationEngine::refreshQuery(std::int64_t queryItemId)
     QueryJudgments fresh;
     for (const auto &[pair, grade] : JudgmentStore(m_project).resolvedGrades(queryItemId))
         fresh[pair.second] = grade;
+    if (!m_querySet.count(queryItemId)) {
+        // Not a query of the set (refreshAll() sees a query just added): counted apart.
+        if (fresh.empty())
+            m_gradedOutside.erase(queryItemId);
+        else
+            m_gradedOutside.insert(queryItemId);
+        return;
+    }
     const bool wasJudged = m_judgments.count(queryItemId) > 0;
     const bool isJudged = !fresh.empty();
     // The metrics hold the lists of judged queries only.

@@ -6,6 +6,10 @@
 // Only the judged queries' lists are held (they are what the metrics use), plus each listed
 // query's list length: a project with 100,000 queries of which a tenth are judged loads a
 // tenth of its frozen lists. The list of an unjudged query is read when asked for.
+//
+// Only queries of the query set enter the metrics. An item graded as a query but not in the set
+// (its grades imported from elsewhere, or its query taken out) is counted apart, not as
+// "graded without a list".
 #pragma once
 
 #include "core/metrics/Comparison.h"
@@ -15,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <vector>
 
 namespace lookalike {
@@ -46,6 +51,8 @@ public:
     // The length of that list (0: none), without reading it.
     int listLength(std::int64_t modelId, std::int64_t queryItemId) const;
     const QueryJudgments &judgments(std::int64_t queryItemId) const;
+    // Items with grades as a query that are not in the query set (left out of every metric).
+    int gradedOutsideQuerySet() const { return static_cast<int>(m_gradedOutside.size()); }
 
     // A judgment of `queryItemId` changed: reload its grades and recompute it for every model.
     void refreshQuery(std::int64_t queryItemId);
@@ -66,7 +73,9 @@ private:
     std::map<std::int64_t, std::map<std::int64_t, RankedList>> m_lists; // model -> judged query -> list
     std::map<std::int64_t, std::vector<std::pair<std::int64_t, int>>> m_listLengths; // model -> (query, length), sorted
     mutable std::map<std::pair<std::int64_t, std::int64_t>, RankedList> m_otherLists; // (model, unjudged query), read on demand
-    std::map<std::int64_t, QueryJudgments> m_judgments;                // query -> candidate -> grade
+    std::map<std::int64_t, QueryJudgments> m_judgments;                // query of the set -> candidate -> grade
+    std::set<std::int64_t> m_querySet;
+    std::set<std::int64_t> m_gradedOutside;                            // graded, not in the query set
     std::map<std::int64_t, ModelMetrics> m_metrics;                    // model -> metrics
 };
 
