@@ -196,6 +196,13 @@ void TestSiglipConfig::rejectsBadConfigs_data()
     QTest::newRow("image_size beyond int")
         << QStringLiteral(R"({"model_type": "siglip_vision_model", "image_size": 3000000000})")
         << int(ErrorCode::MalformedConfig) << QStringLiteral("image_size");
+    // Found by fuzz/fuzz_config: listing the tensors of 2e9 layers ran out of memory.
+    QTest::newRow("two billion layers")
+        << QStringLiteral(R"({"model_type": "siglip_vision_model", "num_hidden_layers": 2000000000})")
+        << int(ErrorCode::InvalidConfig) << QStringLiteral("vision_config.num_hidden_layers: 2000000000 is too large");
+    QTest::newRow("a vocabulary of a billion")
+        << QStringLiteral(R"({"model_type": "siglip_text_model", "vocab_size": 1000000000})")
+        << int(ErrorCode::InvalidConfig) << QStringLiteral("text_config.vocab_size");
     QTest::newRow("negative epsilon") << QStringLiteral(R"({"model_type": "siglip_text_model", "layer_norm_eps": -1})")
                                       << int(ErrorCode::InvalidConfig) << QStringLiteral("layer_norm_eps");
 }

@@ -111,8 +111,22 @@ QJsonObject subObject(const QJsonObject &root, const char *key, const std::strin
 // is 442,368), low enough that a typo in image_size fails here and not in an allocation.
 constexpr std::int64_t kMaxPixelValues = std::int64_t{1} << 31;
 
+// Far above any published SigLIP (so400m: 27 layers, width 1152, MLP 4304, 16 heads; Gemma's
+// vocabulary 256,000), far below what would exhaust memory merely listing the tensors a config
+// implies: a num_hidden_layers of 2e9 once made that list grow past 2 GB (found by fuzz_config).
+void checkAtMost(int value, int most, const std::string &file, const std::string &key)
+{
+    if (value > most)
+        throw Error(ErrorCode::InvalidConfig, file, key,
+                    std::to_string(value) + " is too large (at most " + std::to_string(most) + " is read)");
+}
+
 void validateTower(const SiglipTowerConfig &c, const std::string &file, const std::string &scope)
 {
+    checkAtMost(c.numHiddenLayers, 1024, file, scope + "num_hidden_layers");
+    checkAtMost(c.hiddenSize, 1 << 16, file, scope + "hidden_size");
+    checkAtMost(c.intermediateSize, 1 << 18, file, scope + "intermediate_size");
+    checkAtMost(c.numAttentionHeads, 1024, file, scope + "num_attention_heads");
     if (c.hiddenSize % c.numAttentionHeads != 0)
         throw Error(ErrorCode::InvalidConfig, file, scope,
                     "hidden_size " + std::to_string(c.hiddenSize) + " is not divisible by num_attention_heads "
@@ -248,8 +262,11 @@ void SiglipConfig::validate(const std::string &file) const
                         "patch_size " + std::to_string(vision->patchSize) + " is larger than image_size "
                             + std::to_string(vision->imageSize));
     }
-    if (text)
+    if (text) {
         validateTower(*text, file, "text_config.");
+        checkAtMost(text->vocabSize, 1 << 24, file, "text_config.vocab_size");
+        checkAtMost(text->maxPositionEmbeddings, 1 << 20, file, "text_config.max_position_embeddings");
+    }
     if (vision && text && vision->embeddingSize() != text->embeddingSize())
         throw Error(ErrorCode::InvalidConfig, file,
                     "image embeddings have " + std::to_string(vision->embeddingSize())
