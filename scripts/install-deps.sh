@@ -29,6 +29,8 @@ PACKAGES=(
   clang libclang-rt-14-dev llvm
   # headless GUI runs (screenshots) and fonts for offscreen rendering
   xvfb xauth fonts-dejavu-core
+  # the browser test of the HTML report (tst_evaluationreport renders it headless to PNG and PDF)
+  chromium
 )
 
 export DEBIAN_FRONTEND=noninteractive

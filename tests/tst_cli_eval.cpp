@@ -85,6 +85,7 @@ private Q_SLOTS:
     void rangesBracketTheMetrics();
     void importQrelsReportsUnmatchedIds();
     void importedRunIsAVersionLikeAnyOther();
+    void reportIsWritten();
     void agreementBetweenRaters();
     void settingsChangeTheMetrics();
     void errorsAreOneLine();
@@ -321,6 +322,26 @@ void TestCliEval::importedRunIsAVersionLikeAnyOther()
                                           QStringLiteral("prod"), QStringLiteral("--query"), QStringLiteral("red-0")});
     QCOMPARE(neighbours.exitCode, 1);
     QVERIFY2(neighbours.err.count('\n') == 1 && neighbours.err.contains("no embeddings"), neighbours.err.constData());
+}
+
+void TestCliEval::reportIsWritten()
+{
+    const GradedProject g = gradedProject();
+    const QString out = testsupport::scratchDir(QStringLiteral("cli-report")) + QStringLiteral("/r/report.html");
+    QCOMPARE(runLookalike({QStringLiteral("report"), g.folder}).exitCode, 2); // --out is needed
+    const auto r = runLookalike({QStringLiteral("report"), g.folder, QStringLiteral("--out"), out, QStringLiteral("--models"),
+                                 QStringLiteral("model-b,model-a"), QStringLiteral("--blind"), QStringLiteral("--worst"),
+                                 QStringLiteral("2")});
+    CHECK_OK(r);
+    QVERIFY2(r.out.contains("report.html: 2 versions, 8 queries in the set, "), r.out.constData());
+    const QByteArray html = testsupport::readFileBytes(out);
+    QVERIFY(html.startsWith("<!DOCTYPE html>"));
+    QVERIFY(!html.contains("model-a") && html.contains("Comparison with version 1"));
+    QCOMPARE(html.count("<div class=\"case\">"), 2 * 2 + 2); // 2 worst per version, 2 gaps
+    const auto unknown = runLookalike({QStringLiteral("report"), g.folder, QStringLiteral("--out"), out,
+                                       QStringLiteral("--models"), QStringLiteral("nope")});
+    QCOMPARE(unknown.exitCode, 1);
+    QVERIFY2(unknown.err.count('\n') == 1 && unknown.err.contains("'nope'"), unknown.err.constData());
 }
 
 void TestCliEval::importQrelsReportsUnmatchedIds()

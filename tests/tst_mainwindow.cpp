@@ -456,6 +456,15 @@ void TestMainWindow::exportsWriteFiles()
     QVERIFY(w.exportTrecFiles(dir + QStringLiteral("/trec")));
     QVERIFY(testsupport::readFileBytes(dir + QStringLiteral("/trec/qrels.txt")).contains(" 0 "));
     QVERIFY(QFile::exists(dir + QStringLiteral("/trec/run-model-b.txt")));
+    // The report, named, then blind when the review is (Ctrl+B): no version name in it.
+    QVERIFY(w.exportReport(dir + QStringLiteral("/report.html")));
+    QVERIFY(testsupport::readFileBytes(dir + QStringLiteral("/report.html")).contains("<td>model-b</td>"));
+    QTest::keySequence(&w, QKeySequence(Qt::CTRL | Qt::Key_B));
+    QVERIFY(w.reviewView()->blind());
+    QVERIFY(w.exportReport(dir + QStringLiteral("/blind.html")));
+    const QByteArray blind = testsupport::readFileBytes(dir + QStringLiteral("/blind.html"));
+    QVERIFY(blind.contains("<td>version 2</td>") && !blind.contains("model-b"));
+    QVERIFY(w.findChild<QAction *>(QStringLiteral("actionExportReport")));
     QVERIFY(!w.exportMetricsCsv(QStringLiteral("/nonexistent-dir/metrics.csv")));
     QVERIFY(w.lastError().contains(QStringLiteral("/nonexistent-dir/metrics.csv")));
 }

@@ -75,6 +75,7 @@ const char *const kShortcutHelp[][2] = {
     {"Drop an image file", "search the catalog for its look-alikes"},
     {"Ctrl+F", "filter the query list"},
     {"Ctrl+O", "open a project"},
+    {"Ctrl+Shift+E", "export the evaluation report (HTML, blind when the review is)"},
     {"?", "this list"},
 };
 
@@ -142,6 +143,15 @@ void MainWindow::createActions()
             const QString d = QFileDialog::getExistingDirectory(this, tr("Export TREC files to"));
             if (!d.isEmpty())
                 exportTrecFiles(d);
+        },
+        true);
+    add(
+        file, QStringLiteral("actionExportReport"), tr("Export &Report (HTML)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+        [this] {
+            const QString f = QFileDialog::getSaveFileName(
+                this, tr("Export report"), QStringLiteral("report.html"), tr("HTML (*.html)"));
+            if (!f.isEmpty())
+                exportReport(f);
         },
         true);
     add(
@@ -459,6 +469,17 @@ bool MainWindow::exportChartPng(const QString &file)
     }
     statusBar()->showMessage(tr("Chart written to %1").arg(file), 5000);
     return true;
+}
+
+bool MainWindow::exportReport(const QString &file)
+{
+    QString summary;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    const bool ok = m_session && m_session->exportReport(file, m_review && m_review->blind(), &summary);
+    QApplication::restoreOverrideCursor();
+    if (ok)
+        statusBar()->showMessage(tr("Wrote the report to %1 (%2)").arg(file, summary), 8000);
+    return ok;
 }
 
 bool MainWindow::exportTrecFiles(const QString &folder)

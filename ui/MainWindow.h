@@ -50,6 +50,7 @@ public:
     bool exportMetricsCsv(const QString &file);
     bool exportChartPng(const QString &file);
     bool exportTrecFiles(const QString &folder);
+    bool exportReport(const QString &file); // blind when the review is
 
     static QString settingsRaterKey() { return QStringLiteral("rater"); }
 

@@ -4,6 +4,7 @@
 #include "core/Error.h"
 #include "core/index/NpyFile.h"
 #include "core/analysis/EmbeddingProjection.h"
+#include "core/report/EvaluationReport.h"
 #include "core/project/AddQueries.h"
 #include "core/project/CatalogSearch.h"
 #include "core/project/EmbeddingJob.h"
@@ -412,6 +413,21 @@ bool ReviewSession::exportTrecFiles(const QString &folder, QString *summary)
                   << QString::fromStdString(v.qrelsFile.filename().string());
         if (summary)
             *summary = files.join(QStringLiteral(", "));
+        return true;
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
+        return false;
+    }
+}
+
+bool ReviewSession::exportReport(const QString &file, bool blind, QString *summary)
+{
+    try {
+        ReportOptions options;
+        options.blind = blind;
+        const ReportSummary r = writeEvaluationReport(*m_project, file.toStdString(), options);
+        if (summary)
+            *summary = tr("%1 versions, %2 images, %3 KiB").arg(r.versions).arg(r.thumbnails).arg((r.bytes + 1023) / 1024);
         return true;
     } catch (const std::exception &e) {
         Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));

@@ -186,6 +186,9 @@ public:
 
     // Exports (false after errorOccurred()).
     bool exportTrecFiles(const QString &folder, QString *summary = nullptr);
+    // The evaluation report (core/report/EvaluationReport.h) of every version, in the project's
+    // order, blind when the review is.
+    bool exportReport(const QString &file, bool blind, QString *summary = nullptr);
 
 Q_SIGNALS:
     // A grade of a pair changed (this rater's, saved; or another's, polled); the metrics of its

@@ -34,6 +34,7 @@ constexpr std::array kCommands{
     Command{"judge", "Grade a (query, candidate) pair as a rater; undo or redo", &judgeCommand},
     Command{"eval", "Metrics per model version (nDCG@5, P@1, ...) and their comparison, by category, per query", &evalCommand},
     Command{"export", "Write TREC qrels and run files (checkable with trec_eval)", &exportCommand},
+    Command{"report", "Write the evaluation report: one self-contained HTML page (prints to PDF)", &reportCommand},
     Command{"import-qrels", "Import TREC qrels from another tool as one rater's grades", &importQrelsCommand},
     Command{"import-run", "Register a version from another system's result lists (TREC run, CSV, JSON Lines)", &importRunCommand},
     Command{"agreement", "Agreement between raters: weighted kappa, Krippendorff's alpha, disagreements", &agreementCommand},
