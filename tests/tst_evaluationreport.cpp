@@ -118,6 +118,11 @@ void TestEvaluationReport::holdsTheEnginesNumbersAndNoScript()
                                 "<h2>Largest differences</h2>", "Krippendorff"})
         QVERIFY2(html.contains(QLatin1String(section)), section);
     QCOMPARE(html.count(QStringLiteral("<svg class=\"histogram\"")), 2);
+    // Every worst query and every gap shows both versions' top 5.
+    const int cases = html.count(QStringLiteral("<div class=\"case\">"));
+    QVERIFY(cases >= 10);
+    QCOMPARE(html.count(QStringLiteral("<div class=\"strip\"><div class=\"label\">model-a</div>")), cases);
+    QCOMPARE(html.count(QStringLiteral("<div class=\"strip\"><div class=\"label\">model-b</div>")), cases);
     // Self-contained: every image inline, nothing fetched, nothing run.
     QVERIFY(summary.thumbnails > 0);
     QCOMPARE(html.count(QStringLiteral("<img ")), html.count(QStringLiteral("src=\"data:image/jpeg;base64,")));

@@ -179,7 +179,8 @@ private:
         };
         for (const auto &[version, queries] : m_worst)
             for (const QueryValue &q : queries)
-                addList(version, q.query);
+                for (std::size_t v = 0; v < m_versions.size(); ++v)
+                    addList(v, q.query); // every version's list of it, to compare
         for (const auto &[version, gaps] : m_gaps)
             for (const QueryGap &g : gaps) {
                 addList(0, g.query);
@@ -433,15 +434,20 @@ private:
 
     void worstQueries()
     {
-        m_out += "<h2>Worst queries</h2>\n<p class=\"note\">Each version's lowest nDCG@5: the query, then its top "
-               + std::to_string(m_options.listLength) + " with their grades (&ndash;: not graded).</p>\n";
+        m_out += "<h2>Worst queries</h2>\n<p class=\"note\">Each version's lowest nDCG@5: the query, then each "
+                 "version's top " + std::to_string(m_options.listLength)
+               + " with their grades (&ndash;: not graded), that version's first.</p>\n";
         for (std::size_t i = 0; i < m_versions.size(); ++i) {
             m_out += "<h3>" + escape(m_labels[i]) + "</h3>\n";
             if (m_worst[i].empty())
                 m_out += "<p class=\"note\">No query is evaluated yet.</p>\n";
-            for (const QueryValue &q : m_worst[i])
-                m_out += "<div class=\"case\">" + queryHead(q.query, "nDCG@5 " + fixed(q.value))
-                       + strip(m_labels[i], i, q.query) + "</div>\n";
+            for (const QueryValue &q : m_worst[i]) {
+                m_out += "<div class=\"case\">" + queryHead(q.query, "nDCG@5 " + fixed(q.value)) + strip(m_labels[i], i, q.query);
+                for (std::size_t v = 0; v < m_versions.size(); ++v)
+                    if (v != i)
+                        m_out += strip(m_labels[v], v, q.query);
+                m_out += "</div>\n";
+            }
         }
     }
 
