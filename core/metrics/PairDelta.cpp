@@ -1,0 +1,234 @@
+// deltaBounds and candidateValues (see PairDelta.h for the arithmetic and why it is never wrong).
+#include "core/metrics/PairDelta.h"
+
+#include "core/Error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <set>
+
+namespace lookalike {
+
+namespace {
+
+constexpr std::size_t kCutoff = 5; // nDCG@5
+
+double gainOf(int grade, GainKind kind)
+{
+    return kind == GainKind::Linear ? static_cast<double>(grade) : std::ldexp(1.0, grade) - 1.0;
+}
+
+// trec_eval's discount of 0-based rank i: 1 / log2(i + 2).
+double discount(std::size_t i)
+{
+    return 1.0 / std::log2(static_cast<double>(i) + 2.0);
+}
+
+double idealDcg(std::vector<double> gains)
+{
+    const std::size_t n = std::min(kCutoff, gains.size());
+    std::partial_sort(gains.begin(), gains.begin() + static_cast<std::ptrdiff_t>(n), gains.end(), std::greater<>());
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        sum += gains[i] * discount(i);
+    return sum;
+}
+
+// The grade of `c` as the bounds see it: known, or the one being tried, or none.
+struct GradeLookup {
+    const QueryJudgments &grades;
+    std::int64_t tried = -1;
+    int triedGrade = 0;
+    std::optional<int> operator()(std::int64_t c) const
+    {
+        if (c == tried)
+            return triedGrade;
+        const auto it = grades.find(c);
+        return it == grades.end() ? std::nullopt : std::optional<int>(it->second);
+    }
+};
+
+double discountIn(const RankedList &list, std::int64_t c)
+{
+    for (std::size_t i = 0; i < list.size() && i < kCutoff; ++i)
+        if (list[i] == c)
+            return discount(i);
+    return 0.0;
+}
+
+// The candidates the bounds read: the pool, both top 5s and every graded candidate.
+std::vector<std::int64_t> candidatesOf(const PairDeltaInput &in)
+{
+    std::set<std::int64_t> all(in.pool->begin(), in.pool->end());
+    for (const RankedList *list : {in.a, in.b})
+        for (std::size_t i = 0; i < list->size() && i < kCutoff; ++i)
+            all.insert((*list)[i]);
+    for (const auto &kv : *in.grades)
+        all.insert(kv.first);
+    return {all.begin(), all.end()};
+}
+
+// `tight`: also intersect with each version's own nDCG bounds. The values of candidates are
+// measured on the rectangle alone: the intersection has flat stretches (a bound held at 1 moves
+// for no single grade), which would make a greedy plan blind to grades that matter together.
+DeltaBounds ndcgBounds(const PairDeltaInput &in, const std::vector<std::int64_t> &candidates, const GradeLookup &grade,
+                       const MetricSettings &s, bool tight)
+{
+    const double gLow = gainOf(s.lowestGrade, s.gain), gHigh = gainOf(s.highestGrade, s.gain);
+    double nLow = 0, nHigh = 0;
+    double aLow = 0, aHigh = 0, bLow = 0, bHigh = 0; // each version's DCG
+    std::vector<double> low, high; // every pooled gain, the unknown ones lowest / highest
+    low.reserve(candidates.size());
+    high.reserve(candidates.size());
+    for (std::int64_t c : candidates) {
+        const double da = discountIn(*in.a, c), db = discountIn(*in.b, c), w = db - da;
+        if (const std::optional<int> g = grade(c)) {
+            const double gain = gainOf(*g, s.gain);
+            nLow += w * gain;
+            nHigh += w * gain;
+            aLow += da * gain;
+            aHigh += da * gain;
+            bLow += db * gain;
+            bHigh += db * gain;
+            low.push_back(gain);
+            high.push_back(gain);
+        } else {
+            nLow += std::min(w * gLow, w * gHigh);
+            nHigh += std::max(w * gLow, w * gHigh);
+            aLow += da * gLow;
+            aHigh += da * gHigh;
+            bLow += db * gLow;
+            bHigh += db * gHigh;
+            low.push_back(gLow);
+            high.push_back(gHigh);
+        }
+    }
+    const double iLow = idealDcg(std::move(low)), iHigh = idealDcg(std::move(high));
+    if (iHigh <= 0)
+        return {0.0, 0.0}; // no candidate can be relevant: both nDCGs are 0
+    const double smallestPositive = gainOf(std::max(1, s.lowestGrade), s.gain);
+    const double iPos = std::max(iLow, smallestPositive);
+    DeltaBounds b{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+    for (double n : {nLow, nHigh})
+        for (double i : {iPos, iHigh}) {
+            b.low = std::min(b.low, n / i);
+            b.high = std::max(b.high, n / i);
+        }
+    if (iLow <= 0) { // every gain may still be 0: then both are 0
+        b.low = std::min(b.low, 0.0);
+        b.high = std::max(b.high, 0.0);
+    }
+    // Each nDCG on its own is within [DCG_lo / I_hi, min(1, DCG_hi / I_pos)] (a DCG never exceeds
+    // the ideal one): the difference is also within those, which is tighter while the ideal DCG
+    // is wide open, since N_hi and I_lo cannot happen together.
+    if (!tight)
+        return b;
+    const double aMin = aLow / iHigh, aMax = std::min(1.0, aHigh / iPos);
+    const double bMin = bLow / iHigh, bMax = std::min(1.0, bHigh / iPos);
+    b.low = std::max(b.low, bMin - aMax);
+    b.high = std::min(b.high, bMax - aMin);
+    return b;
+}
+
+DeltaBounds precisionBounds(const PairDeltaInput &in, const GradeLookup &grade, const MetricSettings &s)
+{
+    // Relevant at 1: [lowest possible, highest possible] as 0/1.
+    auto relevance = [&](const RankedList &list) -> std::pair<int, int> {
+        if (list.empty())
+            return {0, 0};
+        if (const std::optional<int> g = grade(list.front()))
+            return {*g >= s.relevanceThreshold, *g >= s.relevanceThreshold};
+        return {s.lowestGrade >= s.relevanceThreshold, s.highestGrade >= s.relevanceThreshold};
+    };
+    if (!in.a->empty() && !in.b->empty() && in.a->front() == in.b->front())
+        return {0.0, 0.0};
+    const auto [aLow, aHigh] = relevance(*in.a);
+    const auto [bLow, bHigh] = relevance(*in.b);
+    return {static_cast<double>(bLow - aHigh), static_cast<double>(bHigh - aLow)};
+}
+
+DeltaBounds boundsWith(const PairDeltaInput &in, const std::vector<std::int64_t> &candidates, const GradeLookup &grade,
+                       Metric metric, const MetricSettings &s, bool tight = true)
+{
+    switch (metric) {
+    case Metric::Ndcg5:
+        return ndcgBounds(in, candidates, grade, s, tight);
+    case Metric::Precision1:
+        return precisionBounds(in, grade, s);
+    default:
+        throw Error(ErrorCode::InvalidArgument, {},
+                    std::string("the judging planner works on nDCG@5 or P@1, not ") + metricName(metric));
+    }
+}
+
+} // namespace
+
+DeltaBounds deltaBounds(const PairDeltaInput &in, Metric metric, const MetricSettings &settings)
+{
+    return boundsWith(in, metric == Metric::Ndcg5 ? candidatesOf(in) : std::vector<std::int64_t>{},
+                      GradeLookup{*in.grades}, metric, settings);
+}
+
+std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings,
+                                            int towards, const std::vector<double> &gradeOdds, const BoundsScore &score)
+{
+    std::vector<std::int64_t> unknown;
+    std::vector<std::int64_t> candidates;
+    if (metric == Metric::Ndcg5) {
+        candidates = candidatesOf(in);
+        for (std::int64_t c : candidates)
+            if (!in.grades->count(c))
+                unknown.push_back(c);
+    } else {
+        for (const RankedList *list : {in.a, in.b})
+            if (!list->empty() && !in.grades->count(list->front())
+                && std::find(unknown.begin(), unknown.end(), list->front()) == unknown.end())
+                unknown.push_back(list->front());
+    }
+    const DeltaBounds now = boundsWith(in, candidates, GradeLookup{*in.grades}, metric, settings, false);
+    std::vector<CandidateValue> out;
+    std::vector<std::pair<int, double>> odds; // (grade, weight), weights summing to 1
+    const int levels = settings.highestGrade - settings.lowestGrade + 1;
+    if (static_cast<int>(gradeOdds.size()) == levels) {
+        const double total = std::accumulate(gradeOdds.begin(), gradeOdds.end(), 0.0);
+        for (int i = 0; i < levels && total > 0; ++i)
+            if (gradeOdds[static_cast<std::size_t>(i)] > 0)
+                odds.emplace_back(settings.lowestGrade + i, gradeOdds[static_cast<std::size_t>(i)] / total);
+    }
+    if (odds.empty())
+        odds = {{settings.lowestGrade, 0.5}, {settings.highestGrade, 0.5}};
+    for (std::int64_t c : unknown) {
+        double value = 0;
+        for (const auto &[g, weight] : odds) {
+            const DeltaBounds then = boundsWith(in, candidates, GradeLookup{*in.grades, c, g}, metric, settings, false);
+            value += weight * (score                ? score(now, then)
+                               : towards > 0        ? then.low - now.low
+                               : towards < 0        ? now.high - then.high
+                                                    : now.width() - then.width());
+        }
+        if (value > 1e-12)
+            out.push_back({c, value});
+    }
+    // Equal values: the order a rater meets them (best rank in either list), then id.
+    auto position = [&](std::int64_t c) {
+        std::size_t best = std::numeric_limits<std::size_t>::max();
+        for (const RankedList *list : {in.a, in.b})
+            for (std::size_t i = 0; i < list->size(); ++i)
+                if ((*list)[i] == c)
+                    best = std::min(best, i);
+        return best;
+    };
+    std::stable_sort(out.begin(), out.end(), [&](const CandidateValue &x, const CandidateValue &y) {
+        if (x.value != y.value)
+            return x.value > y.value;
+        const std::size_t px = position(x.candidate), py = position(y.candidate);
+        return px != py ? px < py : x.candidate < y.candidate;
+    });
+    return out;
+}
+
+} // namespace lookalike

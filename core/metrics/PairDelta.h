@@ -1,0 +1,59 @@
+// How far one query's difference between two versions can still move, and how much grading
+// one more candidate can narrow that: the arithmetic of the judging planner (JudgingPlanner.h),
+// pure functions over one query's lists and grades.
+//
+// The difference is metric(B) - metric(A) for nDCG@5 or P@1, as RankingMetrics computes them
+// once every candidate is graded. Its bounds are never wrong: every way of grading the unjudged
+// candidates (each any grade of the scale) gives a difference inside them. They are
+// conservative for nDCG@5, whose ideal DCG depends on every pooled candidate of the query:
+//   N = DCG(B) - DCG(A) is linear in the gains, so it lies in [N_lo, N_hi] (each unjudged
+//   candidate at the lowest or the highest gain, whichever lowers or raises N);
+//   the ideal DCG I grows with every gain, so it lies in [I_lo, I_hi] (all unjudged lowest,
+//   all highest), and when I > 0 it is at least the smallest positive gain;
+//   the difference N / I is then within the corners of that rectangle (or 0 when I = 0).
+// A candidate at the same rank in both lists adds the same to both sides: it does not move N.
+#pragma once
+
+#include "core/metrics/MetricKind.h"
+#include "core/metrics/RankingMetrics.h"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace lookalike {
+
+struct PairDeltaInput {
+    const RankedList *a = nullptr;            // version A's list, best first
+    const RankedList *b = nullptr;            // version B's
+    const std::vector<std::int64_t> *pool = nullptr; // every candidate of the query in any version's list
+    const QueryJudgments *grades = nullptr;   // the known grades of the query (pooled)
+};
+
+struct DeltaBounds {
+    double low = 0.0;
+    double high = 0.0;
+    double width() const { return high - low; }
+};
+
+// Metric::Ndcg5 or Metric::Precision1 (others throw InvalidArgument).
+DeltaBounds deltaBounds(const PairDeltaInput &in, Metric metric, const MetricSettings &settings);
+
+// The candidates whose grade can still move the bounds, with how much knowing it is expected
+// to move them: over the grades of the scale, weighted by `gradeOdds` (one weight per grade from
+// the lowest; empty: the lowest and the highest grade, evenly), the expected rise of the low
+// bound (towards = +1: the difference looks positive, so the low bound is what must clear 0),
+// the expected fall of the high bound (towards = -1), or the expected narrowing (towards = 0).
+// Largest first; equal values by rank in A then B (the order a rater would meet them).
+struct CandidateValue {
+    std::int64_t candidate = 0;
+    double value = 0.0;
+};
+// `score`, when given, replaces that rule: it values the query's bounds after a grade against
+// the bounds now (the planner scores what a grade does to the whole comparison's interval).
+using BoundsScore = std::function<double(const DeltaBounds &now, const DeltaBounds &then)>;
+std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings,
+                                            int towards = 0, const std::vector<double> &gradeOdds = {},
+                                            const BoundsScore &score = {});
+
+} // namespace lookalike
