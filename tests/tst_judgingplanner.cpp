@@ -1,0 +1,165 @@
+// JudgingPlanner on a project: the plan holds only ungraded pairs of the compared queries, most
+// informative first; grading in plan order through the ordinary judgment store never gives a
+// verdict that every grade later contradicts, and ends where a fresh planner on every grade
+// does; the one-line status says the verdict; bad requests are refused by name.
+#include "core/Error.h"
+#include "core/project/FrozenLists.h"
+#include "core/project/JudgingPlanner.h"
+#include "core/project/JudgmentStore.h"
+#include "support/ErrorOf.h"
+#include "support/TwoModelProject.h"
+
+#include <QTest>
+
+#include <random>
+#include <set>
+
+using namespace lookalike;
+using testsupport::errorOf;
+
+class TestJudgingPlanner : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void planHoldsOnlyUngradedPairs();
+    void gradingInPlanOrderIsNeverContradicted_data();
+    void gradingInPlanOrderIsNeverContradicted();
+    void statusLineSaysTheVerdict();
+    void badRequestsAreRefused();
+};
+
+void TestJudgingPlanner::planHoldsOnlyUngradedPairs()
+{
+    auto f = testsupport::makeTwoModelProject();
+    Project &p = *f.project;
+    JudgmentStore store(p);
+    const std::int64_t q = f.queries[0];
+    const std::int64_t graded = frozenResultList(p, f.versions[0], q).at(0).candidateItemId;
+    store.grade(q, graded, "ana", 2);
+    const JudgingPlanner planner(p, "model-a", "model-b");
+    const PlanStatus s = planner.status();
+    QCOMPARE(s.queries, f.queries.size());
+    QCOMPARE(s.judged, std::size_t(1));
+    QVERIFY(s.pairs >= 10 * f.queries.size());
+    QCOMPARE(s.verdict, PlanVerdict::Open);
+    const std::vector<PlannedPair> plan = planner.next(1000);
+    QCOMPARE(plan.size(), s.informative);
+    std::set<std::pair<std::int64_t, std::int64_t>> seen;
+    const std::set<std::int64_t> queries(f.queries.begin(), f.queries.end());
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        QVERIFY(seen.insert({plan[i].query, plan[i].candidate}).second);
+        QVERIFY(queries.count(plan[i].query));
+        QVERIFY(!(plan[i].query == q && plan[i].candidate == graded));
+        QVERIFY(plan[i].value > 0);
+        if (i > 0)
+            QVERIFY(plan[i].value <= plan[i - 1].value);
+    }
+    QVERIFY(planner.informationLeft(q) > 0);
+    QCOMPARE(planner.informationLeft(-5), 0.0);
+}
+
+void TestJudgingPlanner::gradingInPlanOrderIsNeverContradicted_data()
+{
+    QTest::addColumn<int>("metric");
+    QTest::addColumn<unsigned>("seed");
+    for (unsigned seed : {1u, 2u, 3u}) {
+        QTest::addRow("nDCG@5, seed %u", seed) << int(Metric::Ndcg5) << seed;
+        QTest::addRow("P@1, seed %u", seed) << int(Metric::Precision1) << seed;
+    }
+}
+
+void TestJudgingPlanner::gradingInPlanOrderIsNeverContradicted()
+{
+    QFETCH(int, metric);
+    QFETCH(unsigned, seed);
+    auto f = testsupport::makeTwoModelProject(seed);
+    Project &p = *f.project;
+    // The truth: model-b's lists are better (grades fall with model-b's rank), plus noise.
+    std::map<std::pair<std::int64_t, std::int64_t>, int> truth;
+    std::mt19937 rng(seed);
+    for (std::int64_t q : f.queries) {
+        for (const ResultEntry &e : frozenResultList(p, f.versions[0], q))
+            truth[{q, e.candidateItemId}] = static_cast<int>(rng() % 2);
+        for (const ResultEntry &e : frozenResultList(p, f.versions[1], q))
+            truth[{q, e.candidateItemId}] = std::max(0, 3 - e.rank / 2 - static_cast<int>(rng() % 2));
+    }
+    JudgmentStore store(p);
+    JudgingPlanner planner(p, "model-a", "model-b", Metric(metric));
+    std::vector<PlanStatus> history{planner.status()};
+    std::size_t steps = 0;
+    for (std::vector<PlannedPair> next = planner.next(1); !next.empty(); next = planner.next(1)) {
+        const auto [q, c] = std::make_pair(next[0].query, next[0].candidate);
+        store.grade(q, c, "ana", truth.at({q, c}));
+        planner.refreshQuery(q);
+        history.push_back(planner.status());
+        QVERIFY(++steps <= truth.size());
+    }
+    // Grade the rest (pairs the plan never needed): nothing may change.
+    for (const auto &[pair, grade] : truth)
+        store.grade(pair.first, pair.second, "ana", grade);
+    const PlanStatus final = JudgingPlanner(p, "model-a", "model-b", Metric(metric)).status();
+    QCOMPARE(final.judged, final.pairs);
+    QCOMPARE(final.informative, std::size_t(0));
+    QVERIFY(final.verdict != PlanVerdict::Open);
+    QCOMPARE(history.back().direction, final.direction);
+    QCOMPARE(history.back().verdict, final.verdict);
+    QVERIFY2(std::abs(history.back().low - final.low) < 1e-12 && std::abs(history.back().high - final.high) < 1e-12,
+             "the plan stopped before the bounds were final");
+    for (const PlanStatus &s : history) {
+        if (s.direction != 0)
+            QCOMPARE(s.direction, final.direction);
+        QVERIFY(s.low <= final.low + 1e-12 && final.high <= s.high + 1e-12);
+        if (s.verdict == PlanVerdict::Significant)
+            QVERIFY(final.verdict == PlanVerdict::Significant && final.direction == s.direction);
+        QVERIFY(s.ciLow <= final.ciLow + 1e-12 && final.ciHigh <= s.ciHigh + 1e-12);
+    }
+    // Which version is better was known, for good, before the plan's last grade.
+    std::size_t decided = history.size();
+    while (decided > 0 && history[decided - 1].direction == final.direction)
+        --decided;
+    if (final.direction != 0)
+        QVERIFY2(decided < history.size() - 1,
+                 qPrintable(QStringLiteral("decided after %1 of %2 grades").arg(decided).arg(history.size() - 1)));
+}
+
+void TestJudgingPlanner::statusLineSaysTheVerdict()
+{
+    PlanStatus s;
+    s.pairs = 2150;
+    s.judged = 312;
+    s.queries = 200;
+    s.verdict = PlanVerdict::Settled;
+    s.direction = 1;
+    s.informative = 10;
+    QCOMPARE(planStatusLine(s, "base", "siglip-ft", Metric::Ndcg5),
+             std::string("settled after 312 of 2,150 pairs: siglip-ft better on nDCG@5, not significant yet"));
+    s.verdict = PlanVerdict::Significant;
+    s.direction = -1;
+    s.ciLow = -0.2;
+    s.ciHigh = -0.05;
+    QCOMPARE(planStatusLine(s, "base", "siglip-ft", Metric::Precision1),
+             std::string("significant after 312 of 2,150 pairs: base better on P@1 (95 % interval -0.2000 to -0.0500)"));
+    s.verdict = PlanVerdict::Open;
+    s.direction = 0;
+    s.estimate = 1234;
+    QCOMPARE(planStatusLine(s, "base", "siglip-ft", Metric::Ndcg5),
+             std::string("open after 312 of 2,150 pairs: about 1,234 more judgments to decide"));
+    s.estimate.reset();
+    QVERIFY(planStatusLine(s, "a", "b", Metric::Ndcg5).find("no decision in sight") != std::string::npos);
+}
+
+void TestJudgingPlanner::badRequestsAreRefused()
+{
+    auto f = testsupport::makeTwoModelProject();
+    const auto same = errorOf([&] { JudgingPlanner(*f.project, "model-a", "model-a"); });
+    QVERIFY(same);
+    QVERIFY2(QString::fromUtf8(same->what()).contains(QStringLiteral("two different versions")), same->what());
+    const auto unknown = errorOf([&] { JudgingPlanner(*f.project, "model-a", "nope"); });
+    QVERIFY(unknown);
+    QCOMPARE(unknown->code(), ErrorCode::NotFound);
+    const auto metric = errorOf([&] { JudgingPlanner(*f.project, "model-a", "model-b", Metric::Ndcg10); });
+    QVERIFY(metric);
+    QVERIFY2(QString::fromUtf8(metric->what()).contains(QStringLiteral("nDCG@5 or P@1")), metric->what());
+}
+
+QTEST_MAIN(TestJudgingPlanner)
+#include "tst_judgingplanner.moc"
