@@ -86,6 +86,7 @@ private Q_SLOTS:
     void importQrelsReportsUnmatchedIds();
     void importedRunIsAVersionLikeAnyOther();
     void reportIsWritten();
+    void planSaysWhereTheComparisonStands();
     void agreementBetweenRaters();
     void settingsChangeTheMetrics();
     void errorsAreOneLine();
@@ -322,6 +323,49 @@ void TestCliEval::importedRunIsAVersionLikeAnyOther()
                                           QStringLiteral("prod"), QStringLiteral("--query"), QStringLiteral("red-0")});
     QCOMPARE(neighbours.exitCode, 1);
     QVERIFY2(neighbours.err.count('\n') == 1 && neighbours.err.contains("no embeddings"), neighbours.err.constData());
+}
+
+void TestCliEval::planSaysWhereTheComparisonStands()
+{
+    const GradedProject g = gradedProject();
+    QCOMPARE(runLookalike({QStringLiteral("plan"), g.folder, QStringLiteral("--models"), QStringLiteral("model-a")}).exitCode, 2);
+    QCOMPARE(runLookalike({QStringLiteral("plan"), g.folder, QStringLiteral("--models"), QStringLiteral("model-a,model-b"),
+                           QStringLiteral("--metric"), QStringLiteral("mrr")})
+                 .exitCode,
+             2);
+    const auto text = runLookalike({QStringLiteral("plan"), g.folder, QStringLiteral("--models"),
+                                    QStringLiteral("model-a,model-b"), QStringLiteral("--next"), QStringLiteral("3")});
+    CHECK_OK(text);
+    QVERIFY2(text.out.startsWith("model-b against model-a on nDCG@5, 8 queries: "), text.out.constData());
+    QVERIFY2(text.out.contains("next 3 of "), text.out.constData());
+
+    const auto json = runLookalike({QStringLiteral("plan"), g.folder, QStringLiteral("--models"), QStringLiteral("model-a,model-b"),
+                                    QStringLiteral("--metric"), QStringLiteral("p@1"), QStringLiteral("--next"), QStringLiteral("50"),
+                                    QStringLiteral("--json")});
+    CHECK_OK(json);
+    const QJsonObject doc = QJsonDocument::fromJson(json.out).object();
+    QCOMPARE(doc.value(QStringLiteral("metric")).toString(), QStringLiteral("p@1"));
+    QVERIFY(doc.value(QStringLiteral("judged")).toInt() > 0);
+    QVERIFY(doc.value(QStringLiteral("judged")).toInt() <= doc.value(QStringLiteral("pairs")).toInt());
+    // The pairs it lists are ungraded, and grading them is ordinary judging.
+    Project project = Project::open(g.folder.toStdString());
+    JudgmentStore store(project);
+    const auto graded = store.resolvedGrades();
+    const QJsonArray next = doc.value(QStringLiteral("next")).toArray();
+    QCOMPARE(next.size(), doc.value(QStringLiteral("informative")).toInt());
+    for (const QJsonValue &v : next) {
+        const std::int64_t q = project.requireItem(v[QStringLiteral("query")].toString().toStdString()).id;
+        const std::int64_t c = project.requireItem(v[QStringLiteral("candidate")].toString().toStdString()).id;
+        QVERIFY(!graded.count({q, c}));
+        store.grade(q, c, "ana", 3);
+    }
+    const QJsonObject after = QJsonDocument::fromJson(runLookalike({QStringLiteral("plan"), g.folder, QStringLiteral("--models"),
+                                                                    QStringLiteral("model-a,model-b"), QStringLiteral("--metric"),
+                                                                    QStringLiteral("p@1"), QStringLiteral("--json")})
+                                                          .out)
+                                  .object();
+    QCOMPARE(after.value(QStringLiteral("informative")).toInt(), 0);
+    QVERIFY(after.value(QStringLiteral("verdict")).toString() != QStringLiteral("open"));
 }
 
 void TestCliEval::reportIsWritten()

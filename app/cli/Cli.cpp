@@ -33,6 +33,7 @@ constexpr std::array kCommands{
     Command{"finetune", "Fine-tune a SigLIP checkpoint on the catalog's image-title pairs (sigmoid loss)", &finetuneCommand},
     Command{"judge", "Grade a (query, candidate) pair as a rater; undo or redo", &judgeCommand},
     Command{"eval", "Metrics per model version (nDCG@5, P@1, ...) and their comparison, by category, per query", &evalCommand},
+    Command{"plan", "Where a comparison of two versions stands, and the pairs to judge next (judging planner)", &planCommand},
     Command{"export", "Write TREC qrels and run files (checkable with trec_eval)", &exportCommand},
     Command{"report", "Write the evaluation report: one self-contained HTML page (prints to PDF)", &reportCommand},
     Command{"import-qrels", "Import TREC qrels from another tool as one rater's grades", &importQrelsCommand},

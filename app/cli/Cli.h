@@ -24,6 +24,7 @@ int modelsCommand(const QStringList &args);
 int judgeCommand(const QStringList &args);
 int evalCommand(const QStringList &args);
 int exportCommand(const QStringList &args);
+int planCommand(const QStringList &args);
 int reportCommand(const QStringList &args);
 int importQrelsCommand(const QStringList &args);
 int importRunCommand(const QStringList &args);
