@@ -13,6 +13,7 @@
 #include "ui/MainWindow.h"
 #include "ui/MapView.h"
 #include "ui/MetricsPanel.h"
+#include "core/project/JudgingPlanner.h"
 #include "ui/NeighbourGrid.h"
 #include "ui/NeighbourModel.h"
 #include "ui/QueryListModel.h"
@@ -98,6 +99,7 @@ private Q_SLOTS:
     void undoRestoresThePreviousGrade();
     void queryNavigationKeys();
     void blindModeHidesNamesAndShufflesSides();
+    void plannerKeyOpensTheMostInformativePair();
     void failureViewOrdersQueriesAndOpensOne();
     void brokenImagesShowPlaceholders();
     void lockedDatabaseShowsErrorAndKeepsBadge();
@@ -303,6 +305,48 @@ void TestMainWindow::blindModeHidesNamesAndShufflesSides()
     // Moving on hides them again.
     QTest::keyClick(review->leftGrid(), 'n');
     QCOMPARE(w.findChild<QLabel *>(QStringLiteral("leftLabel"))->text(), QStringLiteral("List 1"));
+}
+
+// j opens the pair the judging planner values most (side by side, its card focused), in blind
+// mode too; the metrics panel says where the comparison stands after each grade.
+void TestMainWindow::plannerKeyOpensTheMostInformativePair()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ReviewView *review = w.reviewView();
+    auto *plan = w.findChild<QLabel *>(QStringLiteral("planLabel"));
+    QVERIFY(plan);
+    QTest::keyClick(review->leftGrid(), Qt::Key_D, Qt::ControlModifier); // compare: A and B
+    QVERIFY2(plan->text().contains(QStringLiteral("Press J")), qPrintable(plan->text()));
+    QTest::keyClick(review->leftGrid(), Qt::Key_D, Qt::ControlModifier); // j turns it on again
+    PlannedPair expected;
+    {
+        Project p = Project::open(o->project.folder.toStdString());
+        expected = JudgingPlanner(p, "model-a", "model-b").next(1).at(0);
+    }
+    auto focusedCandidate = [] {
+        auto *grid = qobject_cast<NeighbourGrid *>(QApplication::focusWidget());
+        return grid && grid->currentIndex().isValid() ? grid->currentIndex().data(NeighbourModel::ItemIdRole).toLongLong() : -1;
+    };
+    QTest::keyClick(review->leftGrid(), 'j');
+    QVERIFY(review->compareMode());
+    QCOMPARE(review->currentQuery(), expected.query);
+    QCOMPARE(focusedCandidate(), expected.candidate);
+    QVERIFY2(plan->text().startsWith(QStringLiteral("Plan: open after 0 of ")), qPrintable(plan->text()));
+    QTest::keyClick(QApplication::focusWidget(), '3');
+    QCOMPARE(storedGrade(o->project.folder, expected.query, expected.candidate), std::optional<int>(3));
+    QVERIFY2(plan->text().startsWith(QStringLiteral("Plan: open after 1 of ")), qPrintable(plan->text()));
+
+    // Blind: the next pair opens the same way; the line names no version.
+    QTest::keyClick(review->leftGrid(), Qt::Key_B, Qt::ControlModifier);
+    QVERIFY(review->blind());
+    QTest::keyClick(QApplication::focusWidget(), 'j');
+    const qint64 second = focusedCandidate();
+    QVERIFY(second > 0);
+    QVERIFY(!(review->currentQuery() == expected.query && second == expected.candidate));
+    QVERIFY(!storedGrade(o->project.folder, review->currentQuery(), second));
+    QVERIFY(!plan->text().contains(QStringLiteral("model-")));
 }
 
 void TestMainWindow::failureViewOrdersQueriesAndOpensOne()

@@ -67,6 +67,7 @@ const char *const kShortcutHelp[][2] = {
     {"Space", "show the focused card's image full size"},
     {"N / P", "next / previous query"},
     {"Shift+N", "next unfinished query"},
+    {"J", "the pair whose grade tells most about A against B (judging planner)"},
     {"Ctrl+Z / Ctrl+Shift+Z", "undo / redo your last grade"},
     {"Ctrl+D", "compare two versions side by side"},
     {"Ctrl+B", "blind mode (names hidden, sides shuffled per query)"},
@@ -226,6 +227,13 @@ void MainWindow::createActions()
     add(
         go, QStringLiteral("actionNextUnfinished"), tr("Next &Unfinished Query"), QKeySequence(Qt::SHIFT | Qt::Key_N),
         [this] { m_review->nextUnfinishedQuery(); }, true);
+    add(
+        go, QStringLiteral("actionNextPlanned"), tr("Next Pair to &Judge (planner)"), QKeySequence(Qt::Key_J),
+        [this] {
+            m_review->jumpToPlannedPair();
+            m_metrics->refresh(); // the planner's line, now that it exists
+        },
+        true);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     add(

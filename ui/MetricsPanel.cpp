@@ -98,6 +98,12 @@ MetricsPanel::MetricsPanel(ReviewSession *session, QWidget *parent)
     m_comparison->setTextFormat(Qt::RichText);
     m_comparison->setWordWrap(true);
     layout->addWidget(m_comparison);
+    m_plan = new QLabel(this);
+    m_plan->setObjectName(QStringLiteral("planLabel"));
+    m_plan->setWordWrap(true);
+    m_plan->setToolTip(tr("The judging planner: settled means no grade still to come can change which version is "
+                          "better; significant, that the 95 % interval excludes 0 whatever those grades are."));
+    layout->addWidget(m_plan);
     m_distribution = makeChartView(QStringLiteral("distributionChart"), this);
     m_running = makeChartView(QStringLiteral("runningMeanChart"), this);
     layout->addWidget(m_distribution, 1);
@@ -187,6 +193,10 @@ void MetricsPanel::refresh()
         text = tr("Choose a second version to compare.");
     }
     m_comparison->setText(text);
+    const QString plan = shown.size() == 2 ? m_session->planStatus(shown[0], shown[1], nameOf(0), nameOf(1)) : QString();
+    m_plan->setText(shown.size() != 2 ? QString()
+                    : plan.isEmpty()  ? tr("Press J to judge first the pairs that decide this comparison.")
+                                      : tr("Plan: %1").arg(plan));
 
     // Distribution of per-query nDCG@5, in 10 bins.
     QChart *dist = m_distribution->chart();

@@ -2,7 +2,8 @@
 // 95 % intervals, the delta and relative change with its interval, wins/ties/losses, and two
 // charts: the per-query nDCG@5 distribution of both versions and the running mean as grades
 // come in. Refreshed after every grade. The intervals here are the normal approximation
-// (O(n), instant); `lookalike eval` reports the paired bootstrap and the p-value.
+// (O(n), instant); `lookalike eval` reports the paired bootstrap and the p-value. Below them,
+// the judging planner's one line (settled, significant, or how many more judgments).
 #pragma once
 
 #include <QWidget>
@@ -40,6 +41,7 @@ private:
     bool m_blind = false;
     QTableWidget *m_table;
     QLabel *m_comparison;
+    QLabel *m_plan; // the judging planner's verdict line
     QChartView *m_distribution;
     QChartView *m_running;
     QString m_csv;

@@ -168,6 +168,7 @@ bool ReviewSession::addQuery(std::int64_t itemId)
     try {
         addQueriesAndFreeze(*m_project, {itemId}, "gui"); // at the project's result depth
         m_engine->refreshAll();
+        m_planner.reset(); // the query set or the grades' meaning changed: built again when asked
         loadQueries();
     } catch (const std::exception &e) {
         Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
@@ -325,11 +326,41 @@ bool ReviewSession::redo()
     }
 }
 
+void ReviewSession::updatePlanner(std::int64_t query)
+{
+    if (m_planner && m_planner->holds(query))
+        m_planner->setGrades(query, m_engine->judgments(query)); // the engine's resolved grades
+}
+
+std::vector<PlannedPair> ReviewSession::plannedPairs(std::int64_t modelA, std::int64_t modelB, std::size_t n)
+{
+    try {
+        const ModelVersion *a = model(modelA), *b = model(modelB);
+        if (!a || !b || modelA == modelB)
+            return {};
+        if (!m_planner || m_planner->versionA().id != modelA || m_planner->versionB().id != modelB)
+            m_planner = std::make_unique<JudgingPlanner>(*m_project, a->name, b->name, Metric::Ndcg5);
+        return m_planner->next(n);
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
+        return {};
+    }
+}
+
+QString ReviewSession::planStatus(std::int64_t modelA, std::int64_t modelB, const QString &nameA, const QString &nameB) const
+{
+    if (!m_planner || m_planner->versionA().id != modelA || m_planner->versionB().id != modelB)
+        return {};
+    return QString::fromStdString(
+        planStatusLine(m_planner->status(), nameA.toStdString(), nameB.toStdString(), m_planner->metric()));
+}
+
 bool ReviewSession::afterChange(const std::optional<JudgmentEvent> &event)
 {
     if (!event)
         return false;
     m_engine->refreshQuery(event->queryItemId);
+    updatePlanner(event->queryItemId);
     if (m_seenEvents && event->id == m_seenEvents->second + 1) // our own event: not news for pollOthers()
         m_seenEvents = std::make_pair(m_seenEvents->first + 1, event->id);
     ++m_grades;
@@ -379,6 +410,7 @@ void ReviewSession::poll()
         if (rulesChanged) { // every resolved grade may differ: recompute all, then say so
             m_scale = now.scale;
             m_engine->refreshAll();
+            m_planner.reset(); // the grades' meaning changed: built again when asked
             recordMean();
         }
     } catch (const std::exception &e) {
@@ -484,8 +516,10 @@ int ReviewSession::pollOthers(QString *error)
             queries.insert(m_queryIds.begin(), m_queryIds.end());
         for (const auto &[query, candidate] : pairs)
             queries.insert(query);
-        for (std::int64_t query : queries)
+        for (std::int64_t query : queries) {
             m_engine->refreshQuery(query);
+            updatePlanner(query);
+        }
         for (const auto &[query, candidate] : pairs)
             Q_EMIT judgmentChanged(changeOf(query, candidate, false));
         return static_cast<int>(pairs.size());

@@ -8,6 +8,7 @@
 #include "core/metrics/Comparison.h"
 #include "core/metrics/MetricKind.h"
 #include "core/project/EvaluationEngine.h"
+#include "core/project/JudgingPlanner.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/ModelVersion.h"
 #include "core/project/Project.h"
@@ -112,6 +113,15 @@ public:
     }
     const std::vector<MeanPoint> &runningMean() const { return m_running; }
 
+    // The judging planner of B against A on nDCG@5 (core/project/JudgingPlanner.h), built on
+    // first use for that pair (a second for 10,000 queries) and kept up to date with every
+    // grade, ours and other raters'. The next `n` pairs to judge, most informative first (empty
+    // after errorOccurred(), or when nothing can change the comparison).
+    std::vector<PlannedPair> plannedPairs(std::int64_t modelA, std::int64_t modelB, std::size_t n);
+    // Its one-line status with these names ("settled after 312 of 2,150 pairs: ..."), or empty
+    // when no planner was built for that pair yet.
+    QString planStatus(std::int64_t modelA, std::int64_t modelB, const QString &nameA, const QString &nameB) const;
+
     // Grading as this rater. Each returns after the change is committed to the database (or
     // false after errorOccurred()). Undo and redo revert / re-apply this rater's latest change.
     bool grade(std::int64_t queryItemId, std::int64_t candidateItemId, std::optional<int> grade);
@@ -212,6 +222,8 @@ private:
     std::unique_ptr<Project> m_project;
     std::unique_ptr<JudgmentStore> m_store;
     std::unique_ptr<EvaluationEngine> m_engine;
+    std::unique_ptr<JudgingPlanner> m_planner;
+    void updatePlanner(std::int64_t query);
     std::unique_ptr<RaterBoard> m_board;
     std::optional<std::pair<std::int64_t, std::int64_t>> m_seenEvents; // RaterBoard::eventStamp() last polled
     GradeScale m_scale;

@@ -278,6 +278,39 @@ void ReviewView::focusCards()
     focusNextUngraded(m_leftGrid, m_left, 0);
 }
 
+void ReviewView::jumpToPlannedPair()
+{
+    const qint64 a = modelA(), b = modelB();
+    if (!a || !b || a == b) {
+        Q_EMIT statusMessage(tr("Choose two different versions as A and B to plan the judging."));
+        return;
+    }
+    const std::vector<PlannedPair> next = m_session->plannedPairs(a, b, 64);
+    if (next.empty()) {
+        Q_EMIT statusMessage(tr("No ungraded pair can change this comparison any more."));
+        return;
+    }
+    if (!m_compare)
+        setCompareMode(true); // the pair may be in either list
+    // The first planned pair a grid can show (a pair only in a third version's list cannot be).
+    for (const PlannedPair &p : next) {
+        showQuery(p.query);
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            for (auto [grid, model] : {std::pair{m_leftGrid, m_left}, std::pair{m_rightGrid, m_right}})
+                for (int row = 0; row < model->rowCount(); ++row)
+                    if (model->candidate(row)->itemId == p.candidate) {
+                        grid->setCurrentIndex(model->index(row));
+                        grid->setFocus(Qt::OtherFocusReason);
+                        return;
+                    }
+            if (m_depth->value() == m_depth->maximum())
+                break;
+            m_depth->setValue(m_depth->maximum()); // below the shown depth: show the whole list
+        }
+    }
+    Q_EMIT statusMessage(tr("The next pairs to judge are in another version's list."));
+}
+
 void ReviewView::showQuery(qint64 queryItemId)
 {
     const std::optional<Item> found = m_session->queryItem(queryItemId);

@@ -50,6 +50,9 @@ public:
     bool sidesSwapped() const { return m_swapped; }
     // Focus the first ungraded card, ready for the digit keys.
     void focusCards();
+    // The judging planner's next pair for B against A (key j): its query opens side by side and
+    // its card takes the focus, in blind mode too. The status bar gets the planner's verdict.
+    void jumpToPlannedPair();
 
     // Seed of the blind shuffle (fixed, so a rater sees the same sides when coming back).
     static constexpr quint64 kBlindSeed = 20260101;
