@@ -211,7 +211,8 @@ void scenario(const char *name, const std::vector<Truth> &truths, const MetricSe
     std::string outcomes;
     for (const auto &[key, count] : finals)
         outcomes += (outcomes.empty() ? "" : ", ") + std::to_string(count) + "x "
-                  + (key / 10 != 0 ? "significant" : key % 10 != 0 ? "settled, not significant" : "tie");
+                  + (key / 10 != 0 ? "significant" : key % 10 != 0 ? "settled, not significant" : "tie")
+                  + (key % 10 > 0 ? " (B better)" : key % 10 < 0 ? " (A better)" : "");
     std::printf("%-34s %s, %zu pairs each; final: %s\n", name, metricName(metric), pairs, outcomes.c_str());
     std::printf("   judgments to the final conclusion (median / mean of %zu): plan %.0f / %.0f, list %.0f / %.0f, "
                 "random %.0f / %.0f; plan / list median %.2f (worst %.2f); wrong verdicts %d\n",
