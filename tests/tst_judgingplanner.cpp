@@ -142,7 +142,7 @@ void TestJudgingPlanner::statusLineSaysTheVerdict()
     s.direction = 0;
     s.estimate = 1234;
     QCOMPARE(planStatusLine(s, "base", "siglip-ft", Metric::Ndcg5),
-             std::string("open after 312 of 2,150 pairs: about 1,234 more judgments to decide"));
+             std::string("open after 312 of 2,150 pairs: roughly 1,234 more judgments to decide"));
     s.estimate.reset();
     QVERIFY(planStatusLine(s, "a", "b", Metric::Ndcg5).find("no decision in sight") != std::string::npos);
 }

@@ -65,7 +65,7 @@ int planCommand(const QStringList &args)
             for (const PlannedPair &p : next)
                 pairs.append(QJsonObject{{QStringLiteral("query"), QString::fromStdString(keys[p.query])},
                                          {QStringLiteral("candidate"), QString::fromStdString(keys[p.candidate])},
-                                         {QStringLiteral("value"), p.value}});
+                                         {QStringLiteral("priority"), p.value}});
             QJsonObject doc{{QStringLiteral("a"), QString::fromStdString(planner.versionA().name)},
                             {QStringLiteral("b"), QString::fromStdString(planner.versionB().name)},
                             {QStringLiteral("metric"), QString::fromLatin1(metricKey(*metric))},
@@ -95,7 +95,7 @@ int planCommand(const QStringList &args)
         if (next.empty()) {
             out += QStringLiteral("no ungraded pair can change the comparison\n");
         } else {
-            TextTable table({QStringLiteral("query"), QStringLiteral("candidate"), QStringLiteral("value")});
+            TextTable table({QStringLiteral("query"), QStringLiteral("candidate"), QStringLiteral("priority")});
             for (const PlannedPair &p : next)
                 table.addRow({QString::fromStdString(keys[p.query]), QString::fromStdString(keys[p.candidate]),
                               fixed(p.value, 4)});

@@ -83,17 +83,13 @@ JudgingPlanner::JudgingPlanner(Project &project, const std::string &versionA, co
         if (it != queries.end())
             it->second.grades[pair.second] = grade;
     }
-    m_gradeCounts.assign(static_cast<std::size_t>(m_settings.highestGrade - m_settings.lowestGrade + 1), 0.0);
     for (auto &[query, q] : queries) {
         if (q.a.empty() || q.b.empty())
             continue; // the comparison holds the queries both versions evaluate
         q.pool.assign(pools[query].begin(), pools[query].end());
-        State &s = m_queries[query];
-        s.in = std::move(q);
-        countGrades(s.in.grades, 1);
-        recompute(query, s);
+        m_queries[query].in = std::move(q);
     }
-    revalueAllIfStale();
+    start();
 }
 
 JudgingPlanner::JudgingPlanner(std::map<std::int64_t, PlanQuery> queries, const MetricSettings &settings, Metric metric)
@@ -101,86 +97,37 @@ JudgingPlanner::JudgingPlanner(std::map<std::int64_t, PlanQuery> queries, const 
     , m_settings(settings)
 {
     checkMetric(metric);
-    m_gradeCounts.assign(static_cast<std::size_t>(m_settings.highestGrade - m_settings.lowestGrade + 1), 0.0);
-    for (auto &[query, q] : queries) {
-        if (q.a.empty() || q.b.empty())
-            continue;
-        State &s = m_queries[query];
-        s.in = std::move(q);
-        countGrades(s.in.grades, 1);
+    for (auto &[query, q] : queries)
+        if (!q.a.empty() && !q.b.empty())
+            m_queries[query].in = std::move(q);
+    start();
+}
+
+void JudgingPlanner::start()
+{
+    // How likely each grade is, from the grades given so far (one of each added, so that none is
+    // ruled out): what a candidate's grade is expected to do is weighed with these.
+    m_odds.assign(static_cast<std::size_t>(m_settings.highestGrade - m_settings.lowestGrade + 1), 1.0);
+    for (const auto &[query, s] : m_queries)
+        for (const auto &[candidate, grade] : s.in.grades)
+            if (grade >= m_settings.lowestGrade && grade <= m_settings.highestGrade)
+                m_odds[static_cast<std::size_t>(grade - m_settings.lowestGrade)] += 1.0;
+    for (auto &[query, s] : m_queries)
         recompute(query, s);
-    }
-    revalueAllIfStale();
-}
-
-void JudgingPlanner::countGrades(const QueryJudgments &grades, double sign)
-{
-    for (const auto &[candidate, grade] : grades) {
-        const int i = grade - m_settings.lowestGrade;
-        if (i >= 0 && i < static_cast<int>(m_gradeCounts.size()))
-            m_gradeCounts[static_cast<std::size_t>(i)] += sign;
-    }
-}
-
-std::vector<double> JudgingPlanner::odds() const
-{
-    // The shares of the grades seen, with one of each grade added so that no grade is ruled out.
-    std::vector<double> o = m_gradeCounts;
-    double total = 0;
-    for (double &v : o)
-        total += (v += 1.0);
-    for (double &v : o)
-        v /= total;
-    return o;
-}
-
-void JudgingPlanner::revalueAllIfStale()
-{
-    // The side of 0 the mean's bounds are centred on, with a dead band (a twentieth of their
-    // half-width) so that a centre hovering about 0 does not revalue everything at every grade.
-    const double n = std::max(1.0, static_cast<double>(m_queries.size()));
-    const double centre = (m_sumLow + m_sumHigh) / (2 * n), halfWidth = (m_sumHigh - m_sumLow) / (2 * n);
-    int towards = m_towards;
-    if (std::abs(centre) > 0.05 * halfWidth + 1e-12)
-        towards = centre > 0 ? 1 : -1;
-    else if (halfWidth <= 1e-12)
-        towards = 0;
-    if (towards == m_towards && !m_oddsUsed.empty())
-        return;
-    m_towards = towards;
-    m_oddsUsed = odds(); // the grades seen so far, taken when everything is revalued
-    m_centre = centre;
-    m_squares = 0;
-    for (const auto &[query, st] : m_queries)
-        m_squares += std::max((st.bounds.low - m_centre) * (st.bounds.low - m_centre),
-                              (st.bounds.high - m_centre) * (st.bounds.high - m_centre));
-    for (auto &[query, st] : m_queries)
-        revalue(query, st);
 }
 
 void JudgingPlanner::revalue(std::int64_t query, State &s)
 {
-    for (std::size_t i = 0; i < s.values.size(); ++i)
+    for (std::size_t i = 0; i < s.values.size(); ++i) {
         m_plan.erase(Entry{s.values[i].value, query, i, s.values[i].candidate});
+        m_planTotal -= s.values[i].value;
+    }
     const PairDeltaInput in{&s.in.a, &s.in.b, &s.in.pool, &s.in.grades};
-    // What a grade does to the side of the interval that must clear 0: the bound of the mean
-    // moves by (its query's bound's move) / n, and the spread term by the change it makes to
-    // the sum of squares S is built from (about the centre when the values were last computed).
-    const double n = static_cast<double>(m_queries.size());
-    const BoundsScore score = [&](const DeltaBounds &now, const DeltaBounds &then) {
-        if (m_towards == 0 || n < 2)
-            return now.width() - then.width();
-        auto term = [&](const DeltaBounds &b) {
-            return std::max((b.low - m_centre) * (b.low - m_centre), (b.high - m_centre) * (b.high - m_centre));
-        };
-        const double spreadNow = kZ95 * std::sqrt(std::max(0.0, m_squares) / (n - 1) / n);
-        const double spreadThen = kZ95 * std::sqrt(std::max(0.0, m_squares - term(now) + term(then)) / (n - 1) / n);
-        const double boundMove = m_towards > 0 ? then.low - now.low : now.high - then.high;
-        return boundMove / n + (spreadNow - spreadThen);
-    };
-    s.values = candidateValues(in, m_metric, m_settings, m_towards, m_oddsUsed, score);
-    for (std::size_t i = 0; i < s.values.size(); ++i)
+    s.values = candidateValues(in, m_metric, m_settings, 0, m_odds);
+    for (std::size_t i = 0; i < s.values.size(); ++i) {
         m_plan.insert(Entry{s.values[i].value, query, i, s.values[i].candidate});
+        m_planTotal += s.values[i].value;
+    }
 }
 
 void JudgingPlanner::recompute(std::int64_t query, State &s)
@@ -206,11 +153,8 @@ void JudgingPlanner::setGrades(std::int64_t query, QueryJudgments grades)
     const auto it = m_queries.find(query);
     if (it == m_queries.end())
         return;
-    countGrades(it->second.in.grades, -1);
     it->second.in.grades = std::move(grades);
-    countGrades(it->second.in.grades, 1);
     recompute(query, it->second);
-    revalueAllIfStale();
 }
 
 void JudgingPlanner::refreshQuery(std::int64_t query)
@@ -270,18 +214,17 @@ PlanStatus JudgingPlanner::status() const
         s.verdict = PlanVerdict::Settled; // the sign is known, or everything that matters is (a tie)
     if (s.verdict != PlanVerdict::Open)
         return s;
-    // How many more, in plan order, if each narrows the bounds by its value around where they
-    // are centred now: until the half-width is below the distance of the centre from 0.
-    double width = s.high - s.low;
-    std::size_t count = 0;
-    for (const Entry &e : m_plan) {
-        if (width / 2 < std::abs(centre))
-            break;
-        width -= std::get<0>(e) / n;
-        ++count;
-    }
-    if (width / 2 < std::abs(centre))
+    // A rough estimate: the share of what is still unknown that must go before the bounds can
+    // exclude 0 (1 - |centre| / half-width), taken from the plan's top, pairs weighed by value.
+    const double boundsHalf = (s.high - s.low) / 2;
+    if (std::abs(centre) > 1e-12 && boundsHalf > 0) {
+        const double needed = (1.0 - std::abs(centre) / boundsHalf) * m_planTotal;
+        double sum = 0;
+        std::size_t count = 0;
+        for (auto it = m_plan.begin(); it != m_plan.end() && sum < needed; ++it, ++count)
+            sum += std::get<0>(*it);
         s.estimate = count;
+    }
     return s;
 }
 
@@ -304,7 +247,7 @@ std::string planStatusLine(const PlanStatus &s, const std::string &nameA, const 
     if (s.queries == 0)
         return "nothing to compare: no query has a list under both versions";
     if (s.estimate)
-        return "open " + after + ": about " + thousands(*s.estimate) + " more judgments to decide";
+        return "open " + after + ": roughly " + thousands(*s.estimate) + " more judgments to decide";
     return "open " + after + ": the versions look alike so far, no decision in sight";
 }
 

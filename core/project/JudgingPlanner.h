@@ -41,7 +41,7 @@ class Project;
 struct PlannedPair {
     std::int64_t query = 0;
     std::int64_t candidate = 0;
-    double value = 0.0; // how much knowing its grade narrows the bounds of the mean difference
+    double value = 0.0; // priority: how much its grade is expected to narrow its query's bounds
 };
 
 enum class PlanVerdict { Open, Settled, Significant };
@@ -56,7 +56,11 @@ struct PlanStatus {
     std::size_t pairs = 0;            // every pair of those queries' lists
     std::size_t judged = 0;           // of them, graded
     std::size_t informative = 0;      // ungraded pairs whose grade can still move the bounds
-    std::optional<std::size_t> estimate; // open: more judgments a decision should need
+    // open: roughly how many more judgments, in plan order, a decision needs: the share of the
+    // plan's value that must go before the bounds can exclude 0 if they stay centred where they
+    // are (an estimate, not a bound; it tends to be high, since a query's bounds close faster
+    // towards its end than its values say).
+    std::optional<std::size_t> estimate;
 };
 
 // The per-query inputs, for a planner built without a project (the benchmark's simulations).
@@ -98,11 +102,9 @@ private:
         std::vector<CandidateValue> values;
         std::size_t pairs = 0, judged = 0; // the query's pairs (pool and lists), graded ones
     };
+    void start();
     void recompute(std::int64_t query, State &s); // its bounds and values
     void revalue(std::int64_t query, State &s);   // its values only
-    void revalueAllIfStale();
-    std::vector<double> odds() const;
-    void countGrades(const QueryJudgments &grades, double sign);
 
     Project *m_project = nullptr;
     ModelVersion m_a, m_b;
@@ -120,14 +122,9 @@ private:
         }
     };
     std::set<Entry, Order> m_plan;
-    // Where the values point: the side of 0 the difference is on (they value raising the low
-    // bound, or lowering the high one), and the grades seen so far (how likely each grade is).
-    // Every value is recomputed when the side changes; a query's own, when it is graded.
     double m_sumLow = 0, m_sumHigh = 0;
-    int m_towards = 0;
-    std::vector<double> m_gradeCounts;
-    std::vector<double> m_oddsUsed;
-    double m_centre = 0, m_squares = 0; // the interval's centre and sum of squares at that time
+    std::vector<double> m_odds; // how likely each grade is, from the grades given when built
+    double m_planTotal = 0;     // the sum of the plan's values
 };
 
 // One line for the app's metrics panel and `plan`: "settled after 312 of 2,150 pairs: siglip-ft
