@@ -72,9 +72,8 @@ std::vector<std::int64_t> candidatesOf(const PairDeltaInput &in)
     return {all.begin(), all.end()};
 }
 
-// `tight`: also intersect with each version's own nDCG bounds. The values of candidates are
-// measured on the rectangle alone: the intersection has flat stretches (a bound held at 1 moves
-// for no single grade), which would make a greedy plan blind to grades that matter together.
+// `tight`: also intersect with each version's own nDCG bounds (candidateValues measures on the
+// rectangle alone; see PairDelta.h).
 DeltaBounds ndcgBounds(const PairDeltaInput &in, const std::vector<std::int64_t> &candidates, const GradeLookup &grade,
                        const MetricSettings &s, bool tight)
 {
@@ -174,7 +173,7 @@ DeltaBounds deltaBounds(const PairDeltaInput &in, Metric metric, const MetricSet
 }
 
 std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings,
-                                            int towards, const std::vector<double> &gradeOdds, const BoundsScore &score)
+                                            const std::vector<double> &gradeOdds)
 {
     std::vector<std::int64_t> unknown;
     std::vector<std::int64_t> candidates;
@@ -205,10 +204,7 @@ std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric met
         double value = 0;
         for (const auto &[g, weight] : odds) {
             const DeltaBounds then = boundsWith(in, candidates, GradeLookup{*in.grades, c, g}, metric, settings, false);
-            value += weight * (score                ? score(now, then)
-                               : towards > 0        ? then.low - now.low
-                               : towards < 0        ? now.high - then.high
-                                                    : now.width() - then.width());
+            value += weight * (now.width() - then.width());
         }
         if (value > 1e-12)
             out.push_back({c, value});

@@ -18,7 +18,6 @@
 #include "core/metrics/RankingMetrics.h"
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 namespace lookalike {
@@ -40,20 +39,16 @@ struct DeltaBounds {
 DeltaBounds deltaBounds(const PairDeltaInput &in, Metric metric, const MetricSettings &settings);
 
 // The candidates whose grade can still move the bounds, with how much knowing it is expected
-// to move them: over the grades of the scale, weighted by `gradeOdds` (one weight per grade from
-// the lowest; empty: the lowest and the highest grade, evenly), the expected rise of the low
-// bound (towards = +1: the difference looks positive, so the low bound is what must clear 0),
-// the expected fall of the high bound (towards = -1), or the expected narrowing (towards = 0).
+// to narrow them: over the grades of the scale, weighted by `gradeOdds` (one weight per grade
+// from the lowest; empty: the lowest and the highest grade, evenly). The narrowing is measured
+// on the ranges before the intersection with each version's own bounds, whose flat stretches
+// (a bound held at 1 moves for no single grade) would hide grades that matter together.
 // Largest first; equal values by rank in A then B (the order a rater would meet them).
 struct CandidateValue {
     std::int64_t candidate = 0;
     double value = 0.0;
 };
-// `score`, when given, replaces that rule: it values the query's bounds after a grade against
-// the bounds now (the planner scores what a grade does to the whole comparison's interval).
-using BoundsScore = std::function<double(const DeltaBounds &now, const DeltaBounds &then)>;
 std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings,
-                                            int towards = 0, const std::vector<double> &gradeOdds = {},
-                                            const BoundsScore &score = {});
+                                            const std::vector<double> &gradeOdds = {});
 
 } // namespace lookalike

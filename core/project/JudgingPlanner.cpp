@@ -123,7 +123,7 @@ void JudgingPlanner::revalue(std::int64_t query, State &s)
         m_planTotal -= s.values[i].value;
     }
     const PairDeltaInput in{&s.in.a, &s.in.b, &s.in.pool, &s.in.grades};
-    s.values = candidateValues(in, m_metric, m_settings, 0, m_odds);
+    s.values = candidateValues(in, m_metric, m_settings, m_odds);
     for (std::size_t i = 0; i < s.values.size(); ++i) {
         m_plan.insert(Entry{s.values[i].value, query, i, s.values[i].candidate});
         m_planTotal += s.values[i].value;
