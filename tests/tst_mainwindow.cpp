@@ -334,6 +334,17 @@ void TestMainWindow::plannerKeyOpensTheMostInformativePair()
     QCOMPARE(review->currentQuery(), expected.query);
     QCOMPARE(focusedCandidate(), expected.candidate);
     QVERIFY2(plan->text().startsWith(QStringLiteral("Plan: open after 0 of ")), qPrintable(plan->text()));
+    // The query list can sort by what is left to learn: the most first.
+    QueryListModel *queries = review->queryModel();
+    QVERIFY(queries->index(0, QueryListModel::InfoColumn).data().toString() != QStringLiteral("-"));
+    queries->sort(QueryListModel::InfoColumn, Qt::DescendingOrder);
+    for (int row = 1; row < queries->rowCount(); ++row)
+        QVERIFY(queries->index(row - 1, QueryListModel::InfoColumn).data(QueryListModel::SortRole).toDouble()
+                >= queries->index(row, QueryListModel::InfoColumn).data(QueryListModel::SortRole).toDouble());
+    queries->sort(-1);
+    review->showQuery(expected.query);
+    QTest::keyClick(review->leftGrid(), 'j'); // back on the pair, its card focused
+    QCOMPARE(focusedCandidate(), expected.candidate);
     QTest::keyClick(QApplication::focusWidget(), '3');
     QCOMPARE(storedGrade(o->project.folder, expected.query, expected.candidate), std::optional<int>(3));
     QVERIFY2(plan->text().startsWith(QStringLiteral("Plan: open after 1 of ")), qPrintable(plan->text()));

@@ -24,6 +24,10 @@ QueryListModel::QueryListModel(ReviewSession *session, ThumbnailCache *thumbnail
     connect(
         m_session, &ReviewSession::judgmentChanged, this, [this](const JudgmentChange &change) { onJudgmentChanged(change.query); });
     connect(m_thumbnails, &ThumbnailCache::thumbnailReady, this, &QueryListModel::onThumbnail);
+    connect(m_session, &ReviewSession::planChanged, this, [this] {
+        if (rowCount() > 0)
+            Q_EMIT dataChanged(index(0, InfoColumn), index(rowCount() - 1, InfoColumn));
+    });
 }
 
 std::vector<std::int64_t> QueryListModel::orderedIds() const
@@ -43,7 +47,7 @@ std::vector<std::int64_t> QueryListModel::orderedIds() const
         : m_session->findQueries(m_text, category, order, descending && order != ReviewSession::QueryOrder::ById);
     if (m_restriction)
         std::erase_if(ids, [this](std::int64_t id) { return !m_restriction->contains(id); });
-    if (m_sortColumn == JudgedColumn || m_sortColumn == NdcgColumn) {
+    if (m_sortColumn == JudgedColumn || m_sortColumn == NdcgColumn || m_sortColumn == InfoColumn) {
         // The metrics are in memory (the engine's): a key per id, then a stable sort, so ties
         // stay in id order like a sort of the rows would leave them.
         std::vector<std::pair<double, std::int64_t>> keyed;
@@ -53,6 +57,8 @@ std::vector<std::int64_t> QueryListModel::orderedIds() const
             if (m_sortColumn == JudgedColumn) {
                 const auto [judged, shown] = m_session->judgedCount(id, m_modelId, 5);
                 key = shown > 0 ? double(judged) / shown : -1.0;
+            } else if (m_sortColumn == InfoColumn) {
+                key = m_session->informationLeft(id).value_or(-1.0);
             } else if (m_blind) {
                 key = 0.0;
             } else if (const QueryMetrics *metrics = m_session->queryMetrics(id, m_modelId)) {
@@ -241,6 +247,12 @@ QVariant QueryListModel::data(const QModelIndex &index, int role) const
                 return role == SortRole ? QVariant(-1.0) : QVariant(QStringLiteral("-"));
             return role == SortRole ? QVariant(metrics->ndcg5) : QVariant(QString::number(metrics->ndcg5, 'f', 3));
         }
+        case InfoColumn: {
+            const std::optional<double> left = m_session->informationLeft(id);
+            if (!left)
+                return role == SortRole ? QVariant(-1.0) : QVariant(QStringLiteral("-"));
+            return role == SortRole ? QVariant(*left) : QVariant(QString::number(*left, 'f', 2));
+        }
         }
         break;
     case Qt::DecorationRole:
@@ -293,6 +305,8 @@ QVariant QueryListModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Judged");
     case NdcgColumn:
         return tr("nDCG@5");
+    case InfoColumn:
+        return tr("Info left");
     }
     return {};
 }
@@ -301,7 +315,7 @@ void QueryListModel::onJudgmentChanged(qint64 query)
 {
     const int row = rowOf(query);
     if (row >= 0)
-        Q_EMIT dataChanged(index(row, JudgedColumn), index(row, NdcgColumn));
+        Q_EMIT dataChanged(index(row, JudgedColumn), index(row, InfoColumn));
 }
 
 void QueryListModel::onThumbnail(const QString &path)

@@ -1,11 +1,12 @@
 // The query set as a table for the review sidebar: thumbnail and title, catalog id, category,
-// how much of the shown version's top 5 is judged ("3/5") and its nDCG@5.
+// how much of the shown version's top 5 is judged ("3/5"), its nDCG@5, and once the judging planner
+// runs (J), how much is still unknown about the query's difference between A and B ("info left").
 //
 // Built for big query sets (100,000 queries of a million-item catalog): the model holds only
 // the ids of its rows, in the current filter and sort order; the items behind the rows (title,
 // catalog id, image) are read from the project a page at a time when a view asks for a row,
 // and only the last few pages are kept. Filtering (text in the title or id, category) and
-// sorting on the item columns run in SQL; sorting on the judged count or nDCG@5 sorts the id
+// sorting on the item columns run in SQL; sorting on the judged count, nDCG@5 or info left sorts the id
 // array on the engine's in-memory metrics. Nothing here grows with the catalog.
 #pragma once
 
@@ -27,7 +28,7 @@ class ThumbnailCache;
 class QueryListModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { TitleColumn, IdColumn, CategoryColumn, JudgedColumn, NdcgColumn, ColumnCount };
+    enum Column { TitleColumn, IdColumn, CategoryColumn, JudgedColumn, NdcgColumn, InfoColumn, ColumnCount };
     enum Role { QueryIdRole = Qt::UserRole + 1, SortRole, CategoryRole, FinishedRole };
     static constexpr int kPageRows = 128; // items read per page
     static constexpr int kMaxPages = 8;   // pages kept (least recently used dropped)

@@ -338,13 +338,22 @@ std::vector<PlannedPair> ReviewSession::plannedPairs(std::int64_t modelA, std::i
         const ModelVersion *a = model(modelA), *b = model(modelB);
         if (!a || !b || modelA == modelB)
             return {};
-        if (!m_planner || m_planner->versionA().id != modelA || m_planner->versionB().id != modelB)
+        if (!m_planner || m_planner->versionA().id != modelA || m_planner->versionB().id != modelB) {
             m_planner = std::make_unique<JudgingPlanner>(*m_project, a->name, b->name, Metric::Ndcg5);
+            Q_EMIT planChanged();
+        }
         return m_planner->next(n);
     } catch (const std::exception &e) {
         Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
         return {};
     }
+}
+
+std::optional<double> ReviewSession::informationLeft(std::int64_t queryItemId) const
+{
+    if (!m_planner || !m_planner->holds(queryItemId))
+        return std::nullopt;
+    return m_planner->informationLeft(queryItemId);
 }
 
 QString ReviewSession::planStatus(std::int64_t modelA, std::int64_t modelB, const QString &nameA, const QString &nameB) const

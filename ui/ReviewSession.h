@@ -121,6 +121,9 @@ public:
     // Its one-line status with these names ("settled after 312 of 2,150 pairs: ..."), or empty
     // when no planner was built for that pair yet.
     QString planStatus(std::int64_t modelA, std::int64_t modelB, const QString &nameA, const QString &nameB) const;
+    // How much is still unknown about a query's difference under the current planner (the
+    // width of its bounds); nothing before a planner is built.
+    std::optional<double> informationLeft(std::int64_t queryItemId) const;
 
     // Grading as this rater. Each returns after the change is committed to the database (or
     // false after errorOccurred()). Undo and redo revert / re-apply this rater's latest change.
@@ -210,6 +213,8 @@ Q_SIGNALS:
     // The query set changed (rows added), or the rule or scale behind every grade (a setting
     // changed elsewhere, seen by poll()): views that list queries, grades or metrics reload.
     void queriesChanged();
+    // A judging planner was built (or dropped): what it says of every query changed.
+    void planChanged();
 
 private:
     bool afterChange(const std::optional<JudgmentEvent> &event);

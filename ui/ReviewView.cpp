@@ -94,6 +94,7 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     m_queryTable->horizontalHeader()->setSectionResizeMode(QueryListModel::TitleColumn, QHeaderView::Stretch);
     m_queryTable->horizontalHeader()->resizeSection(QueryListModel::JudgedColumn, 52);
     m_queryTable->horizontalHeader()->resizeSection(QueryListModel::NdcgColumn, 58);
+    m_queryTable->horizontalHeader()->resizeSection(QueryListModel::InfoColumn, 58);
     m_queryTable->setColumnHidden(QueryListModel::CategoryColumn, true);
     m_queryTable->setColumnHidden(QueryListModel::IdColumn, true); // in the tooltip and the query pane
     m_queryTable->setWordWrap(false);
