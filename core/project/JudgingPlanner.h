@@ -125,6 +125,9 @@ private:
     double m_sumLow = 0, m_sumHigh = 0;
     std::vector<double> m_odds; // how likely each grade is, from the grades given when built
     double m_planTotal = 0;     // the sum of the plan's values
+    std::size_t m_updates = 1;  // grades taken in (setGrades), for the estimate's cache
+    mutable std::size_t m_estimateAt = 0;
+    mutable std::optional<std::size_t> m_estimate;
 };
 
 // One line for the app's metrics panel and `plan`: "settled after 312 of 2,150 pairs: siglip-ft
