@@ -5,6 +5,7 @@
 #include "core/project/EvaluationEngine.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/ModelIndex.h"
+#include "core/project/RaterBoard.h"
 #include "support/CliRunner.h"
 #include "support/RefData.h"
 #include "support/TrecEvalOracle.h"
@@ -20,6 +21,7 @@
 
 #include <cmath>
 #include <random>
+#include <set>
 
 using namespace lookalike;
 using testsupport::runLookalike;
@@ -87,6 +89,7 @@ private Q_SLOTS:
     void importedRunIsAVersionLikeAnyOther();
     void reportIsWritten();
     void planSaysWhereTheComparisonStands();
+    void assignPlanHandsOutThePlannedQueries();
     void agreementBetweenRaters();
     void settingsChangeTheMetrics();
     void errorsAreOneLine();
@@ -366,6 +369,34 @@ void TestCliEval::planSaysWhereTheComparisonStands()
                                   .object();
     QCOMPARE(after.value(QStringLiteral("informative")).toInt(), 0);
     QVERIFY(after.value(QStringLiteral("verdict")).toString() != QStringLiteral("open"));
+}
+
+void TestCliEval::assignPlanHandsOutThePlannedQueries()
+{
+    const GradedProject g = gradedProject();
+    const QStringList plan{QStringLiteral("--models"), QStringLiteral("model-a,model-b")};
+    const QJsonObject doc = QJsonDocument::fromJson(
+        runLookalike(QStringList{QStringLiteral("plan"), g.folder, QStringLiteral("--next"), QStringLiteral("6"), QStringLiteral("--json")} + plan).out).object();
+    Project project = Project::open(g.folder.toStdString());
+    std::set<std::int64_t> expected;
+    for (const QJsonValue &v : doc.value(QStringLiteral("next")).toArray())
+        expected.insert(project.requireItem(v[QStringLiteral("query")].toString().toStdString()).id);
+    QVERIFY(!expected.empty());
+    QCOMPARE(runLookalike(QStringList{QStringLiteral("assign"), g.folder, QStringLiteral("--raters"), QStringLiteral("ana,ben"),
+                                      QStringLiteral("--plan")})
+                 .exitCode,
+             2); // --plan needs --models
+    const auto r = runLookalike(QStringList{QStringLiteral("assign"), g.folder, QStringLiteral("--raters"), QStringLiteral("ana,ben"),
+                                            QStringLiteral("--plan"), QStringLiteral("--pairs"), QStringLiteral("6")}
+                                + plan);
+    CHECK_OK(r);
+    QVERIFY2(r.out.startsWith("the planner's next 6 pairs (model-b against model-a on nDCG@5) are in these queries"), r.out.constData());
+    std::set<std::int64_t> assigned;
+    for (const auto &[query, raters] : RaterBoard(project).assignment()) {
+        assigned.insert(query);
+        QCOMPARE(raters.size(), std::size_t(1)); // each pair to one rater
+    }
+    QCOMPARE(assigned, expected);
 }
 
 void TestCliEval::reportIsWritten()

@@ -14,6 +14,7 @@
 #include "ui/MapView.h"
 #include "ui/MetricsPanel.h"
 #include "core/project/JudgingPlanner.h"
+#include "core/project/RaterBoard.h"
 #include "ui/NeighbourGrid.h"
 #include "ui/NeighbourModel.h"
 #include "ui/QueryListModel.h"
@@ -43,6 +44,8 @@
 #include <QTableWidget>
 #include <QTest>
 #include <QTimer>
+
+#include <set>
 
 using namespace lookalike;
 using namespace lookalike::ui;
@@ -100,6 +103,7 @@ private Q_SLOTS:
     void queryNavigationKeys();
     void blindModeHidesNamesAndShufflesSides();
     void plannerKeyOpensTheMostInformativePair();
+    void plannerKeyPrefersTheRatersQueries();
     void failureViewOrdersQueriesAndOpensOne();
     void brokenImagesShowPlaceholders();
     void lockedDatabaseShowsErrorAndKeepsBadge();
@@ -358,6 +362,27 @@ void TestMainWindow::plannerKeyOpensTheMostInformativePair()
     QVERIFY(!(review->currentQuery() == expected.query && second == expected.candidate));
     QVERIFY(!storedGrade(o->project.folder, review->currentQuery(), second));
     QVERIFY(!plan->text().contains(QStringLiteral("model-")));
+}
+
+// After `assign --plan`, J gives a rater the planned pairs of their own queries first.
+void TestMainWindow::plannerKeyPrefersTheRatersQueries()
+{
+    std::set<std::int64_t> mine;
+    auto o = openWindow([&](testsupport::TwoModelProject &f) {
+        const PlannedPair top = JudgingPlanner(*f.project, "model-a", "model-b").next(1).at(0);
+        std::vector<std::int64_t> others;
+        for (std::int64_t q : f.queries)
+            if (q != top.query)
+                others.push_back(q);
+        RaterBoard(*f.project).assign({"ana", "ben"}, 0.0, 1, others);
+        for (std::int64_t q : RaterBoard(*f.project).assignedQueries("ana"))
+            mine.insert(q);
+    });
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QVERIFY(!mine.empty());
+    QTest::keyClick(w.reviewView()->leftGrid(), 'j');
+    QVERIFY2(mine.count(w.reviewView()->currentQuery()), "J opened a query assigned to someone else");
 }
 
 void TestMainWindow::failureViewOrdersQueriesAndOpensOne()

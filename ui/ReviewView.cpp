@@ -23,6 +23,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <set>
+
 #include <algorithm>
 
 namespace lookalike::ui {
@@ -286,10 +288,24 @@ void ReviewView::jumpToPlannedPair()
         Q_EMIT statusMessage(tr("Choose two different versions as A and B to plan the judging."));
         return;
     }
-    const std::vector<PlannedPair> next = m_session->plannedPairs(a, b, 64);
+    // A rater with assigned queries (`assign --plan`) gets the planned pairs of those first.
+    const std::vector<std::int64_t> mine = m_session->assignedQueries();
+    std::vector<PlannedPair> next = m_session->plannedPairs(a, b, mine.empty() ? 64 : 4096);
     if (next.empty()) {
         Q_EMIT statusMessage(tr("No ungraded pair can change this comparison any more."));
         return;
+    }
+    if (!mine.empty()) {
+        const std::set<std::int64_t> assigned(mine.begin(), mine.end());
+        std::vector<PlannedPair> own;
+        for (const PlannedPair &p : next)
+            if (assigned.count(p.query))
+                own.push_back(p);
+        if (own.empty())
+            Q_EMIT statusMessage(tr("None of your queries holds a pair that can still change the comparison: "
+                                    "this one is from the rest."));
+        else
+            next = std::move(own);
     }
     if (!m_compare)
         setCompareMode(true); // the pair may be in either list

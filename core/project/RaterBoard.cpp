@@ -96,9 +96,10 @@ std::int64_t RaterBoard::raterId(const std::string &name)
     return m_project.judgmentDatabase().raterId(name);
 }
 
-Assignment RaterBoard::assign(const std::vector<std::string> &raters, double overlap, std::uint64_t seed)
+Assignment RaterBoard::assign(const std::vector<std::string> &raters, double overlap, std::uint64_t seed,
+                              const std::vector<std::int64_t> &onlyQueries)
 {
-    const Assignment plan = planAssignment(m_project.queryItemIds(), raters, overlap, seed);
+    const Assignment plan = planAssignment(onlyQueries.empty() ? m_project.queryItemIds() : onlyQueries, raters, overlap, seed);
     JudgmentDatabase &db = m_project.judgmentDatabase();
     db.inTransaction("assignments", [&] {
         std::map<std::string, std::int64_t> ids;

@@ -40,7 +40,10 @@ public:
     // Replaces the whole assignment (grades already given are kept: a query that changes hands
     // keeps its grades, and they count for whoever gave them). Throws InvalidArgument for no
     // raters, a rater named twice, overlap outside 0..1, overlap > 0 with one rater, no queries.
-    Assignment assign(const std::vector<std::string> &raters, double overlap, std::uint64_t seed);
+    // `onlyQueries`, when not empty, assigns those queries alone (those of the judging planner's
+    // next pairs, `assign --plan`): each query, and so each of its pairs, to one rater.
+    Assignment assign(const std::vector<std::string> &raters, double overlap, std::uint64_t seed,
+                      const std::vector<std::int64_t> &onlyQueries = {});
     Assignment assignment() const;
     std::vector<std::int64_t> assignedQueries(const std::string &rater) const;
 
