@@ -4,6 +4,7 @@
 #include "core/Error.h"
 #include "core/util/CsvReader.h"
 #include "core/util/RegularFile.h"
+#include "core/util/TextLines.h"
 #include "core/util/Utf8.h"
 
 #include <QByteArray>
@@ -23,32 +24,19 @@ namespace lookalike {
 
 namespace {
 
-bool isSpace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
 std::string_view trimmed(std::string_view s)
 {
-    while (!s.empty() && isSpace(s.front()))
+    while (!s.empty() && isAsciiSpace(s.front()))
         s.remove_prefix(1);
-    while (!s.empty() && isSpace(s.back()))
+    while (!s.empty() && isAsciiSpace(s.back()))
         s.remove_suffix(1);
     return s;
 }
 
-// A whole-field number, '+' allowed as trec_eval's atol/atof allow it.
+// A whole-field number (spaces around it allowed: a CSV cell may hold them).
 template <typename T> bool parseNumber(std::string_view s, T &value, bool *outOfRange = nullptr)
 {
-    s = trimmed(s);
-    const char *first = s.data();
-    const char *last = s.data() + s.size();
-    if (first != last && *first == '+' && last - first > 1 && first[1] != '-' && first[1] != '+')
-        ++first;
-    const auto [ptr, ec] = std::from_chars(first, last, value);
-    if (outOfRange)
-        *outOfRange = ec == std::errc::result_out_of_range && ptr == last;
-    return ec == std::errc() && ptr == last;
+    return parseWholeNumber(trimmed(s), value, outOfRange);
 }
 
 // Rank and score checks shared by the three forms: the reason, or empty.
@@ -112,48 +100,26 @@ void parseTrec(std::string_view text, RunFileContents &out)
 {
     Reader reader(out);
     int tagLine = 0;
-    int number = 0;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        const std::string_view raw = text.substr(start, end - start);
-        start = end + 1;
-        ++number;
-        std::vector<std::string_view> fields;
-        for (std::size_t i = 0; i < raw.size();) {
-            while (i < raw.size() && isSpace(raw[i]))
-                ++i;
-            const std::size_t from = i;
-            while (i < raw.size() && !isSpace(raw[i]))
-                ++i;
-            if (i > from)
-                fields.push_back(raw.substr(from, i - from));
-        }
+    forEachLine(text, [&](int number, std::string_view raw) {
+        const std::vector<std::string_view> fields = splitFields(raw);
         if (fields.empty() || fields.front().front() == '#')
-            continue; // blank line or comment, as trec_eval skips them
+            return; // blank line or comment, as trec_eval skips them
         ++out.lines;
-        if (raw.find('\0') != std::string_view::npos) {
-            reader.problem(number, "contains a NUL byte");
-            continue;
-        }
-        if (fields.size() < 6) {
-            reader.problem(number, "expected 6 fields (query id, Q0, candidate id, rank, score, tag), found "
-                                       + std::to_string(fields.size()));
-            continue;
-        }
+        if (raw.find('\0') != std::string_view::npos)
+            return reader.problem(number, "contains a NUL byte");
+        if (fields.size() < 6)
+            return reader.problem(number, "expected 6 fields (query id, Q0, candidate id, rank, score, tag), found "
+                                              + std::to_string(fields.size()));
         if (tagLine == 0) {
             out.tag = std::string(fields[5]);
             tagLine = number;
         } else if (fields[5] != out.tag) {
-            reader.problem(number, "run tag " + quotedForMessage(fields[5]) + " differs from "
-                                       + quotedForMessage(out.tag) + " on line " + std::to_string(tagLine)
-                                       + " (one run per file)");
-            continue;
+            return reader.problem(number, "run tag " + quotedForMessage(fields[5]) + " differs from "
+                                              + quotedForMessage(out.tag) + " on line " + std::to_string(tagLine)
+                                              + " (one run per file)");
         }
         reader.add({number, std::string(fields[0]), std::string(fields[2]), 0, {}}, fields[3], fields[4]);
-    }
+    });
 }
 
 void parseCsv(std::string_view text, const std::string &file, RunFileContents &out)
@@ -220,17 +186,10 @@ bool jsonId(const QJsonValue &v, std::string &out)
 void parseJsonLines(std::string_view text, RunFileContents &out)
 {
     Reader reader(out);
-    int number = 0;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        const std::string_view raw = trimmed(text.substr(start, end - start));
-        start = end + 1;
-        ++number;
+    forEachLine(text, [&](int number, std::string_view line) {
+        const std::string_view raw = trimmed(line);
         if (raw.empty())
-            continue;
+            return;
         ++out.lines;
         QJsonParseError error{};
         const QJsonDocument doc = QJsonDocument::fromJson(
@@ -239,23 +198,23 @@ void parseJsonLines(std::string_view text, RunFileContents &out)
             reader.problem(number, error.error != QJsonParseError::NoError
                                        ? "not valid JSON: " + error.errorString().toStdString()
                                        : std::string("expected a JSON object"));
-            continue;
+            return;
         }
         const QJsonObject o = doc.object();
         RunFileRow row;
         row.line = number;
         if (!jsonId(o.value(QStringLiteral("query_id")), row.query)) {
             reader.problem(number, "\"query_id\" is missing or not a string");
-            continue;
+            return;
         }
         if (!jsonId(o.value(QStringLiteral("candidate_id")), row.candidate)) {
             reader.problem(number, "\"candidate_id\" is missing or not a string");
-            continue;
+            return;
         }
         const QJsonValue rank = o.value(QStringLiteral("rank"));
         if (!rank.isDouble()) {
             reader.problem(number, "\"rank\" is missing or not a number");
-            continue;
+            return;
         }
         // The numbers go through the text checks, so that every form says the same things.
         const double r = rank.toDouble();
@@ -266,12 +225,12 @@ void parseJsonLines(std::string_view text, RunFileContents &out)
         if (!score.isUndefined() && !score.isNull()) {
             if (!score.isDouble()) {
                 reader.problem(number, "\"score\" is not a number");
-                continue;
+                return;
             }
             scoreText = QString::number(score.toDouble(), 'g', 17).toStdString();
         }
         reader.add(std::move(row), rankText, scoreText ? std::optional<std::string_view>(*scoreText) : std::nullopt);
-    }
+    });
 }
 
 } // namespace

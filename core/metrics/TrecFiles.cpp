@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "core/util/RegularFile.h"
+#include "core/util/TextLines.h"
 #include "core/util/Utf8.h"
 
 #include <algorithm>
@@ -16,12 +17,6 @@
 namespace lookalike {
 
 namespace {
-
-// What C's isspace() accepts in the "C" locale: the separators trec_eval's parsers skip.
-bool isTrecSpace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
 
 std::string inQuotes(std::string_view whole)
 {
@@ -49,50 +44,18 @@ struct Line {
 // Calls `onLine` for each line that is neither blank nor a comment.
 template <typename F> void forEachContentLine(std::string_view text, const std::string &file, F &&onLine)
 {
-    int number = 0;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        const std::string_view raw = text.substr(start, end - start);
-        start = end + 1;
-        ++number;
+    forEachLine(text, [&](int number, std::string_view raw) {
         if (raw.find('\0') != std::string_view::npos)
             throw Error(ErrorCode::BadTrecFile, file, "line " + std::to_string(number), "contains a NUL byte");
-        Line line{number, {}};
-        std::size_t i = 0;
-        while (i < raw.size()) {
-            while (i < raw.size() && isTrecSpace(raw[i]))
-                ++i;
-            const std::size_t fieldStart = i;
-            while (i < raw.size() && !isTrecSpace(raw[i]))
-                ++i;
-            if (i > fieldStart)
-                line.fields.push_back(raw.substr(fieldStart, i - fieldStart));
-        }
-        if (line.fields.empty() || line.fields.front().front() == '#')
-            continue;
-        onLine(line);
-    }
+        Line line{number, splitFields(raw)};
+        if (!line.fields.empty() && line.fields.front().front() != '#')
+            onLine(line);
+    });
 }
 
 [[noreturn]] void badLine(const std::string &file, int line, const std::string &problem)
 {
     throw Error(ErrorCode::BadTrecFile, file, "line " + std::to_string(line), problem);
-}
-
-template <typename T> bool parseWhole(std::string_view s, T &value, bool *outOfRange = nullptr)
-{
-    const char *first = s.data();
-    const char *last = s.data() + s.size();
-    // atof / atol, which trec_eval uses, accept a leading '+'; from_chars does not.
-    if (first != last && *first == '+' && last - first > 1 && first[1] != '-' && first[1] != '+')
-        ++first;
-    const auto [ptr, ec] = std::from_chars(first, last, value);
-    if (outOfRange)
-        *outOfRange = ec == std::errc::result_out_of_range && ptr == last; // a number, too large for T
-    return ec == std::errc() && ptr == last;
 }
 
 std::string readWholeFile(const std::filesystem::path &path)
@@ -116,7 +79,7 @@ std::string trecIdProblem(std::string_view id)
     if (id.empty())
         return "it is empty";
     for (char c : id) {
-        if (isTrecSpace(c))
+        if (isAsciiSpace(c))
             return "it contains whitespace (TREC fields are separated by whitespace)";
         if (c == '#')
             return "it contains '#' (trec_eval takes '#' for the start of a comment)";
@@ -181,7 +144,7 @@ TrecQrels parseQrels(std::string_view text, const std::string &fileForErrors)
         const std::string doc(line.fields[2]);
         int grade = 0;
         bool outOfRange = false;
-        if (!parseWhole(line.fields[3], grade, &outOfRange))
+        if (!parseWholeNumber(line.fields[3], grade, &outOfRange))
             badLine(fileForErrors, line.number,
                     "the grade " + inQuotes(line.fields[3])
                         + (outOfRange ? " is out of range (grades are small integers)" : " is not an integer"));
@@ -220,11 +183,11 @@ TrecRun parseRun(std::string_view text, const std::string &fileForErrors)
         const std::string doc(line.fields[2]);
         long long rank = 0;
         bool rankOutOfRange = false;
-        if (!parseWhole(line.fields[3], rank, &rankOutOfRange))
+        if (!parseWholeNumber(line.fields[3], rank, &rankOutOfRange))
             badLine(fileForErrors, line.number,
                     "the rank " + inQuotes(line.fields[3]) + (rankOutOfRange ? " is out of range" : " is not an integer"));
         double score = 0.0;
-        if (!parseWhole(line.fields[4], score) || !std::isfinite(score))
+        if (!parseWholeNumber(line.fields[4], score) || !std::isfinite(score))
             badLine(fileForErrors, line.number, "the score " + inQuotes(line.fields[4]) + " is not a finite number");
         if (tagLine == 0) {
             run.tag = std::string(line.fields[5]);

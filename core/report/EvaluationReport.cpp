@@ -46,22 +46,18 @@ std::string escape(const std::string &s)
     return out;
 }
 
-std::string fixed(double v, int decimals = 4)
+std::string fixed(double v, int decimals = 4, bool sign = false)
 {
     if (!std::isfinite(v))
         return "n/a";
     char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
+    std::snprintf(buffer, sizeof buffer, sign ? "%+.*f" : "%.*f", decimals, v);
     return buffer;
 }
 
 std::string signedFixed(double v, int decimals = 4)
 {
-    if (!std::isfinite(v))
-        return "n/a";
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%+.*f", decimals, v);
-    return buffer;
+    return fixed(v, decimals, true);
 }
 
 // The page's look: readable on screen, A4 in print, no table or image row split across pages.
