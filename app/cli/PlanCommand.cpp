@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 
 namespace lookalike::cli {
 
@@ -99,7 +100,7 @@ int planCommand(const QStringList &args)
             for (const PlannedPair &p : next)
                 table.addRow({QString::fromStdString(keys[p.query]), QString::fromStdString(keys[p.candidate]),
                               fixed(p.value, 4)});
-            out += QStringLiteral("next %1 of %2 informative pairs:\n").arg(next.size()).arg(s.informative) + table.render(QStringLiteral("  "));
+            out += QStringLiteral("next %1 of %2 informative pairs:\n").arg(next.size()).arg(QLocale(QLocale::English).toString(static_cast<qulonglong>(s.informative))) + table.render(QStringLiteral("  "));
         }
         printOut(out);
         return int(Success);
