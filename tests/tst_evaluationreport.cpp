@@ -17,6 +17,7 @@
 #include <QFile>
 #include <QImage>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTest>
@@ -65,6 +66,11 @@ QByteArray runChromium(const QStringList &args, const QString &url)
     QProcess p;
     p.setProcessChannelMode(QProcess::SeparateChannels);
     const QString profile = testsupport::scratchDir(QStringLiteral("chromium-profile"));
+    // A home and caches of its own: a CI runner's HOME may be read-only or shared.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char *var : {"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"})
+        env.insert(QString::fromLatin1(var), profile);
+    p.setProcessEnvironment(env);
     p.start(chromium(), QStringList{QStringLiteral("--headless=new"), QStringLiteral("--no-sandbox"),
                                     QStringLiteral("--disable-gpu"), QStringLiteral("--hide-scrollbars"),
                                     QStringLiteral("--no-first-run"), QStringLiteral("--user-data-dir=") + profile}
