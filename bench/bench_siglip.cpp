@@ -9,7 +9,10 @@
 #include "core/model/RandomCheckpoint.h"
 #include "core/model/SiglipPipeline.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <span>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -127,6 +130,47 @@ int main(int argc, char **argv)
             ids.push_back(pipeline.tokenizer().encode("red leather wallet with zip, number " + std::to_string(b)));
         const double tps = itemsPerSecond(batch, seconds, [&] { pipeline.model().embedTexts(ids); });
         std::printf("texts       batch %2d: %7.2f texts/s   %6.1f GFLOP/s\n", batch, tps, tps * tFlops / 1e9);
+    }
+
+    // bf16: the encoders' products in bfloat16 (AVX512-BF16 through oneDNN), and how far its
+    // embeddings are from float32's on 32 different random photos (cosine).
+    {
+        SiglipPipeline::Options bf16Options = options;
+        bf16Options.precision = Precision::Bf16;
+        const SiglipPipeline bf16 = SiglipPipeline::load(dir, bf16Options);
+        std::printf("bf16        the encoders' products in bfloat16 (%s)\n",
+                    SiglipModel::bf16Supported() ? "this CPU has AVX512-BF16" : "emulated: this CPU has no AVX512-BF16");
+        std::vector<float> pixels(pre.pixelValueCount() * 32);
+        for (int b = 0; b < 32; ++b) {
+            RgbImage other(640, 480);
+            for (auto &p : other.pixels)
+                p = static_cast<std::uint8_t>(rng());
+            pre.pixelValues(other, {pixels.data() + b * one.size(), one.size()});
+        }
+        const FloatMatrix a = pipeline.model().embedImages(pixels, 32), b16 = bf16.model().embedImages(pixels, 32);
+        double worst = 1.0;
+        for (std::int64_t r = 0; r < a.rows; ++r) {
+            double dot = 0, na = 0, nb = 0;
+            for (std::int64_t c = 0; c < a.cols; ++c) {
+                dot += double(a.at(r, c)) * b16.at(r, c);
+                na += double(a.at(r, c)) * a.at(r, c);
+                nb += double(b16.at(r, c)) * b16.at(r, c);
+            }
+            worst = std::min(worst, dot / std::sqrt(na * nb));
+        }
+        std::printf("bf16        fidelity: lowest cosine to the fp32 embedding over 32 images %.5f\n", worst);
+        for (int batch : {1, 32}) {
+            const std::span<const float> some(pixels.data(), pre.pixelValueCount() * batch);
+            const double ips = itemsPerSecond(batch, seconds, [&] { bf16.model().embedImages(some, batch); });
+            std::printf("bf16 images batch %2d: %7.2f images/s  %6.1f GFLOP/s\n", batch, ips, ips * vFlops / 1e9);
+        }
+        for (int batch : {1, 32}) {
+            std::vector<std::vector<std::int64_t>> ids;
+            for (int b = 0; b < batch; ++b)
+                ids.push_back(bf16.tokenizer().encode("red leather wallet with zip, number " + std::to_string(b)));
+            const double tps = itemsPerSecond(batch, seconds, [&] { bf16.model().embedTexts(ids); });
+            std::printf("bf16 texts  batch %2d: %7.2f texts/s   %6.1f GFLOP/s\n", batch, tps, tps * tFlops / 1e9);
+        }
     }
 
     // NaFlex: the same tower shape with a linear patch embedding and the 16 x 16 position grid

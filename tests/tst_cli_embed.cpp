@@ -138,6 +138,18 @@ void TestCliEmbed::tableOutput()
     QVERIFY(out.contains(QStringLiteral("ids 67 48 53 111 1")));
     QVERIFY(out.contains(QStringLiteral("Logits per image")));
     QVERIFY(out.contains(QStringLiteral("img0_rgb_37x53.png")));
+    QVERIFY2(out.contains(QStringLiteral("precision: fp32")), qPrintable(out));
+
+    // --precision bf16: said, and the same ids; a value it does not know is a usage error.
+    const auto bf16 = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
+        QStringLiteral("--text"), QStringLiteral("red cotton t-shirt"), QStringLiteral("--precision"), QStringLiteral("bf16")});
+    QVERIFY2(bf16.exitCode == 0, bf16.err.constData());
+    QVERIFY2(QString::fromUtf8(bf16.out).contains(QStringLiteral("precision: bf16 products")), bf16.out.constData());
+    QVERIFY(bf16.out.contains("ids 67 48 53 111 1"));
+    const auto bad = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
+        QStringLiteral("--text"), QStringLiteral("x"), QStringLiteral("--precision"), QStringLiteral("fp16")});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY(bad.err.contains("--precision must be fp32, bf16 or auto"));
 }
 
 void TestCliEmbed::siglip2FoldersSayWhatWasLoaded_data()

@@ -13,6 +13,8 @@
 #include <QFile>
 #include <QTest>
 
+#include <cmath>
+
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -85,6 +87,7 @@ private Q_SLOTS:
     void visionHiddenStatesMatchReference();
     void textHiddenStatesMatchReference();
     void batchEqualsOneAtATime();
+    void bf16ProductsStayCloseAndSwitchBack();
     void pipelineEmbedsFilesAndTexts();
     void visionOnlyCheckpoint();
     void dualConfigWithVisionWeightsOnly();
@@ -127,6 +130,44 @@ void TestSiglipModel::textEmbeddingsFromReferenceIds()
         const double diff = testsupport::maxAbsDiff(rowOf(emb, 0), expected);
         QVERIFY2(diff < kTolerance, qPrintable(QStringLiteral("text %1: max diff %2").arg(i).arg(diff)));
     }
+}
+
+// bf16 products: every reference image and text within cosine 0.999 of transformers' float32
+// embedding (and not bit-identical: the bf16 path ran); back to fp32, exact again.
+void TestSiglipModel::bf16ProductsStayCloseAndSwitchBack()
+{
+    const auto config = SiglipConfig::fromFile(testsupport::tinyCheckpointPath() + "/config.json");
+    SiglipModel model = SiglipModel::load(fs::path(testsupport::tinyCheckpointPath()) / "model.safetensors", config);
+    model.setPrecision(Precision::Bf16);
+    QCOMPARE(model.precision(), Precision::Bf16);
+    auto cosine = [](std::span<const float> a, const std::vector<float> &b) {
+        double dot = 0, na = 0, nb = 0;
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            dot += double(a[i]) * b[i];
+            na += double(a[i]) * a[i];
+            nb += double(b[i]) * b[i];
+        }
+        return dot / std::sqrt(na * nb);
+    };
+    double largestDiff = 0;
+    for (int i = 0; i < refImages().size(); ++i) {
+        const FloatMatrix emb = model.embedImages(refPixels(i), 1);
+        const auto expected = testsupport::floatArray(refImages().at(i).toObject().value(QStringLiteral("image_embeds")));
+        const double c = cosine(emb.row(0), expected);
+        QVERIFY2(c >= 0.999, qPrintable(QStringLiteral("image %1: cosine %2").arg(i).arg(c)));
+        largestDiff = std::max(largestDiff, testsupport::maxAbsDiff(rowOf(emb, 0), expected));
+    }
+    for (int i = 0; i < refTexts().size(); ++i) {
+        const FloatMatrix emb = model.embedTexts({refIds(i)});
+        const auto expected = testsupport::floatArray(refTexts().at(i).toObject().value(QStringLiteral("text_embeds")));
+        const double c = cosine(emb.row(0), expected);
+        QVERIFY2(c >= 0.999, qPrintable(QStringLiteral("text %1: cosine %2").arg(i).arg(c)));
+    }
+    QVERIFY2(largestDiff > 1e-6, "bf16 gave float32's numbers: its products did not run in bf16");
+    model.setPrecision(Precision::Fp32);
+    const FloatMatrix back = model.embedImages(refPixels(0), 1);
+    const auto expected = testsupport::floatArray(refImages().at(0).toObject().value(QStringLiteral("image_embeds")));
+    QVERIFY(testsupport::maxAbsDiff(rowOf(back, 0), expected) < kTolerance);
 }
 
 void TestSiglipModel::logitsMatchReference()

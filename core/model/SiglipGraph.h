@@ -34,7 +34,21 @@ using siglip::Tower;
 struct Linear {
     at::Tensor weight; // out x in
     at::Tensor bias; // out
-    at::Tensor operator()(const at::Tensor &x) const { return at::linear(x, weight, bias); }
+    // bfloat16 copies when the model multiplies in bf16 (SiglipModel::setPrecision): the product
+    // then runs in oneDNN's AVX512-BF16 kernels, its input rounded to bf16 and its output back
+    // to float; everything between the products (norms, activations, attention) stays float.
+    at::Tensor weight16, bias16;
+    at::Tensor operator()(const at::Tensor &x) const
+    {
+        if (weight16.defined())
+            return at::linear(x.to(at::kBFloat16), weight16, bias16).to(at::kFloat);
+        return at::linear(x, weight, bias);
+    }
+    void setBf16(bool on)
+    {
+        weight16 = on ? weight.to(at::kBFloat16) : at::Tensor();
+        bias16 = on && bias.defined() ? bias.to(at::kBFloat16) : at::Tensor();
+    }
 };
 
 struct LayerNorm {
@@ -113,6 +127,14 @@ struct Encoder {
     int heads = 1;
     Activation act = Activation::GeluTanh;
 
+    // The encoder's projections and MLPs (all but a few percent of its FLOPs) in bf16 or float.
+    void setBf16(bool on)
+    {
+        for (EncoderLayer &l : layers)
+            for (Linear *p : {&l.q, &l.k, &l.v, &l.out, &l.mlp.fc1, &l.mlp.fc2})
+                p->setBf16(on);
+    }
+
     // Runs every layer; `states`, if given, receives the output of each layer. `mask` as for
     // attention().
     at::Tensor operator()(at::Tensor x, std::vector<at::Tensor> *states, const at::Tensor &mask = {}) const
@@ -149,7 +171,7 @@ public:
     void recordInto(std::map<std::string, at::Tensor> *registry) { m_registry = registry; }
     Linear linear(const std::string &prefix, std::int64_t out, std::int64_t in) const
     {
-        return {get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out})};
+        return {get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), {}, {}};
     }
     LayerNorm layerNorm(const std::string &prefix, std::int64_t d, double eps) const
     {
@@ -206,7 +228,7 @@ struct VisionTower {
         probe = w.get(name("head.probe"), {1, 1, d});
         // in_proj rows are ordered q, k, v.
         headIn = {w.get(name("head.attention.in_proj_weight"), {3 * d, d}),
-            w.get(name("head.attention.in_proj_bias"), {3 * d})};
+            w.get(name("head.attention.in_proj_bias"), {3 * d}), {}, {}};
         headOut = w.linear(name("head.attention.out_proj"), d, d);
         headNorm = w.layerNorm(name("head.layernorm"), d, c.layerNormEps);
         headMlp = {w.linear(name("head.mlp.fc1"), i, d), w.linear(name("head.mlp.fc2"), d, i)};

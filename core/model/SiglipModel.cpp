@@ -12,6 +12,8 @@
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
+#include <fstream>
+
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -35,6 +37,7 @@ struct SiglipModel::Impl {
     std::optional<TextTower> text;
     float logitScale = 0;
     float logitBias = 0;
+    Precision precision = Precision::Fp32;
     // NaFlex: the resized position grid per patch-grid shape. A catalog has few distinct
     // shapes (aspect ratios), and resizing with antialias costs more than the lookup.
     std::mutex gridMutex;
@@ -104,6 +107,39 @@ SiglipModel SiglipModel::load(const std::filesystem::path &weightsFile, const Si
 const SiglipConfig &SiglipModel::config() const
 {
     return d->config;
+}
+
+const char *precisionName(Precision p)
+{
+    return p == Precision::Bf16 ? "bf16" : "fp32";
+}
+
+void SiglipModel::setPrecision(Precision precision)
+{
+    const bool bf16 = precision == Precision::Bf16;
+    c10::InferenceMode guard;
+    if (d->vision)
+        d->vision->encoder.setBf16(bf16);
+    if (d->text)
+        d->text->encoder.setBf16(bf16);
+    d->precision = precision;
+}
+
+Precision SiglipModel::precision() const
+{
+    return d->precision;
+}
+
+bool SiglipModel::bf16Supported()
+{
+    static const bool supported = [] {
+        std::ifstream cpuinfo("/proc/cpuinfo");
+        for (std::string line; std::getline(cpuinfo, line);)
+            if (line.rfind("flags", 0) == 0)
+                return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
+        return false;
+    }();
+    return supported;
 }
 
 FloatMatrix SiglipModel::embedImages(std::span<const float> pixelValues, std::int64_t count) const

@@ -18,6 +18,13 @@ namespace lookalike {
 
 class SafetensorsFile;
 
+// How the model multiplies: float32 (Hugging Face's default, what the parity tests check), or
+// bfloat16 products (the encoders' projections and MLPs) with float everywhere else, as
+// transformers under torch.autocast(bfloat16) does. bf16 is fast only on CPUs with
+// AVX512-BF16 (or AMX); see bf16Supported().
+enum class Precision { Fp32, Bf16 };
+const char *precisionName(Precision p); // "fp32", "bf16"
+
 class SiglipModel {
 public:
     // Checks every tensor the config needs (presence, shape) and loads it as float32.
@@ -62,6 +69,13 @@ public:
     // LibTorch intra-op threads (process-wide). 0 = one per core.
     static void setThreadCount(int threads);
     static int threadCount();
+
+    // Float32 by default. Switching keeps the float weights (bf16 copies are added or dropped).
+    void setPrecision(Precision precision);
+    Precision precision() const;
+    // True when this CPU multiplies bf16 natively (the avx512_bf16 or amx_bf16 flag in
+    // /proc/cpuinfo): where bf16 pays. Elsewhere it runs, emulated, slower than fp32.
+    static bool bf16Supported();
 
 private:
     struct Impl;

@@ -58,6 +58,7 @@ SiglipPipeline SiglipPipeline::load(const fs::path &folder, const Options &optio
     const SiglipConfig config = SiglipConfig::fromFile(folder / siglip::kConfigFile);
     SiglipModel::setThreadCount(options.threads);
     SiglipModel model = SiglipModel::load(weightsFileOf(folder), config);
+    model.setPrecision(options.precision);
 
     auto impl = std::unique_ptr<Impl>(new Impl{folder, options, std::move(model), {}, {}, {}, {}});
     const SiglipConfig &effective = impl->model.config();
@@ -177,6 +178,10 @@ std::vector<std::string> SiglipPipeline::describe() const
     if (d->tokenizer)
         lines.push_back("text: " + d->tokenizer->description() + ", " + std::to_string(d->tokenizer->maxLength())
                         + " tokens");
+    lines.push_back(std::string("precision: ") + precisionName(model().precision())
+                    + (model().precision() == Precision::Bf16
+                           ? (SiglipModel::bf16Supported() ? " products (AVX512-BF16)" : " products (emulated: this CPU has no AVX512-BF16)")
+                           : ""));
     return lines;
 }
 

@@ -25,6 +25,7 @@ public:
     struct Options {
         int threads = 0;      // intra-op threads for LibTorch; 0 = one per core
         int batchSize = 32;   // images or texts per forward pass
+        Precision precision = Precision::Fp32; // bf16: the encoders' products in bfloat16
     };
 
     // Loads config.json, model.safetensors and, for the towers present, the image processor
