@@ -102,6 +102,20 @@ void TestCliProject::fullWorkflow()
     QVERIFY(models.out.contains("tiny-v1"));
     QVERIFY(models.out.contains("siglip"));
 
+    // bf16 products: recorded with the version, shown by models, noted by eval; a precision it
+    // does not know is a usage error.
+    QCOMPARE(runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(), QStringLiteral("--name"),
+                           QStringLiteral("tiny-bf16"), QStringLiteral("--precision"), QStringLiteral("fp16")})
+                 .exitCode,
+             2);
+    CHECK_OK(runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(), QStringLiteral("--name"),
+                           QStringLiteral("tiny-bf16"), QStringLiteral("--precision"), QStringLiteral("bf16"),
+                           QStringLiteral("--quiet")}));
+    const auto withBf16 = runLookalike({QStringLiteral("models"), project});
+    QVERIFY2(withBf16.out.contains(QByteArray("tiny-bf16").leftJustified(20) + "  siglip bf16"), withBf16.out.constData());
+    const auto eval = runLookalike({QStringLiteral("eval"), project});
+    QVERIFY2(eval.out.contains("note: tiny-bf16 was embedded with bf16 products"), eval.out.constData());
+
     // Running index again changes nothing and keeps the frozen lists.
     const auto again = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(),
         QStringLiteral("--name"), QStringLiteral("tiny-v1")});

@@ -7,6 +7,7 @@
 #include "core/index/NpyFile.h"
 #include "core/project/AddQueries.h"
 #include "core/project/IndexVersion.h"
+#include "core/project/EmbeddingStore.h"
 #include "core/project/Project.h"
 #include "support/RefData.h"
 #include "support/TestCatalog.h"
@@ -14,6 +15,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
+
+#include <cmath>
 
 #include <limits>
 #include <random>
@@ -88,6 +91,7 @@ class TestIndexVersion : public QObject {
 private Q_SLOTS:
     void firstIndexRecordsTheDepthLaterFreezesUseIt();
     void configurationComesFromTheEncoder();
+    void bf16VersionRecordsItsPrecision();
     void stoppedAtTheLimitBuildsNothing();
     void lateFailureKeepsEmbeddingsAndLists();
     void nanEmbeddingNamesTheModelAndTheItem();
@@ -137,6 +141,51 @@ void TestIndexVersion::configurationComesFromTheEncoder()
     QVERIFY(config.value(QStringLiteral("preprocessing")).isObject());
     // The same request again is the same version (the configuration string compares equal).
     QCOMPARE(indexVersion(*f.project, r).version.id, report.version.id);
+}
+
+// A version embedded with bf16 products says so in its config, is reopened in bf16 (a new
+// image is embedded as its catalog was), stays within cosine 0.999 of the fp32 embeddings, and
+// is never continued in fp32 under its name.
+void TestIndexVersion::bf16VersionRecordsItsPrecision()
+{
+    Fixture f = makeFixture();
+    IndexVersionRequest fp32 = tinySiglip("tiny-fp32");
+    IndexVersionRequest bf16 = tinySiglip("tiny-bf16");
+    bf16.precision = Precision::Bf16;
+    const ModelVersion a = indexVersion(*f.project, fp32).version;
+    const IndexVersionReport report = indexVersion(*f.project, bf16);
+    QVERIFY(report.complete);
+    const ModelVersion b = report.version;
+    QCOMPARE(versionPrecision(a), Precision::Fp32);
+    QCOMPARE(versionPrecision(b), Precision::Bf16);
+    QVERIFY(!QString::fromStdString(a.config).contains(QStringLiteral("precision"))); // fp32 configs as before
+    QVERIFY(QString::fromStdString(openImageEncoder(b, 1, 4)->configJson()).contains(QStringLiteral("\"precision\":\"bf16\"")));
+
+    const FloatMatrix ea = readNpyMatrix(rawEmbeddingsFile(*f.project, a));
+    const FloatMatrix eb = readNpyMatrix(rawEmbeddingsFile(*f.project, b));
+    QCOMPARE(ea.rows, eb.rows);
+    bool differs = false;
+    for (std::int64_t r = 0; r < ea.rows; ++r) {
+        double dot = 0, na = 0, nb = 0;
+        for (std::int64_t c = 0; c < ea.cols; ++c) {
+            dot += double(ea.at(r, c)) * eb.at(r, c);
+            na += double(ea.at(r, c)) * ea.at(r, c);
+            nb += double(eb.at(r, c)) * eb.at(r, c);
+            differs = differs || ea.at(r, c) != eb.at(r, c);
+        }
+        QVERIFY2(dot / std::sqrt(na * nb) >= 0.999, qPrintable(QStringLiteral("row %1").arg(r)));
+    }
+    QVERIFY(differs);
+
+    IndexVersionRequest again = tinySiglip("tiny-bf16"); // fp32 under the bf16 version's name
+    try {
+        indexVersion(*f.project, again);
+        QFAIL("a bf16 version was continued in fp32");
+    } catch (const Error &e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("different configuration")), e.what());
+    }
+    bf16.embedding.retryFailed = true;
+    QCOMPARE(indexVersion(*f.project, bf16).version.id, b.id); // the same precision continues it
 }
 
 void TestIndexVersion::stoppedAtTheLimitBuildsNothing()

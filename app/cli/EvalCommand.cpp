@@ -181,6 +181,11 @@ QString textReport(const Report &r, const Options &options, const QString &heade
         table.addRow(row);
     }
     out += QLatin1Char('\n') + table.render();
+    for (const ModelVersion &v : r.models)
+        if (versionPrecision(v) == Precision::Bf16)
+            out += QStringLiteral("note: %1 was embedded with bf16 products (index --precision bf16): its lists can differ "
+                                  "slightly from fp32's\n")
+                       .arg(QString::fromStdString(v.name));
     for (std::size_t i = 0; i < r.models.size(); ++i) {
         std::int64_t all = 0;
         QStringList approximate;
@@ -353,6 +358,7 @@ QJsonObject jsonReport(const Report &r, const Options &options, QJsonObject sett
             {QStringLiteral("queries"), static_cast<qint64>(m.perQuery.size())},
             {QStringLiteral("queries_without_judgment"), m.queriesWithoutJudgment},
             {QStringLiteral("queries_without_list"), m.queriesWithoutList},
+            {QStringLiteral("precision"), QString::fromLatin1(precisionName(versionPrecision(r.models[i])))},
             {QStringLiteral("mean"), metricsJson(m.mean, options.ranges)}};
         QJsonObject searched;
         for (const auto &[kind, lists] : r.searchedWith[i])

@@ -103,8 +103,13 @@ int indexCommand(const QStringList &args)
                        "Join the N shards with `lookalike merge-shards`."), QStringLiteral("I/N"));
     const QCommandLineOption outOpt(QStringLiteral("out"),
         QStringLiteral("With --shard: the shard folder to write (default PROJECT/shards/NAME-I-of-N)."), QStringLiteral("DIR"));
+    const QCommandLineOption precisionOpt(QStringLiteral("precision"),
+        QStringLiteral("SigLIP: fp32 (default, Hugging Face's numbers), bf16 (the encoders' matrix products in bfloat16, "
+                       "about 2x faster on CPUs with AVX512-BF16, embeddings within cosine 0.999) or auto (bf16 where the "
+                       "CPU has it). Recorded with the version: a version is never continued in the other precision."),
+        QStringLiteral("P"), QStringLiteral("fp32"));
     parser.addOptions({modelOpt, nameOpt, kindOpt, idsOpt, indexOpt, recallOpt, batchOpt, threadsOpt, workersOpt,
-                       limitOpt, retryOpt, depthOpt, refreezeOpt, dupOpt, quietOpt, shardOpt, outOpt});
+                       limitOpt, retryOpt, depthOpt, refreezeOpt, dupOpt, quietOpt, shardOpt, outOpt, precisionOpt});
     if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
         return *status;
     if (!parser.isSet(modelOpt) || !parser.isSet(nameOpt)) {
@@ -121,6 +126,16 @@ int indexCommand(const QStringList &args)
         return UsageError;
     if (parser.isSet(depthOpt) && !(depthValue = intOption(parser, QStringLiteral("depth"), 1)))
         return UsageError;
+
+    const QString precisionText = parser.value(precisionOpt);
+    if (precisionText != QLatin1String("fp32") && precisionText != QLatin1String("bf16") && precisionText != QLatin1String("auto")) {
+        printError(QStringLiteral("--precision must be fp32, bf16 or auto, not '%1'").arg(precisionText));
+        return UsageError;
+    }
+    const Precision precision
+        = precisionText == QLatin1String("bf16") || (precisionText == QLatin1String("auto") && SiglipModel::bf16Supported())
+        ? Precision::Bf16
+        : Precision::Fp32;
 
     if (parser.isSet(shardOpt) && (limit || parser.isSet(retryOpt))) {
         printError(QStringLiteral("--shard embeds its whole slice in one run: no --limit or --retry-failed"));
@@ -149,7 +164,10 @@ int indexCommand(const QStringList &args)
                 : project.folder() / "shards" / (name + "-" + std::to_string(spec.index) + "-of-" + std::to_string(spec.count));
             // Nothing is registered or written in the project: the shard folder is the whole output.
             const OpenedModel model = openModelVersion(name, kind, source, static_cast<int>(*threads),
-                                                       static_cast<int>(*batch), fingerprintNotice(quiet));
+                                                       static_cast<int>(*batch), fingerprintNotice(quiet),
+                                                       kind == ModelKind::Siglip || precisionText == QLatin1String("bf16")
+                                                           ? precision
+                                                           : Precision::Fp32); // bf16 asked of another kind: refused
             EmbeddingOptions options;
             options.batchSize = static_cast<int>(*batch);
             options.workers = static_cast<int>(*workers);
@@ -185,6 +203,8 @@ int indexCommand(const QStringList &args)
             request.ids = parser.value(idsOpt).toStdString();
         }
         request.threads = static_cast<int>(*threads);
+        // auto means bf16 for SigLIP only; bf16 asked of another kind is refused by name.
+        request.precision = kind == ModelKind::Siglip || precisionText == QLatin1String("bf16") ? precision : Precision::Fp32;
         request.embedding.batchSize = static_cast<int>(*batch);
         request.embedding.workers = static_cast<int>(*workers);
         request.embedding.limit = limit ? *limit : -1;

@@ -36,7 +36,10 @@ int modelsCommand(const QStringList &args)
             const EmbeddingCounts counts = embeddingCounts(project, v);
             const std::optional<std::string> index = recordedIndexKind(project, v);
             out += QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
-                       .arg(QString::fromStdString(v.name).leftJustified(20), QString::fromLatin1(modelKindName(v.kind)).leftJustified(11))
+                       .arg(QString::fromStdString(v.name).leftJustified(20),
+                            (QString::fromLatin1(modelKindName(v.kind))
+                             + (versionPrecision(v) == Precision::Bf16 ? QStringLiteral(" bf16") : QString()))
+                                .leftJustified(11))
                        .arg(v.dimension > 0 ? QString::number(v.dimension) : QStringLiteral("-"), 5)
                        .arg(counts.embedded, 9)
                        .arg(counts.failed, 6)

@@ -76,8 +76,11 @@ FloatMatrix SiglipImageEncoder::encode(std::span<const float> pixels, std::int64
 std::string SiglipImageEncoder::configJson() const
 {
     auto object = [](const std::string &json) { return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object(); };
-    const QJsonObject config{{QStringLiteral("model"), object(m_pipeline.config().toJson())},
-                             {QStringLiteral("preprocessing"), object(m_pipeline.imagePreprocessor().config().toJson())}};
+    QJsonObject config{{QStringLiteral("model"), object(m_pipeline.config().toJson())},
+                       {QStringLiteral("preprocessing"), object(m_pipeline.imagePreprocessor().config().toJson())}};
+    // Only when not fp32, so that the configs of versions embedded before bf16 existed still match.
+    if (m_pipeline.model().precision() == Precision::Bf16)
+        config.insert(QStringLiteral("precision"), QStringLiteral("bf16"));
     return QJsonDocument(config).toJson(QJsonDocument::Compact).toStdString();
 }
 

@@ -21,7 +21,7 @@ IndexVersionReport indexVersion(Project &project, const IndexVersionRequest &req
         candidate.fingerprint = sha256OfFile(weightsFile(request.kind, request.source));
     } else {
         OpenedModel model = openModelVersion(request.name, request.kind, request.source, request.threads,
-                                             request.embedding.batchSize, request.beforeFingerprint);
+                                             request.embedding.batchSize, request.beforeFingerprint, request.precision);
         candidate = std::move(model.candidate);
         encoder = std::move(model.encoder);
     }

@@ -25,6 +25,7 @@ struct IndexVersionRequest {
     std::filesystem::path source;   // SigLIP folder, TorchScript module or .npy
     std::filesystem::path ids;      // precomputed: the catalog id of each row
     int threads = 0;                // model threads (0: one per core)
+    Precision precision = Precision::Fp32; // SigLIP: bf16 products (recorded in the version's config)
     EmbeddingOptions embedding;     // batch size, workers, limit, retry, cancel, progress
     IndexOptions index;
     bool checkRecall = false;

@@ -201,6 +201,7 @@ std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int 
         SiglipPipeline::Options options;
         options.threads = threads;
         options.batchSize = batchSize;
+        options.precision = versionPrecision(version);
         return SiglipImageEncoder::load(version.source, options);
     }
     case ModelKind::TorchScript:
@@ -224,14 +225,26 @@ void requireEmbeddings(const ModelVersion &version, const std::string &doing)
                 "it has lists for its queries but no embeddings, so it cannot " + doing);
 }
 
-OpenedModel openModelVersion(const std::string &name, ModelKind kind, const fs::path &source, int threads,
-                             int batchSize, const std::function<void(const fs::path &)> &beforeFingerprint)
+Precision versionPrecision(const ModelVersion &version)
 {
+    const QJsonObject config = QJsonDocument::fromJson(QByteArray::fromStdString(version.config)).object();
+    return config.value(QStringLiteral("precision")).toString() == QLatin1String("bf16") ? Precision::Bf16 : Precision::Fp32;
+}
+
+OpenedModel openModelVersion(const std::string &name, ModelKind kind, const fs::path &source, int threads,
+                             int batchSize, const std::function<void(const fs::path &)> &beforeFingerprint,
+                             Precision precision)
+{
+    if (precision == Precision::Bf16 && kind != ModelKind::Siglip)
+        throw Error(ErrorCode::InvalidArgument, source.string(),
+                    "bf16 precision is for SigLIP checkpoints; a " + std::string(modelKindName(kind)) + " model runs in fp32");
     OpenedModel opened;
     ModelVersion &candidate = opened.candidate;
     candidate.name = name;
     candidate.kind = kind;
     candidate.source = source;
+    if (precision == Precision::Bf16)
+        candidate.config = R"({"precision":"bf16"})"; // what openImageEncoder reads
     opened.encoder = openImageEncoder(candidate, threads, batchSize);
     candidate.dimension = opened.encoder->dimension();
     candidate.config = opened.encoder->configJson();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/model/ImageEncoder.h"
+#include "core/model/SiglipModel.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -62,8 +63,12 @@ std::vector<ModelVersion> modelVersions(const Project &project);
 // <project>/models/<id>: the version's side files (embeddings, indexes). Created on demand.
 std::filesystem::path modelDirectory(const Project &project, const ModelVersion &version);
 
-// Opens the encoder of a SigLIP or TorchScript version (threads: LibTorch intra-op threads).
+// Opens the encoder of a SigLIP or TorchScript version (threads: LibTorch intra-op threads), in
+// the precision the version was embedded with (its config's "precision", fp32 when absent).
 std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int threads, int batchSize);
+// "bf16" in the version's config: its catalog was embedded with bf16 products, and so must
+// everything compared with it (a new image, a resumed run).
+Precision versionPrecision(const ModelVersion &version);
 
 // Throws Unsupported naming the version when it has no embeddings (an imported run), saying
 // that `doing` ("search the catalog", "draw the map", ...) needs them.
@@ -77,8 +82,11 @@ struct OpenedModel {
     ModelVersion candidate;
     std::unique_ptr<ImageEncoder> encoder;
 };
+// `precision` bf16 is for SigLIP checkpoints (InvalidArgument otherwise); it becomes part of the
+// version's config, so a name embedded in one precision is never continued in the other.
 OpenedModel openModelVersion(const std::string &name, ModelKind kind, const std::filesystem::path &source, int threads,
-                             int batchSize, const std::function<void(const std::filesystem::path &)> &beforeFingerprint = {});
+                             int batchSize, const std::function<void(const std::filesystem::path &)> &beforeFingerprint = {},
+                             Precision precision = Precision::Fp32);
 
 // Takes back a version that a failed step registered (its rows go with it); for a version
 // that holds nothing else yet.
