@@ -42,8 +42,11 @@ std::vector<Hit> CatalogSearch::byText(const std::string &text, int k)
             "text search needs a SigLIP model version; '" + d->version.name + "' is " + modelKindName(d->version.kind));
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
         throw Error(ErrorCode::InvalidArgument, {}, "type some words to search for");
-    if (!d->siglip)
-        d->siglip.emplace(SiglipPipeline::load(d->version.source));
+    if (!d->siglip) {
+        SiglipPipeline::Options options;
+        options.precision = versionPrecision(d->version); // texts in the precision the catalog was embedded with
+        d->siglip.emplace(SiglipPipeline::load(d->version.source, options));
+    }
     if (!d->siglip->hasText())
         throw Error(ErrorCode::Unsupported, d->version.source.string(), "the checkpoint has no text tower");
     const FloatMatrix embedding = l2NormalizedRows(d->siglip->embedTexts({text}));
