@@ -8,6 +8,7 @@
 #include "core/image/ImagePreprocessor.h"
 #include "core/model/RandomCheckpoint.h"
 #include "core/model/SiglipPipeline.h"
+#include "core/util/VectorMath.h"
 
 #include <algorithm>
 #include <chrono>
@@ -149,15 +150,8 @@ int main(int argc, char **argv)
         }
         const FloatMatrix a = pipeline.model().embedImages(pixels, 32), b16 = bf16.model().embedImages(pixels, 32);
         double worst = 1.0;
-        for (std::int64_t r = 0; r < a.rows; ++r) {
-            double dot = 0, na = 0, nb = 0;
-            for (std::int64_t c = 0; c < a.cols; ++c) {
-                dot += double(a.at(r, c)) * b16.at(r, c);
-                na += double(a.at(r, c)) * a.at(r, c);
-                nb += double(b16.at(r, c)) * b16.at(r, c);
-            }
-            worst = std::min(worst, dot / std::sqrt(na * nb));
-        }
+        for (std::int64_t r = 0; r < a.rows; ++r)
+            worst = std::min(worst, cosine(a.row(r), b16.row(r)));
         std::printf("bf16        fidelity: lowest cosine to the fp32 embedding over 32 images %.5f\n", worst);
         for (int batch : {1, 32}) {
             const std::span<const float> some(pixels.data(), pre.pixelValueCount() * batch);

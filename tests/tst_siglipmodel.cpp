@@ -140,15 +140,9 @@ void TestSiglipModel::bf16ProductsStayCloseAndSwitchBack()
     SiglipModel model = SiglipModel::load(fs::path(testsupport::tinyCheckpointPath()) / "model.safetensors", config);
     model.setPrecision(Precision::Bf16);
     QCOMPARE(model.precision(), Precision::Bf16);
-    auto cosine = [](std::span<const float> a, const std::vector<float> &b) {
-        double dot = 0, na = 0, nb = 0;
-        for (std::size_t i = 0; i < b.size(); ++i) {
-            dot += double(a[i]) * b[i];
-            na += double(a[i]) * a[i];
-            nb += double(b[i]) * b[i];
-        }
-        return dot / std::sqrt(na * nb);
-    };
+    // The yardstick first: a vector against itself, its opposite and one at right angles.
+    const std::vector<float> x{3, 4}, minusX{-3, -4}, across{-4, 3};
+    QVERIFY(std::abs(cosine(x, x) - 1.0) < 1e-12 && std::abs(cosine(x, minusX) + 1.0) < 1e-12 && cosine(x, across) == 0.0);
     double largestDiff = 0;
     for (int i = 0; i < refImages().size(); ++i) {
         const FloatMatrix emb = model.embedImages(refPixels(i), 1);

@@ -85,26 +85,17 @@ DeltaBounds ndcgBounds(const PairDeltaInput &in, const std::vector<std::int64_t>
     high.reserve(candidates.size());
     for (std::int64_t c : candidates) {
         const double da = discountIn(*in.a, c), db = discountIn(*in.b, c), w = db - da;
-        if (const std::optional<int> g = grade(c)) {
-            const double gain = gainOf(*g, s.gain);
-            nLow += w * gain;
-            nHigh += w * gain;
-            aLow += da * gain;
-            aHigh += da * gain;
-            bLow += db * gain;
-            bHigh += db * gain;
-            low.push_back(gain);
-            high.push_back(gain);
-        } else {
-            nLow += std::min(w * gLow, w * gHigh);
-            nHigh += std::max(w * gLow, w * gHigh);
-            aLow += da * gLow;
-            aHigh += da * gHigh;
-            bLow += db * gLow;
-            bHigh += db * gHigh;
-            low.push_back(gLow);
-            high.push_back(gHigh);
-        }
+        // The gain's range: one value when graded, the scale's ends when not.
+        const std::optional<int> g = grade(c);
+        const double lo = g ? gainOf(*g, s.gain) : gLow, hi = g ? lo : gHigh;
+        nLow += std::min(w * lo, w * hi);
+        nHigh += std::max(w * lo, w * hi);
+        aLow += da * lo;
+        aHigh += da * hi;
+        bLow += db * lo;
+        bHigh += db * hi;
+        low.push_back(lo);
+        high.push_back(hi);
     }
     const double iLow = idealDcg(std::move(low)), iHigh = idealDcg(std::move(high));
     if (iHigh <= 0)

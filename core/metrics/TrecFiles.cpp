@@ -58,11 +58,6 @@ template <typename F> void forEachContentLine(std::string_view text, const std::
     throw Error(ErrorCode::BadTrecFile, file, "line " + std::to_string(line), problem);
 }
 
-std::string readWholeFile(const std::filesystem::path &path)
-{
-    return readRegularFile(path, kTrecFileLimit);
-}
-
 void writeWholeFile(const std::filesystem::path &path, const std::string &text)
 {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -232,12 +227,12 @@ void writeRunFile(const std::filesystem::path &file, const TrecRun &run)
 
 TrecQrels readQrelsFile(const std::filesystem::path &file)
 {
-    return parseQrels(readWholeFile(file), file.string());
+    return parseQrels(readRegularFile(file, kTrecFileLimit), file.string());
 }
 
 TrecRun readRunFile(const std::filesystem::path &file)
 {
-    return parseRun(readWholeFile(file), file.string());
+    return parseRun(readRegularFile(file, kTrecFileLimit), file.string());
 }
 
 } // namespace lookalike

@@ -132,12 +132,8 @@ void JudgingPlanner::revalue(std::int64_t query, State &s)
 
 void JudgingPlanner::recompute(std::int64_t query, State &s)
 {
-    m_sumLow -= s.bounds.low;
-    m_sumHigh -= s.bounds.high;
     const PairDeltaInput in{&s.in.a, &s.in.b, &s.in.pool, &s.in.grades};
     s.bounds = deltaBounds(in, m_metric, m_settings);
-    m_sumLow += s.bounds.low;
-    m_sumHigh += s.bounds.high;
     std::set<std::int64_t> pairs(s.in.pool.begin(), s.in.pool.end());
     for (const RankedList *list : {&s.in.a, &s.in.b})
         pairs.insert(list->begin(), list->end());
@@ -218,13 +214,13 @@ PlanStatus JudgingPlanner::status() const
     // A rough estimate: the share of what is still unknown that must go before the bounds can
     // exclude 0 (1 - |centre| / half-width), taken from the plan's top, pairs weighed by value.
     // The walk is O(plan): taken again every 32 grades, counted down by one per grade between.
-    const std::size_t since = m_updates - m_estimateAt;
-    if (m_estimateAt > 0 && since < 32) {
+    if (m_estimateAt && m_updates - *m_estimateAt < 32) {
+        const std::size_t since = m_updates - *m_estimateAt;
         if (m_estimate)
             s.estimate = *m_estimate > since ? *m_estimate - since : 0;
         return s;
     }
-    m_estimateAt = m_updates; // m_updates starts at 1: 0 means never taken
+    m_estimateAt = m_updates;
     m_estimate.reset();
     const double boundsHalf = (s.high - s.low) / 2;
     if (std::abs(centre) > 1e-12 && boundsHalf > 0) {

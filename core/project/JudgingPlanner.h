@@ -122,11 +122,10 @@ private:
         }
     };
     std::set<Entry, Order> m_plan;
-    double m_sumLow = 0, m_sumHigh = 0;
     std::vector<double> m_odds; // how likely each grade is, from the grades given when built
     double m_planTotal = 0;     // the sum of the plan's values
-    std::size_t m_updates = 1;  // grades taken in (setGrades), for the estimate's cache
-    mutable std::size_t m_estimateAt = 0;
+    std::size_t m_updates = 0;  // grades taken in (setGrades), for the estimate's cache
+    mutable std::optional<std::size_t> m_estimateAt; // m_updates when the estimate was taken
     mutable std::optional<std::size_t> m_estimate;
 };
 

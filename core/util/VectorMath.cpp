@@ -22,6 +22,18 @@ FloatMatrix l2NormalizedRows(const FloatMatrix &m)
     return out;
 }
 
+double cosine(std::span<const float> a, std::span<const float> b)
+{
+    LOOKALIKE_CHECK(a.size() == b.size(), "dimension mismatch: " + std::to_string(a.size()) + " vs " + std::to_string(b.size()));
+    double dot = 0, na = 0, nb = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        dot += static_cast<double>(a[i]) * b[i];
+        na += static_cast<double>(a[i]) * a[i];
+        nb += static_cast<double>(b[i]) * b[i];
+    }
+    return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0.0;
+}
+
 FloatMatrix dotProducts(const FloatMatrix &a, const FloatMatrix &b)
 {
     LOOKALIKE_CHECK(a.cols == b.cols, "dimension mismatch: " + std::to_string(a.cols) + " vs " + std::to_string(b.cols));
