@@ -87,6 +87,7 @@ private Q_SLOTS:
     void visionHiddenStatesMatchReference();
     void textHiddenStatesMatchReference();
     void batchEqualsOneAtATime();
+    void lanesGiveTheOnePassResults();
     void bf16ProductsStayCloseAndSwitchBack();
     void pipelineEmbedsFilesAndTexts();
     void visionOnlyCheckpoint();
@@ -236,6 +237,51 @@ void TestSiglipModel::batchEqualsOneAtATime()
     const FloatMatrix batch = m_model->embedImages(pixels, refImages().size());
     for (int i = 0; i < refImages().size(); ++i)
         QVERIFY(testsupport::maxAbsDiff(rowOf(batch, i), rowOf(m_model->embedImages(refPixels(i), 1), 0)) < 1e-5);
+}
+
+// Lanes (how index runs the model): the same embeddings as one pass, up to float rounding; a
+// row's result depends on its chunk only, so other lane counts give the same bits; bad input
+// is refused before the batch is cut.
+void TestSiglipModel::lanesGiveTheOnePassResults()
+{
+    const auto config = SiglipConfig::fromFile(testsupport::tinyCheckpointPath() + "/config.json");
+    const fs::path weights = fs::path(testsupport::tinyCheckpointPath()) / "model.safetensors";
+    SiglipModel two = SiglipModel::load(weights, config), three = SiglipModel::load(weights, config);
+    two.setLanes({2, 2, false});
+    three.setLanes({3, 2, true});
+    QCOMPARE(two.lanes().count, 2);
+    QVERIFY(three.lanes().followFreeCores);
+    QVERIFY(two.describeLanes("rows").find("2 lanes of one thread, 2 rows per pass") == 0);
+
+    std::vector<float> pixels;
+    for (int i = 0; i < refImages().size(); ++i) {
+        const auto p = refPixels(i);
+        pixels.insert(pixels.end(), p.begin(), p.end());
+    }
+    const std::int64_t n = refImages().size();
+    QVERIFY(n >= 5); // enough for several chunks on every lane
+    const FloatMatrix onePass = m_model->embedImages(pixels, n);
+    const FloatMatrix inLanes = two.embedImages(pixels, n);
+    QCOMPARE(inLanes.rows, n);
+    QVERIFY(testsupport::maxAbsDiff(inLanes.data, onePass.data) < 1e-5);
+    for (std::int64_t i = 0; i < n; ++i) { // and transformers' numbers still
+        const auto expected = testsupport::floatArray(refImages().at(static_cast<int>(i)).toObject().value(QStringLiteral("image_embeds")));
+        QVERIFY(testsupport::maxAbsDiff(rowOf(inLanes, static_cast<int>(i)), expected) < kTolerance);
+    }
+    QCOMPARE(three.embedImages(pixels, n).data, inLanes.data);
+    // One image: fewer chunks than lanes, one pass (on the cores left free for `three`).
+    QVERIFY(testsupport::maxAbsDiff(three.embedImages(refPixels(0), 1).data, rowOf(onePass, 0)) < 1e-5);
+
+    std::vector<std::vector<std::int64_t>> ids;
+    for (int i = 0; i < refTexts().size(); ++i)
+        ids.push_back(refIds(i));
+    const FloatMatrix texts = two.embedTexts(ids);
+    QVERIFY(testsupport::maxAbsDiff(texts.data, m_model->embedTexts(ids).data) < 1e-5);
+    QCOMPARE(three.embedTexts(ids).data, texts.data);
+
+    QVERIFY_THROWS_EXCEPTION(Error, two.embedImages(std::vector<float>(pixels.begin(), pixels.end() - 1), n));
+    ids.back() = {1, 2, 400}; // the last chunk's text is bad: nothing is embedded
+    QVERIFY_THROWS_EXCEPTION(Error, two.embedTexts(ids));
 }
 
 void TestSiglipModel::pipelineEmbedsFilesAndTexts()

@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,6 +26,12 @@ class SafetensorsFile;
 // AVX512-BF16 (or AMX); see bf16Supported().
 enum class Precision { Fp32, Bf16 };
 const char *precisionName(Precision p); // "fp32", "bf16"
+// A --precision value: "fp32", "bf16", or "auto" (nullopt: the caller resolves it, see
+// automaticPrecision and resolvePrecision). Throws Error(InvalidArgument) for anything else.
+std::optional<Precision> parsePrecisionChoice(const std::string &text);
+// What auto means for a new embedding: bf16 where the CPU multiplies it natively
+// (SiglipModel::bf16Supported), fp32 elsewhere.
+Precision automaticPrecision();
 
 class SiglipModel {
 public:
@@ -70,6 +78,31 @@ public:
     static void setThreadCount(int threads);
     static int threadCount();
 
+    // How a call spreads over the cores. One lane (the default): one forward pass over the whole
+    // batch, LibTorch's intra-op threads sharing each product. N lanes: N threads, each with one
+    // intra-op thread, take `chunk` rows at a time through their own forward passes. Lanes never
+    // wait for each other inside a pass, so a core taken by another process slows one lane
+    // instead of stalling every product at a barrier (#14: with intra-op threads a busy
+    // neighbour cut throughput to a quarter). A row's result depends only on its chunk: with
+    // chunk 1 it is the row's embedding alone, whatever the lanes or the batch. A call with fewer
+    // chunks than lanes (a search's one text) runs as one pass on the intra-op threads: all of
+    // them, or with followFreeCores the cores other processes leave free (FreeCores.h). That is
+    // for answers that are not stored: the thread count changes the last bits, and a stored
+    // embedding must not depend on the machine's load (a resumed run equals an uninterrupted one).
+    struct Lanes {
+        int count = 1;
+        int chunk = 1;
+        bool followFreeCores = false;
+    };
+    void setLanes(Lanes lanes);
+    Lanes lanes() const;
+    // The rule `index`, search and the pipeline use (measured in bench_siglip, #14, recorded in
+    // docs/benchmarks.md): one lane per intra-op thread, 4 rows per pass. On 2 cores it beats one
+    // pass over a batch of 32 by 1.2-1.8x and keeps about 60 % of its speed beside a busy process.
+    static Lanes measuredLanes(int threads); // threads 0: one per core
+    // "2 lanes of one thread, 4 rows per pass" or "one pass, 2 intra-op threads".
+    std::string describeLanes(const std::string &rows) const;
+
     // Float32 by default. Switching keeps the float weights (bf16 copies are added or dropped).
     void setPrecision(Precision precision);
     Precision precision() const;
@@ -78,6 +111,10 @@ public:
     static bool bf16Supported();
 
 private:
+    FloatMatrix forwardPatched(std::span<const PatchedImage> images) const; // one padded pass
+    // forward(first, n) over count rows, on the lanes (setLanes) or in one pass.
+    FloatMatrix spread(std::int64_t count, std::int64_t dimension,
+                       const std::function<FloatMatrix(std::int64_t first, std::int64_t n)> &forward) const;
     struct Impl;
     explicit SiglipModel(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> d;

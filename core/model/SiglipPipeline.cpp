@@ -59,6 +59,7 @@ SiglipPipeline SiglipPipeline::load(const fs::path &folder, const Options &optio
     SiglipModel::setThreadCount(options.threads);
     SiglipModel model = SiglipModel::load(weightsFileOf(folder), config);
     model.setPrecision(options.precision);
+    model.setLanes(options.lanes.count > 0 ? options.lanes : SiglipModel::measuredLanes(options.threads));
 
     auto impl = std::unique_ptr<Impl>(new Impl{folder, options, std::move(model), {}, {}, {}, {}});
     const SiglipConfig &effective = impl->model.config();
@@ -182,6 +183,7 @@ std::vector<std::string> SiglipPipeline::describe() const
                     + (model().precision() == Precision::Bf16
                            ? (SiglipModel::bf16Supported() ? " products (AVX512-BF16)" : " products (emulated: this CPU has no AVX512-BF16)")
                            : ""));
+    lines.push_back("runs: " + model().describeLanes("rows"));
     return lines;
 }
 

@@ -45,6 +45,7 @@ std::vector<Hit> CatalogSearch::byText(const std::string &text, int k)
     if (!d->siglip) {
         SiglipPipeline::Options options;
         options.precision = versionPrecision(d->version); // texts in the precision the catalog was embedded with
+        options.lanes.followFreeCores = true; // a query's text is not stored: it may run on the cores left free
         d->siglip.emplace(SiglipPipeline::load(d->version.source, options));
     }
     if (!d->siglip->hasText())
