@@ -1,5 +1,6 @@
 // `lookalike embed` end to end, and the CLI's --help / --version / errors: the JSON output
 // equals transformers' numbers for tiny_a; every failure is one line on stderr naming the file.
+#include "core/model/SiglipModel.h"
 #include "support/CliRunner.h"
 #include "support/RefData.h"
 
@@ -76,8 +77,9 @@ private Q_SLOTS:
 
 void TestCliEmbed::jsonMatchesTransformers()
 {
-    QStringList args{
-        QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(), QStringLiteral("--json")};
+    // Parity with transformers is checked in fp32 (the default, auto, is bf16 on CPUs that have it).
+    QStringList args{QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
+                     QStringLiteral("--json"), QStringLiteral("--precision"), QStringLiteral("fp32")};
     for (const QString &f : refImageFiles())
         args << QStringLiteral("--image") << f;
     for (const QString &t : refTextStrings())
@@ -131,9 +133,11 @@ void TestCliEmbed::tableOutput()
 {
     const auto r = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
         QStringLiteral("--image"), refImageFiles().at(0), QStringLiteral("--text"),
-        QStringLiteral("red cotton t-shirt")});
+        QStringLiteral("red cotton t-shirt"), QStringLiteral("--precision"), QStringLiteral("fp32")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     const QString out = QString::fromUtf8(r.out);
+    // How the batches run, said: lanes of one thread each (SiglipModel::measuredLanes).
+    QVERIFY2(out.contains(QStringLiteral("runs: ")) && out.contains(QStringLiteral("rows per pass")), qPrintable(out));
     QVERIFY2(out.contains(QStringLiteral("Images (64 dimensions)")), qPrintable(out));
     QVERIFY(out.contains(QStringLiteral("ids 67 48 53 111 1")));
     QVERIFY(out.contains(QStringLiteral("Logits per image")));
@@ -146,6 +150,13 @@ void TestCliEmbed::tableOutput()
     QVERIFY2(bf16.exitCode == 0, bf16.err.constData());
     QVERIFY2(QString::fromUtf8(bf16.out).contains(QStringLiteral("precision: bf16 products")), bf16.out.constData());
     QVERIFY(bf16.out.contains("ids 67 48 53 111 1"));
+    // No --precision: auto, bf16 where this CPU multiplies it natively, fp32 elsewhere.
+    const auto automatic = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"),
+        testsupport::tinyCheckpointDir(), QStringLiteral("--text"), QStringLiteral("red cotton t-shirt")});
+    QVERIFY2(automatic.exitCode == 0, automatic.err.constData());
+    QVERIFY2(automatic.out.contains(lookalike::SiglipModel::bf16Supported() ? "precision: bf16 products (AVX512-BF16)"
+                                                                            : "precision: fp32"),
+             automatic.out.constData());
     const auto bad = runLookalike({QStringLiteral("embed"), QStringLiteral("--model"), testsupport::tinyCheckpointDir(),
         QStringLiteral("--text"), QStringLiteral("x"), QStringLiteral("--precision"), QStringLiteral("fp16")});
     QCOMPARE(bad.exitCode, 2);

@@ -178,6 +178,29 @@ void TestIndexVersion::bf16VersionRecordsItsPrecision()
     }
     bf16.embedding.retryFailed = true;
     QCOMPARE(indexVersion(*f.project, bf16).version.id, b.id); // the same precision continues it
+
+    // auto (the CLI's default): an existing version keeps its own precision, on any CPU.
+    for (const ModelVersion &existing : {a, b}) {
+        IndexVersionRequest automatic = tinySiglip(existing.name);
+        automatic.precision = std::nullopt;
+        automatic.embedding.retryFailed = true;
+        QCOMPARE(indexVersion(*f.project, automatic).version.id, existing.id);
+        QCOMPARE(resolvePrecision(*f.project, existing.name, ModelKind::Siglip, std::nullopt), versionPrecision(existing));
+    }
+    // A new one: bf16 where the CPU has it; anything but SigLIP: fp32; an explicit choice stands.
+    QCOMPARE(resolvePrecision(*f.project, "new", ModelKind::Siglip, std::nullopt), automaticPrecision());
+    QCOMPARE(resolvePrecision(*f.project, "new", ModelKind::TorchScript, std::nullopt), Precision::Fp32);
+    QCOMPARE(resolvePrecision(*f.project, "tiny-bf16", ModelKind::Siglip, Precision::Fp32), Precision::Fp32);
+    IndexVersionRequest fresh = tinySiglip("tiny-auto");
+    fresh.precision = std::nullopt;
+    std::string schedule;
+    fresh.onRegistered = [&](const ModelVersion &, const std::string &s) { schedule = s; };
+    QCOMPARE(versionPrecision(indexVersion(*f.project, fresh).version), automaticPrecision());
+    // What was chosen without being asked is said: precision and lanes.
+    QVERIFY2(schedule.find(precisionName(automaticPrecision())) == 0 && schedule.find("lanes of one thread") != std::string::npos,
+             schedule.c_str());
+    QVERIFY_THROWS_EXCEPTION(Error, parsePrecisionChoice("fp16"));
+    QVERIFY(!parsePrecisionChoice("auto").has_value());
 }
 
 void TestIndexVersion::stoppedAtTheLimitBuildsNothing()

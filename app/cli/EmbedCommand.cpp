@@ -2,6 +2,7 @@
 #include "cli/Cli.h"
 #include "cli/CliOutput.h"
 
+#include "core/Error.h"
 #include "core/model/SiglipPipeline.h"
 
 #include <QCommandLineParser>
@@ -150,9 +151,9 @@ int embedCommand(const QStringList &args)
     const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N"), QStringLiteral("0"));
     const QCommandLineOption batchOpt(QStringLiteral("batch-size"), QStringLiteral("Images or texts per forward pass (default 32)."), QStringLiteral("N"), QStringLiteral("32"));
     const QCommandLineOption precisionOpt(QStringLiteral("precision"),
-        QStringLiteral("fp32 (default: Hugging Face's numbers), bf16 (the encoders' matrix products in bfloat16, fast on "
-                       "CPUs with AVX512-BF16) or auto (bf16 where the CPU has it)."),
-        QStringLiteral("P"), QStringLiteral("fp32"));
+        QStringLiteral("auto (default: bf16 where the CPU has AVX512-BF16 or AMX, else fp32), fp32 (Hugging Face's "
+                       "numbers, what the parity checks use) or bf16 (the encoders' matrix products in bfloat16)."),
+        QStringLiteral("P"), QStringLiteral("auto"));
     parser.addOptions({modelOpt, imageOpt, textOpt, jsonOpt, threadsOpt, batchOpt, precisionOpt});
     if (auto status = parseCommandLine(parser, args, {}))
         return *status;
@@ -164,17 +165,15 @@ int embedCommand(const QStringList &args)
     const auto batch = intOption(parser, QStringLiteral("batch-size"), 1, 1 << 20);
     if (!threads || !batch)
         return UsageError;
-    const QString precision = parser.value(precisionOpt);
-    if (precision != QLatin1String("fp32") && precision != QLatin1String("bf16") && precision != QLatin1String("auto")) {
-        printError(QStringLiteral("--precision must be fp32, bf16 or auto, not '%1'").arg(precision));
-        return UsageError;
-    }
     SiglipPipeline::Options options;
     options.threads = static_cast<int>(*threads);
     options.batchSize = static_cast<int>(*batch);
-    options.precision = precision == QLatin1String("bf16") || (precision == QLatin1String("auto") && SiglipModel::bf16Supported())
-        ? Precision::Bf16
-        : Precision::Fp32;
+    try {
+        options.precision = parsePrecisionChoice(parser.value(precisionOpt).toStdString()).value_or(automaticPrecision());
+    } catch (const Error &e) {
+        printError(QString::fromUtf8(e.what()));
+        return UsageError;
+    }
     const QStringList files = parser.values(imageOpt);
     const QStringList texts = parser.values(textOpt);
 

@@ -24,6 +24,9 @@ public:
     // architecture, where there is one) and "preprocessing", so that a version says how its
     // embeddings were made.
     virtual std::string configJson() const = 0;
+    // How a batch runs on this machine, in words, for the user ("2 lanes of one thread, 4 images
+    // per pass"): what was chosen without being asked.
+    virtual std::string schedule() const = 0;
 };
 
 } // namespace lookalike

@@ -84,4 +84,12 @@ std::string SiglipImageEncoder::configJson() const
     return QJsonDocument(config).toJson(QJsonDocument::Compact).toStdString();
 }
 
+std::string SiglipImageEncoder::schedule() const
+{
+    const SiglipModel &model = m_pipeline.model();
+    return std::string(precisionName(model.precision()))
+        + (model.precision() == Precision::Bf16 ? (SiglipModel::bf16Supported() ? " (AVX512-BF16)" : " (emulated)") : "")
+        + ", " + model.describeLanes("images");
+}
+
 } // namespace lookalike

@@ -23,6 +23,7 @@ public:
     void preprocess(const RgbImage &image, std::span<float> out) const override;
     FloatMatrix encode(std::span<const float> pixels, std::int64_t count) const override;
     std::string configJson() const override;
+    std::string schedule() const override; // precision and lanes
 
 private:
     explicit SiglipImageEncoder(SiglipPipeline pipeline);

@@ -8,6 +8,7 @@
 #include "core/util/RegularFile.h"
 
 #include <c10/core/InferenceMode.h>
+#include <ATen/Parallel.h>
 #include <torch/script.h>
 
 #include <array>
@@ -223,6 +224,12 @@ std::unique_ptr<TorchScriptEncoder> TorchScriptEncoder::load(const fs::path &mod
 const TorchScriptEncoderConfig &TorchScriptEncoder::config() const
 {
     return d->config;
+}
+
+std::string TorchScriptEncoder::schedule() const
+{
+    const int threads = at::get_num_threads();
+    return "fp32, one pass per batch, " + std::to_string(threads) + " intra-op thread" + (threads == 1 ? "" : "s");
 }
 
 int TorchScriptEncoder::dimension() const

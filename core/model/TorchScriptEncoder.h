@@ -48,6 +48,7 @@ public:
     void preprocess(const RgbImage &image, std::span<float> out) const override;
     FloatMatrix encode(std::span<const float> pixels, std::int64_t count) const override;
     std::string configJson() const override; // in TorchScriptEncoderConfig.cpp (Qt's JSON)
+    std::string schedule() const override;   // one pass per batch on the intra-op threads
 
     // Thread safety: preprocess() may run on several threads at once; encode() is for one
     // caller at a time (the module's interpreter state is not meant to be shared).

@@ -21,13 +21,14 @@ IndexVersionReport indexVersion(Project &project, const IndexVersionRequest &req
         candidate.fingerprint = sha256OfFile(weightsFile(request.kind, request.source));
     } else {
         OpenedModel model = openModelVersion(request.name, request.kind, request.source, request.threads,
-                                             request.embedding.batchSize, request.beforeFingerprint, request.precision);
+                                             request.embedding.batchSize, request.beforeFingerprint,
+                                             resolvePrecision(project, request.name, request.kind, request.precision));
         candidate = std::move(model.candidate);
         encoder = std::move(model.encoder);
     }
     report.version = registerModelVersion(project, candidate);
     if (request.onRegistered)
-        request.onRegistered(report.version);
+        request.onRegistered(report.version, encoder ? encoder->schedule() : std::string());
 
     if (request.kind == ModelKind::Precomputed) {
         report.imported = importPrecomputedEmbeddings(project, report.version, request.source, request.ids);

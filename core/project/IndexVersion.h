@@ -25,7 +25,10 @@ struct IndexVersionRequest {
     std::filesystem::path source;   // SigLIP folder, TorchScript module or .npy
     std::filesystem::path ids;      // precomputed: the catalog id of each row
     int threads = 0;                // model threads (0: one per core)
-    Precision precision = Precision::Fp32; // SigLIP: bf16 products (recorded in the version's config)
+    // SigLIP: bf16 products (recorded in the version's config). nullopt: auto (resolvePrecision:
+    // the version's own when it exists, else bf16 where the CPU has it). The default stays fp32
+    // so that the demo and the tests give the same numbers on every CPU; the CLI defaults to auto.
+    std::optional<Precision> precision = Precision::Fp32;
     EmbeddingOptions embedding;     // batch size, workers, limit, retry, cancel, progress
     IndexOptions index;
     bool checkRecall = false;
@@ -35,8 +38,9 @@ struct IndexVersionRequest {
     std::function<void(const std::filesystem::path &)> beforeFingerprint; // e.g. "fingerprinting ..."
     std::function<void()> beforeCommit; // the tests' way to fail at the last moment
     // Told once the version is registered: a failure before it leaves the project unchanged,
-    // one after it keeps what was embedded.
-    std::function<void(const ModelVersion &)> onRegistered;
+    // one after it keeps what was embedded. `schedule` says how the model will run (precision,
+    // lanes; ImageEncoder::schedule), empty for precomputed embeddings.
+    std::function<void(const ModelVersion &, const std::string &schedule)> onRegistered;
     // Runs the embedding step (`run` with the options to use): the CLI's progress bar and
     // Ctrl-C handling live around the embedding only. Default: run(embedding).
     using EmbedStep = std::function<EmbeddingSummary(const EmbeddingOptions &)>;

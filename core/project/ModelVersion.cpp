@@ -227,8 +227,25 @@ void requireEmbeddings(const ModelVersion &version, const std::string &doing)
 
 Precision versionPrecision(const ModelVersion &version)
 {
-    const QJsonObject config = QJsonDocument::fromJson(QByteArray::fromStdString(version.config)).object();
+    return configPrecision(version.config);
+}
+
+Precision configPrecision(const std::string &configJson)
+{
+    const QJsonObject config = QJsonDocument::fromJson(QByteArray::fromStdString(configJson)).object();
     return config.value(QStringLiteral("precision")).toString() == QLatin1String("bf16") ? Precision::Bf16 : Precision::Fp32;
+}
+
+Precision resolvePrecision(const Project &project, const std::string &name, ModelKind kind,
+                           std::optional<Precision> asked)
+{
+    if (asked)
+        return *asked;
+    if (kind != ModelKind::Siglip)
+        return Precision::Fp32;
+    if (const std::optional<ModelVersion> existing = findModelVersion(project, name))
+        return versionPrecision(*existing);
+    return automaticPrecision();
 }
 
 OpenedModel openModelVersion(const std::string &name, ModelKind kind, const fs::path &source, int threads,

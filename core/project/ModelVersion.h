@@ -69,6 +69,12 @@ std::unique_ptr<ImageEncoder> openImageEncoder(const ModelVersion &version, int 
 // "bf16" in the version's config: its catalog was embedded with bf16 products, and so must
 // everything compared with it (a new image, a resumed run).
 Precision versionPrecision(const ModelVersion &version);
+Precision configPrecision(const std::string &configJson); // the same, from a version's config JSON
+// The precision to embed `name` with when `asked` is auto (nullopt): the version's own when the
+// project has it (a resumed run keeps the first run's), else bf16 for a SigLIP checkpoint on a CPU
+// with native bf16, else fp32. An explicit choice is returned as it is.
+Precision resolvePrecision(const Project &project, const std::string &name, ModelKind kind,
+                           std::optional<Precision> asked);
 
 // Throws Unsupported naming the version when it has no embeddings (an imported run), saying
 // that `doing` ("search the catalog", "draw the map", ...) needs them.
