@@ -2,7 +2,8 @@
 // copies of a project (imported in different orders, as on two machines), `merge-shards`,
 // then `index` gives the frozen lists of an unsharded run; bad shard sets are refused with the
 // project unchanged; an `index` that fails at the last moment leaves the index and lists as
-// they were.
+// they were; `--shard auto` takes the shard from Slurm's or Kubernetes' job-array variable; shards
+// embedded in different precisions are refused.
 #include "core/index/NpyFile.h"
 #include "core/project/EmbeddingJob.h"
 #include "core/project/ModelIndex.h"
@@ -132,6 +133,7 @@ private Q_SLOTS:
     void shardsGiveTheListsOfAnUnshardedRun();
     void badShardSetsAreRefusedAndTheProjectIsUnchanged();
     void failedIndexLeavesTheProjectUnchanged();
+    void autoShardComesFromTheClusterJobArray();
 };
 
 void TestCliShards::shardsGiveTheListsOfAnUnshardedRun()
@@ -186,6 +188,12 @@ void TestCliShards::badShardSetsAreRefusedAndTheProjectIsUnchanged()
     CHECK_OK(indexShard(project, QStringLiteral("0/2"), s0));
     CHECK_OK(indexShard(project, QStringLiteral("1/2"), s1));
     CHECK_OK(indexShard(project, QStringLiteral("1/2"), foreign, otherWeights()));
+    const QString s1fp32 = shards + QStringLiteral("/s1-fp32"), s0bf16 = shards + QStringLiteral("/s0-bf16");
+    for (const auto &[spec, folder, precision] : {std::tuple{QStringLiteral("1/2"), s1fp32, QStringLiteral("fp32")},
+                                                  std::tuple{QStringLiteral("0/2"), s0bf16, QStringLiteral("bf16")}})
+        CHECK_OK(runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(), QStringLiteral("--name"),
+                               QStringLiteral("tiny"), QStringLiteral("--shard"), spec, QStringLiteral("--out"), folder,
+                               QStringLiteral("--precision"), precision, QStringLiteral("--quiet")}));
 
     struct Case {
         const char *name;
@@ -197,6 +205,7 @@ void TestCliShards::badShardSetsAreRefusedAndTheProjectIsUnchanged()
         {"missing shard", {s0}, QStringLiteral("missing shard 1/2")},
         {"duplicate shard", {s0, s0}, QStringLiteral("s0/shard.json: shard 0/2 given twice")},
         {"no such folder", {s0, shards + QStringLiteral("/nope")}, QStringLiteral("no such shard folder")},
+        {"mixed precisions", {s0bf16, s1fp32}, QStringLiteral("s1-fp32/shard.json: embedded in fp32, model version 'tiny' in bf16")},
     };
     for (const Case &c : cases) {
         const auto r = merge(project, c.shards);
@@ -266,6 +275,66 @@ void TestCliShards::failedIndexLeavesTheProjectUnchanged()
     QCOMPARE(bad.exitCode, 1);
     QVERIFY2(bad.err.contains("model.safetensors") && bad.err.contains("(the project is unchanged)"), bad.err.constData());
     QCOMPARE(modelVersions(p).size(), std::size_t(1));
+}
+
+void TestCliShards::autoShardComesFromTheClusterJobArray()
+{
+    const auto catalog = testsupport::makeTestCatalog({});
+    const QString project = newProject(catalog, catalog.manifest, true);
+    QProcessEnvironment base = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT", "JOB_COMPLETION_INDEX"})
+        base.remove(QLatin1String(name));
+    const auto autoShard = [&](const std::vector<std::pair<QString, QString>> &vars, const QString &shards = QStringLiteral("2")) {
+        QProcessEnvironment env = base;
+        for (const auto &[name, value] : vars)
+            env.insert(name, value);
+        return runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(), QStringLiteral("--name"),
+                             QStringLiteral("tiny"), QStringLiteral("--shard"), QStringLiteral("auto"),
+                             QStringLiteral("--shards"), shards, QStringLiteral("--quiet")},
+                            env);
+    };
+
+    // A Slurm array task (--array=1-2: the index counts from SLURM_ARRAY_TASK_MIN) and a
+    // Kubernetes Indexed Job pod: each says where its shard came from.
+    const auto slurm = autoShard({{QStringLiteral("SLURM_ARRAY_TASK_ID"), QStringLiteral("2")},
+                                  {QStringLiteral("SLURM_ARRAY_TASK_MIN"), QStringLiteral("1")},
+                                  {QStringLiteral("SLURM_ARRAY_TASK_COUNT"), QStringLiteral("2")}});
+    CHECK_OK(slurm);
+    QVERIFY2(slurm.out.contains("shard 1/2 (from SLURM_ARRAY_TASK_ID=2 - SLURM_ARRAY_TASK_MIN=1)"), slurm.out.constData());
+    const auto k8s = autoShard({{QStringLiteral("JOB_COMPLETION_INDEX"), QStringLiteral("0")}});
+    CHECK_OK(k8s);
+    QVERIFY2(k8s.out.contains("shard 0/2 (from JOB_COMPLETION_INDEX=0)"), k8s.out.constData());
+    const QString folder = project + QStringLiteral("/shards/tiny-");
+    const auto merged = merge(project, {folder + QStringLiteral("0-of-2"), folder + QStringLiteral("1-of-2")});
+    CHECK_OK(merged);
+    QVERIFY2(merged.out.contains("30 embedded, 0 failed"), merged.out.constData());
+
+    struct Case {
+        const char *name;
+        std::vector<std::pair<QString, QString>> vars;
+        QString message;
+    };
+    const std::vector<Case> cases{
+        {"no job array", {}, QStringLiteral("neither is set")},
+        {"index too high", {{QStringLiteral("JOB_COMPLETION_INDEX"), QStringLiteral("2")}},
+         QStringLiteral("shard 2 from JOB_COMPLETION_INDEX=2 is outside 0..1")},
+        {"array of another size", {{QStringLiteral("SLURM_ARRAY_TASK_ID"), QStringLiteral("0")},
+                                   {QStringLiteral("SLURM_ARRAY_TASK_COUNT"), QStringLiteral("3")}},
+         QStringLiteral("the Slurm array has 3 tasks")},
+        {"not a number", {{QStringLiteral("SLURM_ARRAY_TASK_ID"), QStringLiteral("x1")}},
+         QStringLiteral("SLURM_ARRAY_TASK_ID='x1' is not a task index")},
+    };
+    for (const Case &c : cases) {
+        const auto r = autoShard(c.vars);
+        QVERIFY2(r.exitCode != 0, c.name);
+        QVERIFY2(r.err.contains(c.message.toUtf8()), (std::string(c.name) + ": " + r.err.toStdString()).c_str());
+    }
+    const auto withoutCount = runLookalike({QStringLiteral("index"), project, QStringLiteral("--model"), tiny(),
+                                            QStringLiteral("--name"), QStringLiteral("tiny"), QStringLiteral("--shard"),
+                                            QStringLiteral("auto")},
+                                           base);
+    QCOMPARE(withoutCount.exitCode, 2);
+    QVERIFY2(withoutCount.err.contains("--shard auto needs --shards N"), withoutCount.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliShards)

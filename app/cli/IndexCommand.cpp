@@ -100,16 +100,21 @@ int indexCommand(const QStringList &args)
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress output."));
     const QCommandLineOption shardOpt(QStringLiteral("shard"),
         QStringLiteral("Embed only shard I of N (0 <= I < N) of the catalog into a shard folder; no index, no lists. "
-                       "Join the N shards with `lookalike merge-shards`."), QStringLiteral("I/N"));
+                       "Join the N shards with `lookalike merge-shards`. 'auto' (with --shards N) takes I from "
+                       "SLURM_ARRAY_TASK_ID (Slurm job arrays) or JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)."),
+        QStringLiteral("I/N|auto"));
+    const QCommandLineOption shardsOpt(QStringLiteral("shards"), QStringLiteral("With --shard auto: the number of shards N."),
+                                       QStringLiteral("N"));
     const QCommandLineOption outOpt(QStringLiteral("out"),
         QStringLiteral("With --shard: the shard folder to write (default PROJECT/shards/NAME-I-of-N)."), QStringLiteral("DIR"));
     const QCommandLineOption precisionOpt(QStringLiteral("precision"),
-        QStringLiteral("SigLIP: fp32 (default, Hugging Face's numbers), bf16 (the encoders' matrix products in bfloat16, "
-                       "about 2x faster on CPUs with AVX512-BF16, embeddings within cosine 0.999) or auto (bf16 where the "
-                       "CPU has it). Recorded with the version: a version is never continued in the other precision."),
-        QStringLiteral("P"), QStringLiteral("fp32"));
+        QStringLiteral("SigLIP: auto (default: bf16 where the CPU has AVX512-BF16 or AMX, else fp32; an existing version "
+                       "keeps its own), fp32 (Hugging Face's numbers) or bf16 (the encoders' matrix products in bfloat16, "
+                       "about 2.5x faster on such CPUs, embeddings within cosine 0.999). Recorded with the version: a "
+                       "version is never continued in the other precision."),
+        QStringLiteral("P"), QStringLiteral("auto"));
     parser.addOptions({modelOpt, nameOpt, kindOpt, idsOpt, indexOpt, recallOpt, batchOpt, threadsOpt, workersOpt,
-                       limitOpt, retryOpt, depthOpt, refreezeOpt, dupOpt, quietOpt, shardOpt, outOpt, precisionOpt});
+                       limitOpt, retryOpt, depthOpt, refreezeOpt, dupOpt, quietOpt, shardOpt, shardsOpt, outOpt, precisionOpt});
     if (auto status = parseCommandLine(parser, args, {QStringLiteral("PROJECT")}))
         return *status;
     if (!parser.isSet(modelOpt) || !parser.isSet(nameOpt)) {
@@ -127,16 +132,23 @@ int indexCommand(const QStringList &args)
     if (parser.isSet(depthOpt) && !(depthValue = intOption(parser, QStringLiteral("depth"), 1)))
         return UsageError;
 
-    const QString precisionText = parser.value(precisionOpt);
-    if (precisionText != QLatin1String("fp32") && precisionText != QLatin1String("bf16") && precisionText != QLatin1String("auto")) {
-        printError(QStringLiteral("--precision must be fp32, bf16 or auto, not '%1'").arg(precisionText));
+    std::optional<Precision> precision; // nullopt: auto
+    try {
+        precision = parsePrecisionChoice(parser.value(precisionOpt).toStdString());
+    } catch (const Error &e) {
+        printError(QString::fromUtf8(e.what()));
         return UsageError;
     }
-    const Precision precision
-        = precisionText == QLatin1String("bf16") || (precisionText == QLatin1String("auto") && SiglipModel::bf16Supported())
-        ? Precision::Bf16
-        : Precision::Fp32;
 
+    const bool autoShard = parser.isSet(shardOpt) && parser.value(shardOpt) == QLatin1String("auto");
+    std::optional<long long> shardCount;
+    if (autoShard != parser.isSet(shardsOpt)) {
+        printError(autoShard ? QStringLiteral("--shard auto needs --shards N (the job array's size)")
+                             : QStringLiteral("--shards N goes with --shard auto (or give --shard I/N)"));
+        return UsageError;
+    }
+    if (autoShard && !(shardCount = intOption(parser, QStringLiteral("shards"), 1, 1000000)))
+        return UsageError;
     if (parser.isSet(shardOpt) && (limit || parser.isSet(retryOpt))) {
         printError(QStringLiteral("--shard embeds its whole slice in one run: no --limit or --retry-failed"));
         return UsageError;
@@ -154,7 +166,12 @@ int indexCommand(const QStringList &args)
         const bool quiet = parser.isSet(quietOpt);
 
         if (parser.isSet(shardOpt)) {
-            const ShardSpec spec = parseShardSpec(parser.value(shardOpt).toStdString());
+            std::string from;
+            const ShardSpec spec = autoShard ? shardFromEnvironment(static_cast<int>(*shardCount), &from)
+                                             : parseShardSpec(parser.value(shardOpt).toStdString());
+            if (autoShard) // said even with --quiet: the log of a cluster job shows which slice it embedded
+                printOut(QStringLiteral("shard %1 (from %2)\n")
+                             .arg(QString::fromStdString(shardLabel(spec.index, spec.count)), QString::fromStdString(from)));
             if (kind == ModelKind::Precomputed)
                 throw Error(ErrorCode::InvalidArgument, source.string(),
                             "precomputed embeddings are imported whole; --shard is for models that embed images");
@@ -165,9 +182,11 @@ int indexCommand(const QStringList &args)
             // Nothing is registered or written in the project: the shard folder is the whole output.
             const OpenedModel model = openModelVersion(name, kind, source, static_cast<int>(*threads),
                                                        static_cast<int>(*batch), fingerprintNotice(quiet),
-                                                       kind == ModelKind::Siglip || precisionText == QLatin1String("bf16")
-                                                           ? precision
-                                                           : Precision::Fp32); // bf16 asked of another kind: refused
+                                                       resolvePrecision(project, name, kind, precision));
+            if (!quiet)
+                printOut(QStringLiteral("embedding: %1, batches of %2\n")
+                             .arg(QString::fromStdString(model.encoder->schedule()))
+                             .arg(*batch));
             EmbeddingOptions options;
             options.batchSize = static_cast<int>(*batch);
             options.workers = static_cast<int>(*workers);
@@ -203,8 +222,7 @@ int indexCommand(const QStringList &args)
             request.ids = parser.value(idsOpt).toStdString();
         }
         request.threads = static_cast<int>(*threads);
-        // auto means bf16 for SigLIP only; bf16 asked of another kind is refused by name.
-        request.precision = kind == ModelKind::Siglip || precisionText == QLatin1String("bf16") ? precision : Precision::Fp32;
+        request.precision = precision; // auto: resolvePrecision; bf16 asked of another kind is refused by name
         request.embedding.batchSize = static_cast<int>(*batch);
         request.embedding.workers = static_cast<int>(*workers);
         request.embedding.limit = limit ? *limit : -1;
@@ -217,7 +235,9 @@ int indexCommand(const QStringList &args)
         request.excludeDuplicates = parser.isSet(dupOpt);
         request.beforeFingerprint = fingerprintNotice(quiet);
         request.beforeCommit = failIfAskedBeforeCommit;
-        request.onRegistered = [&](const ModelVersion &) {
+        request.onRegistered = [&](const ModelVersion &, const std::string &schedule) {
+            if (!quiet && !schedule.empty()) // what was chosen without being asked
+                printOut(QStringLiteral("embedding: %1, batches of %2\n").arg(QString::fromStdString(schedule)).arg(*batch));
             state = QStringLiteral("the index and the result lists are unchanged; batches embedded before the failure "
                                    "are kept and the next run continues from them");
         };

@@ -52,8 +52,11 @@ int mergeShardsCommand(const QStringList &args)
             std::vector<fs::path> folders;
             for (qsizetype i = 1; i < positional.size(); ++i)
                 folders.emplace_back(positional.at(i).toStdString());
+            // The shards say the precision they were embedded in (index --shard records it); the
+            // merged version takes it. Shards of mixed precisions are refused by mergeShards.
+            const Precision precision = folders.empty() ? Precision::Fp32 : configPrecision(readShard(folders.front()).modelConfig);
             const OpenedModel model = openModelVersion(parser.value(nameOpt).toStdString(), kind, source, 1, 1,
-                                                       fingerprintNotice(parser.isSet(quietOpt)));
+                                                       fingerprintNotice(parser.isSet(quietOpt)), precision);
             const ShardMergeReport report = mergeShardsIntoVersion(project, model.candidate, folders);
             const ModelVersion &version = model.candidate;
             printOut(QStringLiteral("merged %1 shards into model version '%2': %3 embedded, %4 failed\n"

@@ -17,6 +17,7 @@
 #include <QSqlDatabase>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -104,6 +105,50 @@ ShardSpec parseShardSpec(const std::string &text)
         throw Error(ErrorCode::InvalidArgument, {},
                     "--shard '" + text.substr(0, 40) + "' is not I/N with 0 <= I < N (e.g. 0/4 ... 3/4)");
     return {*i, *n};
+}
+
+ShardSpec shardFromEnvironment(int count, std::string *source)
+{
+    if (count < 1)
+        throw Error(ErrorCode::InvalidArgument, {}, "--shards must be at least 1");
+    const auto value = [](const char *name) -> std::optional<std::string> {
+        const char *v = std::getenv(name);
+        return v && *v ? std::optional<std::string>(v) : std::nullopt;
+    };
+    const auto number = [](const char *name, const std::string &text) -> long long {
+        if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            throw Error(ErrorCode::InvalidArgument, {},
+                        std::string(name) + "='" + text.substr(0, 20) + "' is not a task index (a whole number)");
+        return std::stoll(text);
+    };
+    long long index = 0;
+    std::string used;
+    if (const auto slurm = value("SLURM_ARRAY_TASK_ID")) {
+        index = number("SLURM_ARRAY_TASK_ID", *slurm);
+        used = "SLURM_ARRAY_TASK_ID=" + *slurm;
+        if (const auto min = value("SLURM_ARRAY_TASK_MIN")) {
+            index -= number("SLURM_ARRAY_TASK_MIN", *min);
+            used += " - SLURM_ARRAY_TASK_MIN=" + *min;
+        }
+        if (const auto n = value("SLURM_ARRAY_TASK_COUNT"); n && number("SLURM_ARRAY_TASK_COUNT", *n) != count)
+            throw Error(ErrorCode::InvalidArgument, {},
+                        "the Slurm array has " + *n + " tasks (SLURM_ARRAY_TASK_COUNT) but --shards is "
+                            + std::to_string(count) + ": submit it with --array=0-" + std::to_string(count - 1));
+    } else if (const auto k8s = value("JOB_COMPLETION_INDEX")) {
+        index = number("JOB_COMPLETION_INDEX", *k8s);
+        used = "JOB_COMPLETION_INDEX=" + *k8s;
+    } else {
+        throw Error(ErrorCode::InvalidArgument, {},
+                    "--shard auto takes the shard from SLURM_ARRAY_TASK_ID (a Slurm job array) or JOB_COMPLETION_INDEX "
+                    "(a Kubernetes Indexed Job), and neither is set; give --shard I/N instead");
+    }
+    if (index < 0 || index >= count)
+        throw Error(ErrorCode::InvalidArgument, {},
+                    "shard " + std::to_string(index) + " from " + used + " is outside 0.." + std::to_string(count - 1)
+                        + " (--shards " + std::to_string(count) + ")");
+    if (source)
+        *source = used;
+    return {static_cast<int>(index), count};
 }
 
 std::string shardLabel(int index, int count)
@@ -287,6 +332,10 @@ ShardMergeReport mergeShards(Project &project, const ModelVersion &version, cons
         if (m.modelFingerprint != version.fingerprint)
             bad(file, "model fingerprint " + shortHash(m.modelFingerprint) + " differs from model version '"
                           + version.name + "' (" + shortHash(version.fingerprint) + "): embedded with other weights");
+        if (configPrecision(m.modelConfig) != versionPrecision(version))
+            bad(file, std::string("embedded in ") + precisionName(configPrecision(m.modelConfig)) + ", model version '"
+                          + version.name + "' in " + precisionName(versionPrecision(version))
+                          + " (one version never mixes precisions; embed every shard with the same --precision)");
         if (m.modelConfig != version.config)
             bad(file, "model configuration (preprocessing) differs from model version '" + version.name + "'");
         if (m.dimension != version.dimension)

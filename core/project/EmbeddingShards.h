@@ -40,6 +40,13 @@ struct ShardSpec {
 // "I/N" with 0 <= I < N; throws Error(InvalidArgument) for anything else.
 ShardSpec parseShardSpec(const std::string &text);
 std::string shardLabel(int index, int count); // "I/N"
+// `--shard auto --shards N`: shard I of `count` taken from the job array a cluster runs this
+// process in: SLURM_ARRAY_TASK_ID (Slurm; minus SLURM_ARRAY_TASK_MIN when set, so --array=1-4
+// works too), else JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs). `source` receives what was
+// used, e.g. "SLURM_ARRAY_TASK_ID=3". Throws Error(InvalidArgument) naming the variables when
+// neither is set, a value is not a number, the index is outside 0..count-1, or the array's
+// SLURM_ARRAY_TASK_COUNT is not `count` (a shard would be missed or embedded twice).
+ShardSpec shardFromEnvironment(int count, std::string *source = nullptr);
 // The shard (0..count-1) of a catalog key: FNV-1a-64 of its UTF-8 bytes mod count.
 int shardOfKey(const std::string &key, int count);
 // SHA-256 (hex) of the catalog's sorted item keys joined by '\n'.
