@@ -110,7 +110,7 @@ int indexCommand(const QStringList &args)
     const QCommandLineOption precisionOpt(QStringLiteral("precision"),
         QStringLiteral("SigLIP: auto (default: bf16 where the CPU has AVX512-BF16 or AMX, else fp32; an existing version "
                        "keeps its own), fp32 (Hugging Face's numbers) or bf16 (the encoders' matrix products in bfloat16, "
-                       "about 2.5x faster on such CPUs, embeddings within cosine 0.999). Recorded with the version: a "
+                       "about 2.4x faster on such CPUs, embeddings within cosine 0.999). Recorded with the version: a "
                        "version is never continued in the other precision."),
         QStringLiteral("P"), QStringLiteral("auto"));
     parser.addOptions({modelOpt, nameOpt, kindOpt, idsOpt, indexOpt, recallOpt, batchOpt, threadsOpt, workersOpt,
