@@ -34,6 +34,12 @@ namespace {
 // Far above any processor's max_num_patches (SigLIP 2 uses up to 1024), low enough to fail before
 // an allocation does.
 constexpr std::int64_t kMaxNaflexPatches = std::int64_t{1} << 16;
+// A thread count as the options give it: 0 means one per core.
+int threadsOrCores(int threads)
+{
+    return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 // The calling thread's intra-op threads for one scope (LibTorch's setting is process-wide; this
 // one is the thread's own OpenMP setting, which LibTorch, oneDNN and OpenBLAS all read).
 class ThreadsForScope {
@@ -103,7 +109,7 @@ struct SiglipModel::Impl {
     float logitBias = 0;
     Precision precision = Precision::Fp32;
     SiglipModel::Lanes lanes;
-    FreeCores freeCores{static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
+    FreeCores freeCores{threadsOrCores(0)};
     // NaFlex: the resized position grid per patch-grid shape. A catalog has few distinct
     // shapes (aspect ratios), and resizing with antialias costs more than the lookup.
     std::mutex gridMutex;
@@ -350,8 +356,7 @@ Precision automaticPrecision()
 
 SiglipModel::Lanes SiglipModel::measuredLanes(int threads)
 {
-    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    return {n, 4, false};
+    return {threadsOrCores(threads), 4, false};
 }
 
 std::string SiglipModel::describeLanes(const std::string &rows) const
@@ -374,8 +379,7 @@ SiglipModel::Lanes SiglipModel::lanes() const
 
 void SiglipModel::setThreadCount(int threads)
 {
-    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    at::set_num_threads(n);
+    at::set_num_threads(threadsOrCores(threads));
 }
 
 int SiglipModel::threadCount()

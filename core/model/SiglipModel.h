@@ -1,4 +1,5 @@
-// The SigLIP vision and text towers, run with LibTorch (float32, inference mode, batched),
+// The SigLIP vision and text towers, run with LibTorch (float32 or bf16 products, inference mode,
+// batched, in lanes across the cores),
 // numerically as transformers' SiglipModel and Siglip2Model (eager attention). LibTorch stays inside
 // SiglipModel.cpp and SiglipGraph.h: this header is plain C++.
 #pragma once
