@@ -8,7 +8,9 @@
 // Scenarios: generated comparisons with a large difference, a small one and none (20 seeds
 // each), and the demo project with its silver grades (`--demo PROJECT`). Then the time to pick
 // the next pair after a grade at 10,000 queries x 2 versions.
-//   bench_planner [--seeds N] [--queries N] [--demo PROJECT]
+// `--z-rest Z` sets the planner's multiplier of the remaining grades' spread (JudgingPlanner.h):
+// the safety margin of its "significant" verdict, whose wrong verdicts the counts show.
+//   bench_planner [--seeds N] [--queries N] [--demo PROJECT] [--scenario large|small|none|demo] [--z-rest Z]
 #include "core/project/FrozenLists.h"
 #include "core/project/JudgingPlanner.h"
 #include "core/project/JudgmentStore.h"
@@ -123,10 +125,13 @@ struct Run {
     int wrong = 0;
 };
 
+double g_zRest = JudgingPlanner::kZRest;
+
 Run simulate(const Truth &t, const MetricSettings &settings, Metric metric, Order order, unsigned seed,
              const Conclusion &final)
 {
     JudgingPlanner planner(t.lists, settings, metric);
+    planner.setRestMultiplier(g_zRest);
     std::map<std::int64_t, QueryJudgments> revealed;
     std::vector<std::pair<std::int64_t, std::int64_t>> sequence; // list and random orders
     std::size_t all = 0;
@@ -188,6 +193,7 @@ Conclusion finalConclusion(const Truth &t, const MetricSettings &settings, Metri
 void scenario(const char *name, const std::vector<Truth> &truths, const MetricSettings &settings, Metric metric)
 {
     std::vector<double> ratio;
+    std::size_t worst = 0;
     std::map<Order, std::vector<double>> steps;
     int wrong = 0;
     std::size_t pairs = 0;
@@ -202,6 +208,8 @@ void scenario(const char *name, const std::vector<Truth> &truths, const MetricSe
             pairs = r.total;
         }
         ratio.push_back(steps[Order::List].back() > 0 ? steps[Order::Plan].back() / steps[Order::List].back() : 1.0);
+        if (ratio.back() > ratio[worst])
+            worst = i;
     }
     auto median = [](std::vector<double> v) {
         std::sort(v.begin(), v.end());
@@ -215,10 +223,10 @@ void scenario(const char *name, const std::vector<Truth> &truths, const MetricSe
                   + (key % 10 > 0 ? " (B better)" : key % 10 < 0 ? " (A better)" : "");
     std::printf("%-34s %s, %zu pairs each; final: %s\n", name, metricName(metric), pairs, outcomes.c_str());
     std::printf("   judgments to the final conclusion (median / mean of %zu): plan %.0f / %.0f, list %.0f / %.0f, "
-                "random %.0f / %.0f; plan / list median %.2f (worst %.2f); wrong verdicts %d\n",
+                "random %.0f / %.0f; plan / list median %.2f (worst %.2f: %.0f / %.0f, seed %zu); wrong verdicts %d\n",
                 truths.size(), median(steps[Order::Plan]), mean(steps[Order::Plan]), median(steps[Order::List]),
                 mean(steps[Order::List]), median(steps[Order::Random]), mean(steps[Order::Random]), median(ratio),
-                *std::max_element(ratio.begin(), ratio.end()), wrong);
+                ratio[worst], steps[Order::Plan][worst], steps[Order::List][worst], worst, wrong);
 }
 
 } // namespace
@@ -227,7 +235,7 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     int seeds = 20, queries = 200;
-    std::string demo;
+    std::string demo, only;
     for (int a = 1; a < argc; ++a) {
         if (!std::strcmp(argv[a], "--seeds") && a + 1 < argc)
             seeds = std::atoi(argv[++a]);
@@ -235,31 +243,42 @@ int main(int argc, char **argv)
             queries = std::atoi(argv[++a]);
         else if (!std::strcmp(argv[a], "--demo") && a + 1 < argc)
             demo = argv[++a];
+        else if (!std::strcmp(argv[a], "--scenario") && a + 1 < argc)
+            only = argv[++a];
+        else if (!std::strcmp(argv[a], "--z-rest") && a + 1 < argc)
+            g_zRest = std::atof(argv[++a]);
         else {
-            std::fprintf(stderr, "usage: bench_planner [--seeds N] [--queries N] [--demo PROJECT]\n");
+            std::fprintf(stderr, "usage: bench_planner [--seeds N] [--queries N] [--demo PROJECT] [--scenario large|small|none|demo] "
+                                 "[--z-rest Z]\n");
             return 2;
         }
     }
     const MetricSettings settings; // 0..3, relevant from 1, linear gain
     struct Kind {
-        const char *name;
+        const char *key, *name;
         double noiseA, noiseB;
     };
-    for (const Kind &k : {Kind{"large difference (noise 3.0 vs 0.5)", 3.0, 0.5}, Kind{"small difference (noise 1.2 vs 0.9)", 1.2, 0.9},
-                          Kind{"no difference (noise 1.0 vs 1.0)", 1.0, 1.0}}) {
+    std::printf("z_rest %.2f\n", g_zRest);
+    for (const Kind &k : {Kind{"large", "large difference (noise 3.0 vs 0.5)", 3.0, 0.5},
+                          Kind{"small", "small difference (noise 1.2 vs 0.9)", 1.2, 0.9},
+                          Kind{"none", "no difference (noise 1.0 vs 1.0)", 1.0, 1.0}}) {
+        if (!only.empty() && only != k.key)
+            continue;
         std::vector<Truth> truths;
         for (int s = 0; s < seeds; ++s)
             truths.push_back(generate(queries, k.noiseA, k.noiseB, static_cast<unsigned>(100 + s)));
         for (Metric m : {Metric::Ndcg5, Metric::Precision1})
             scenario(k.name, truths, settings, m);
     }
-    if (!demo.empty()) {
+    if (!demo.empty() && (only.empty() || only == "demo")) {
         std::string names;
         const Truth t = fromProject(demo, &names);
         for (Metric m : {Metric::Ndcg5, Metric::Precision1})
             scenario(("demo: " + names).c_str(), {t}, settings, m);
     }
 
+    if (!only.empty())
+        return 0;
     // The key press: a grade, then the next pair and the status line, at 10,000 queries.
     const Truth big = generate(10000, 1.2, 0.9, 7);
     const auto t0 = std::chrono::steady_clock::now();

@@ -341,6 +341,7 @@ void TestCliEval::planSaysWhereTheComparisonStands()
     CHECK_OK(text);
     QVERIFY2(text.out.startsWith("model-b against model-a on nDCG@5, 8 queries: "), text.out.constData());
     QVERIFY2(text.out.contains("next 3 of "), text.out.constData());
+    QVERIFY2(text.out.contains("expected from the grades seen"), text.out.constData());
 
     const auto json = runLookalike({QStringLiteral("plan"), g.folder, QStringLiteral("--models"), QStringLiteral("model-a,model-b"),
                                     QStringLiteral("--metric"), QStringLiteral("p@1"), QStringLiteral("--next"), QStringLiteral("50"),
@@ -350,6 +351,9 @@ void TestCliEval::planSaysWhereTheComparisonStands()
     QCOMPARE(doc.value(QStringLiteral("metric")).toString(), QStringLiteral("p@1"));
     QVERIFY(doc.value(QStringLiteral("judged")).toInt() > 0);
     QVERIFY(doc.value(QStringLiteral("judged")).toInt() <= doc.value(QStringLiteral("pairs")).toInt());
+    const QJsonArray bounds = doc.value(QStringLiteral("bounds")).toArray();
+    const double mean = doc.value(QStringLiteral("mean")).toDouble(-9);
+    QVERIFY(bounds.at(0).toDouble() <= mean && mean <= bounds.at(1).toDouble());
     // The pairs it lists are ungraded, and grading them is ordinary judging.
     Project project = Project::open(g.folder.toStdString());
     JudgmentStore store(project);

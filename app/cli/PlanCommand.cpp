@@ -78,6 +78,7 @@ int planCommand(const QStringList &args)
                             {QStringLiteral("judged"), static_cast<qint64>(s.judged)},
                             {QStringLiteral("informative"), static_cast<qint64>(s.informative)},
                             {QStringLiteral("bounds"), QJsonArray{jsonNumber(s.low), jsonNumber(s.high)}},
+                            {QStringLiteral("mean"), jsonNumber(s.mean)},
                             {QStringLiteral("ci"), QJsonArray{jsonNumber(s.ciLow), jsonNumber(s.ciHigh)}},
                             {QStringLiteral("next"), pairs}};
             if (s.estimate)
@@ -90,8 +91,9 @@ int planCommand(const QStringList &args)
                                QString::fromLatin1(metricName(*metric)))
                           .arg(s.queries)
                           .arg(QString::fromStdString(line));
-        out += QStringLiteral("  mean difference between %1 and %2 whatever the remaining grades; 95 % interval %3 to %4\n")
-                   .arg(QString::asprintf("%+.4f", s.low), QString::asprintf("%+.4f", s.high),
+        out += QStringLiteral("  mean difference between %1 and %2 whatever the remaining grades, %3 expected from the "
+                              "grades seen; 95 % interval %4 to %5\n")
+                   .arg(QString::asprintf("%+.4f", s.low), QString::asprintf("%+.4f", s.high), QString::asprintf("%+.4f", s.mean),
                         QString::asprintf("%+.4f", s.ciLow), QString::asprintf("%+.4f", s.ciHigh));
         if (next.empty()) {
             out += QStringLiteral("no ungraded pair can change the comparison\n");
@@ -99,7 +101,7 @@ int planCommand(const QStringList &args)
             TextTable table({QStringLiteral("query"), QStringLiteral("candidate"), QStringLiteral("priority")});
             for (const PlannedPair &p : next)
                 table.addRow({QString::fromStdString(keys[p.query]), QString::fromStdString(keys[p.candidate]),
-                              fixed(p.value, 4)});
+                              QString::number(p.value, 'g', 4)});
             out += QStringLiteral("next %1 of %2 informative pairs:\n").arg(next.size()).arg(QLocale(QLocale::English).toString(static_cast<qulonglong>(s.informative))) + table.render(QStringLiteral("  "));
         }
         printOut(out);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -141,6 +142,174 @@ DeltaBounds precisionBounds(const PairDeltaInput &in, const GradeLookup &grade, 
     return {static_cast<double>(bLow - aHigh), static_cast<double>(bHigh - aLow)};
 }
 
+// Largest first; equal values in the order a rater meets them (best rank in either list), then id.
+void sortValues(std::vector<CandidateValue> &values, const PairDeltaInput &in)
+{
+    auto position = [&](std::int64_t c) {
+        const int r = bestRank(in, c);
+        return r < 0 ? std::numeric_limits<int>::max() : r;
+    };
+    std::stable_sort(values.begin(), values.end(), [&](const CandidateValue &x, const CandidateValue &y) {
+        if (x.value != y.value)
+            return x.value > y.value;
+        const int px = position(x.candidate), py = position(y.candidate);
+        return px != py ? px < py : x.candidate < y.candidate;
+    });
+}
+
+// splitmix64: a small generator whose numbers are the same on every machine.
+struct SplitMix {
+    std::uint64_t state;
+    double uniform()
+    {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        return static_cast<double>(z >> 11) * 0x1.0p-53;
+    }
+};
+
+// nDCG@5's difference as a random variable (see PairDelta.h). N = DCG(B) - DCG(A) is linear in
+// the gains; the ideal DCG depends only on how many pooled candidates have each grade, so a
+// grading is kept as those counts and "candidate u graded g instead" swaps one count.
+DeltaMoments ndcgMoments(const PairDeltaInput &in, const GradeModel &model, std::uint64_t seed, std::size_t draws)
+{
+    const MetricSettings &s = model.settings();
+    const auto levels = static_cast<std::size_t>(model.levels());
+    std::vector<double> gain(levels);
+    for (std::size_t l = 0; l < levels; ++l)
+        gain[l] = gainOf(s.lowestGrade + static_cast<int>(l), s.gain);
+    struct Unknown {
+        std::int64_t id;
+        double w; // its discount in B minus in A: how much its gain moves N
+        std::vector<double> odds, cumulative;
+    };
+    std::vector<Unknown> unknown;
+    double n0 = 0;
+    std::vector<int> counts0(levels, 0);
+    for (std::int64_t c : candidatesOf(in)) {
+        const double w = discountIn(*in.b, c) - discountIn(*in.a, c);
+        const auto known = in.grades->find(c);
+        if (known != in.grades->end()) {
+            const auto l = static_cast<std::size_t>(std::clamp(known->second - s.lowestGrade, 0, static_cast<int>(levels) - 1));
+            n0 += w * gain[l];
+            ++counts0[l];
+            continue;
+        }
+        Unknown u{c, w, model.odds(GradeModel::positionOf(bestRank(in, c))), {}};
+        std::partial_sum(u.odds.begin(), u.odds.end(), std::back_inserter(u.cumulative));
+        unknown.push_back(std::move(u));
+    }
+    // The ideal DCG of a pool with these counts: the highest grades first, positive gains only.
+    auto ideal = [&](const std::vector<int> &counts) {
+        double sum = 0;
+        std::size_t slot = 0;
+        for (std::size_t l = levels; l-- > 0 && slot < kCutoff;)
+            for (int k = 0; k < counts[l] && slot < kCutoff; ++k, ++slot)
+                if (gain[l] > 0)
+                    sum += gain[l] * discount(slot);
+        return sum;
+    };
+    auto ratio = [](double n, double i) { return i > 0 ? n / i : 0.0; };
+
+    // Exact while every grading can be weighed, else `draws` drawn ones.
+    double gradings = 1;
+    for (std::size_t u = 0; u < unknown.size() && gradings <= static_cast<double>(kExactGradings); ++u)
+        gradings *= static_cast<double>(levels);
+    const bool exact = gradings <= static_cast<double>(kExactGradings);
+    const std::size_t rounds = exact ? static_cast<std::size_t>(gradings) : std::max<std::size_t>(draws, 1);
+    SplitMix rng{seed};
+    std::vector<std::size_t> g(unknown.size());
+    std::vector<int> counts(levels);
+    std::vector<double> swapped(levels * levels); // the ideal DCG with one grade r turned into grade t
+    std::vector<double> conditional(unknown.size() * levels, 0.0); // sum of weight x difference, u graded t
+    double sum = 0, squares = 0, total = 0;
+    for (std::size_t round = 0; round < rounds; ++round) {
+        double weight = exact ? 1.0 : 1.0 / static_cast<double>(rounds);
+        std::size_t code = round;
+        for (std::size_t u = 0; u < unknown.size(); ++u) {
+            if (exact) {
+                g[u] = code % levels;
+                code /= levels;
+                weight *= unknown[u].odds[g[u]];
+            } else {
+                const double x = rng.uniform() * unknown[u].cumulative.back();
+                g[u] = static_cast<std::size_t>(std::upper_bound(unknown[u].cumulative.begin(), unknown[u].cumulative.end() - 1, x)
+                                                - unknown[u].cumulative.begin());
+            }
+        }
+        double n = n0;
+        counts = counts0;
+        for (std::size_t u = 0; u < unknown.size(); ++u) {
+            n += unknown[u].w * gain[g[u]];
+            ++counts[g[u]];
+        }
+        const double d = ratio(n, ideal(counts));
+        sum += weight * d;
+        squares += weight * d * d;
+        total += weight;
+        for (std::size_t r = 0; r < levels; ++r) {
+            if (counts[r] == 0)
+                continue;
+            for (std::size_t t = 0; t < levels; ++t) {
+                --counts[r];
+                ++counts[t];
+                swapped[r * levels + t] = ideal(counts);
+                --counts[t];
+                ++counts[r];
+            }
+        }
+        for (std::size_t u = 0; u < unknown.size(); ++u)
+            for (std::size_t t = 0; t < levels; ++t)
+                conditional[u * levels + t] +=
+                    weight * ratio(n + unknown[u].w * (gain[t] - gain[g[u]]), swapped[g[u] * levels + t]);
+    }
+    DeltaMoments m;
+    m.mean = sum / total;
+    m.variance = std::max(0.0, squares / total - m.mean * m.mean);
+    for (std::size_t u = 0; u < unknown.size(); ++u) {
+        double centre = 0, spread = 0;
+        for (std::size_t t = 0; t < levels; ++t)
+            centre += unknown[u].odds[t] * conditional[u * levels + t] / total;
+        for (std::size_t t = 0; t < levels; ++t) {
+            const double e = conditional[u * levels + t] / total - centre;
+            spread += unknown[u].odds[t] * e * e;
+        }
+        if (spread > 1e-18)
+            m.values.push_back({unknown[u].id, spread});
+    }
+    sortValues(m.values, in);
+    return m;
+}
+
+// P@1's difference: relevant(B's first) - relevant(A's first), each unjudged first candidate
+// relevant with the model's odds at rank 0, independently; exact.
+DeltaMoments precisionMoments(const PairDeltaInput &in, const GradeModel &model)
+{
+    const MetricSettings &s = model.settings();
+    DeltaMoments m;
+    if (!in.a->empty() && !in.b->empty() && in.a->front() == in.b->front())
+        return m;
+    const std::vector<double> odds = model.odds(GradeModel::positionOf(0));
+    double unknownRelevant = 0;
+    for (std::size_t l = 0; l < odds.size(); ++l)
+        if (s.lowestGrade + static_cast<int>(l) >= s.relevanceThreshold)
+            unknownRelevant += odds[l];
+    for (const auto &[list, sign] : {std::pair{in.a, -1.0}, std::pair{in.b, 1.0}}) {
+        if (list->empty())
+            continue;
+        const auto known = in.grades->find(list->front());
+        const double p = known != in.grades->end() ? (known->second >= s.relevanceThreshold ? 1.0 : 0.0) : unknownRelevant;
+        m.mean += sign * p;
+        m.variance += p * (1 - p);
+        if (known == in.grades->end() && p * (1 - p) > 0)
+            m.values.push_back({list->front(), p * (1 - p)});
+    }
+    sortValues(m.values, in);
+    return m;
+}
+
 DeltaBounds boundsWith(const PairDeltaInput &in, const std::vector<std::int64_t> &candidates, const GradeLookup &grade,
                        Metric metric, const MetricSettings &s, bool tight = true)
 {
@@ -156,6 +325,16 @@ DeltaBounds boundsWith(const PairDeltaInput &in, const std::vector<std::int64_t>
 }
 
 } // namespace
+
+int bestRank(const PairDeltaInput &in, std::int64_t c)
+{
+    int best = -1;
+    for (const RankedList *list : {in.a, in.b})
+        for (std::size_t i = 0; i < list->size(); ++i)
+            if ((*list)[i] == c && (best < 0 || static_cast<int>(i) < best))
+                best = static_cast<int>(i);
+    return best;
+}
 
 DeltaBounds deltaBounds(const PairDeltaInput &in, Metric metric, const MetricSettings &settings)
 {
@@ -200,22 +379,22 @@ std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric met
         if (value > 1e-12)
             out.push_back({c, value});
     }
-    // Equal values: the order a rater meets them (best rank in either list), then id.
-    auto position = [&](std::int64_t c) {
-        std::size_t best = std::numeric_limits<std::size_t>::max();
-        for (const RankedList *list : {in.a, in.b})
-            for (std::size_t i = 0; i < list->size(); ++i)
-                if ((*list)[i] == c)
-                    best = std::min(best, i);
-        return best;
-    };
-    std::stable_sort(out.begin(), out.end(), [&](const CandidateValue &x, const CandidateValue &y) {
-        if (x.value != y.value)
-            return x.value > y.value;
-        const std::size_t px = position(x.candidate), py = position(y.candidate);
-        return px != py ? px < py : x.candidate < y.candidate;
-    });
+    sortValues(out, in);
     return out;
+}
+
+DeltaMoments deltaMoments(const PairDeltaInput &in, Metric metric, const GradeModel &model, std::uint64_t seed,
+                          std::size_t draws)
+{
+    switch (metric) {
+    case Metric::Ndcg5:
+        return ndcgMoments(in, model, seed, draws);
+    case Metric::Precision1:
+        return precisionMoments(in, model);
+    default:
+        throw Error(ErrorCode::InvalidArgument, {},
+                    std::string("the judging planner works on nDCG@5 or P@1, not ") + metricName(metric));
+    }
 }
 
 } // namespace lookalike

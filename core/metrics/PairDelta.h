@@ -12,8 +12,18 @@
 //   all highest), and when I > 0 it is at least the smallest positive gain;
 //   the difference N / I is then within the corners of that rectangle (or 0 when I = 0).
 // A candidate at the same rank in both lists adds the same to both sides: it does not move N.
+//
+// deltaMoments treats the difference as a random variable instead: every unjudged grade drawn,
+// independently, from a GradeModel (the grades seen so far, by position). Its mean and variance,
+// and how much of that variance each unjudged candidate's grade explains, feed the planner's
+// "significant" verdict and its order. Exact (every grading weighed) while the unjudged
+// candidates that matter have at most kExactGradings gradings; otherwise `draws` gradings drawn
+// with a generator seeded by `seed`, the same draws for every candidate's "what if it were
+// graded g" (common random numbers), so a candidate that cannot move the difference is valued 0
+// exactly and the result is the same on every machine.
 #pragma once
 
+#include "core/metrics/GradeModel.h"
 #include "core/metrics/MetricKind.h"
 #include "core/metrics/RankingMetrics.h"
 
@@ -50,5 +60,19 @@ struct CandidateValue {
 };
 std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings,
                                             const std::vector<double> &gradeOdds = {});
+
+// A candidate's best 0-based rank in either compared list, -1 when in neither (GradeModel's position).
+int bestRank(const PairDeltaInput &in, std::int64_t candidate);
+
+struct DeltaMoments {
+    double mean = 0.0;     // E[difference]: within deltaBounds, since every draw is a grading
+    double variance = 0.0; // Var[difference]
+    // Each unjudged candidate whose grade moves the difference: Var over its grade of
+    // E[difference | its grade], the variance knowing it removes. Largest first, then by rank.
+    std::vector<CandidateValue> values;
+};
+constexpr std::size_t kExactGradings = 256;
+DeltaMoments deltaMoments(const PairDeltaInput &in, Metric metric, const GradeModel &model, std::uint64_t seed,
+                          std::size_t draws = 64);
 
 } // namespace lookalike

@@ -7,6 +7,7 @@
 #include "core/project/JudgmentStore.h"
 #include "core/project/Project.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -16,6 +17,9 @@ namespace lookalike {
 namespace {
 
 constexpr double kZ95 = 1.959963984540054;
+// A pair's bounds narrowing, added to its variance at this weight: it only orders pairs of equal
+// variance and keeps in the plan a pair that can move the bounds but (nearly) not the mean.
+constexpr double kBoundsWeight = 1e-9;
 
 std::string thousands(std::size_t n)
 {
@@ -68,6 +72,7 @@ JudgingPlanner::JudgingPlanner(Project &project, const std::string &versionA, co
         throw Error(ErrorCode::InvalidArgument, {}, "the planner compares two different versions, not '" + versionA + "' with itself");
     JudgmentStore store(project);
     m_settings = metricSettingsFor(store.gradeScale());
+    m_model = GradeModel(m_settings);
     // Every version's lists make the pool (the ideal DCG reads it); A's and B's are compared.
     std::map<std::int64_t, PlanQuery> queries;
     std::map<std::int64_t, std::set<std::int64_t>> pools;
@@ -95,6 +100,7 @@ JudgingPlanner::JudgingPlanner(Project &project, const std::string &versionA, co
 JudgingPlanner::JudgingPlanner(std::map<std::int64_t, PlanQuery> queries, const MetricSettings &settings, Metric metric)
     : m_metric(metric)
     , m_settings(settings)
+    , m_model(settings)
 {
     checkMetric(metric);
     for (auto &[query, q] : queries)
@@ -105,29 +111,48 @@ JudgingPlanner::JudgingPlanner(std::map<std::int64_t, PlanQuery> queries, const 
 
 void JudgingPlanner::start()
 {
-    // How likely each grade is, from the grades given so far (one of each added, so that none is
-    // ruled out): what a candidate's grade is expected to do is weighed with these.
-    m_odds.assign(static_cast<std::size_t>(m_settings.highestGrade - m_settings.lowestGrade + 1), 1.0);
     for (const auto &[query, s] : m_queries)
-        for (const auto &[candidate, grade] : s.in.grades)
-            if (grade >= m_settings.lowestGrade && grade <= m_settings.highestGrade)
-                m_odds[static_cast<std::size_t>(grade - m_settings.lowestGrade)] += 1.0;
+        learn(s, +1);
     for (auto &[query, s] : m_queries)
         recompute(query, s);
+    m_cursor = m_queries.empty() ? 0 : m_queries.begin()->first;
+}
+
+void JudgingPlanner::learn(const State &s, int sign)
+{
+    const PairDeltaInput in{&s.in.a, &s.in.b, &s.in.pool, &s.in.grades};
+    for (const auto &[candidate, grade] : s.in.grades) {
+        const int position = GradeModel::positionOf(bestRank(in, candidate));
+        if (sign > 0)
+            m_model.add(position, grade);
+        else
+            m_model.remove(position, grade);
+    }
 }
 
 void JudgingPlanner::revalue(std::int64_t query, State &s)
 {
-    for (std::size_t i = 0; i < s.values.size(); ++i) {
+    for (std::size_t i = 0; i < s.values.size(); ++i)
         m_plan.erase(Entry{s.values[i].value, query, i, s.values[i].candidate});
-        m_planTotal -= s.values[i].value;
-    }
     const PairDeltaInput in{&s.in.a, &s.in.b, &s.in.pool, &s.in.grades};
-    s.values = candidateValues(in, m_metric, m_settings, m_odds);
-    for (std::size_t i = 0; i < s.values.size(); ++i) {
+    // The same draws for a query every time (seeded by its id): its numbers move only when its
+    // grades or the model do.
+    s.moments = deltaMoments(in, m_metric, m_model, static_cast<std::uint64_t>(query) * 0x9E3779B97F4A7C15ull + 1, kDraws);
+    std::map<std::int64_t, double> value;
+    for (const CandidateValue &v : s.moments.values)
+        value[v.candidate] += v.value;
+    for (const CandidateValue &v : candidateValues(in, m_metric, m_settings))
+        value[v.candidate] += kBoundsWeight * v.value;
+    // In the moments' order (largest, then rank), re-sorted only where the narrowing decides.
+    s.values.clear();
+    for (const CandidateValue &v : s.moments.values)
+        s.values.push_back({v.candidate, value[v.candidate]});
+    for (const auto &[candidate, v] : value)
+        if (std::none_of(s.moments.values.begin(), s.moments.values.end(), [&](const CandidateValue &m) { return m.candidate == candidate; }))
+            s.values.push_back({candidate, v});
+    std::stable_sort(s.values.begin(), s.values.end(), [](const CandidateValue &x, const CandidateValue &y) { return x.value > y.value; });
+    for (std::size_t i = 0; i < s.values.size(); ++i)
         m_plan.insert(Entry{s.values[i].value, query, i, s.values[i].candidate});
-        m_planTotal += s.values[i].value;
-    }
 }
 
 void JudgingPlanner::recompute(std::int64_t query, State &s)
@@ -144,13 +169,31 @@ void JudgingPlanner::recompute(std::int64_t query, State &s)
     revalue(query, s);
 }
 
+void JudgingPlanner::refreshSome(std::int64_t graded)
+{
+    if (m_queries.empty())
+        return;
+    auto it = m_queries.lower_bound(m_cursor);
+    for (std::size_t i = 0; i < std::min(kRefresh, m_queries.size()); ++i) {
+        if (it == m_queries.end())
+            it = m_queries.begin();
+        if (it->first != graded)
+            revalue(it->first, it->second);
+        ++it;
+    }
+    m_cursor = it == m_queries.end() ? m_queries.begin()->first : it->first;
+}
+
 void JudgingPlanner::setGrades(std::int64_t query, QueryJudgments grades)
 {
     const auto it = m_queries.find(query);
     if (it == m_queries.end())
         return;
+    learn(it->second, -1);
     it->second.in.grades = std::move(grades);
+    learn(it->second, +1);
     recompute(query, it->second);
+    refreshSome(query);
     ++m_updates;
 }
 
@@ -195,25 +238,39 @@ PlanStatus JudgingPlanner::status() const
     }
     s.low = sumLow / n;
     s.high = sumHigh / n;
-    // S: the sum of squares about any centre bounds it about the mean, for every grading.
+    // The worst-case interval: the bounds widened by z S_max / sqrt(n), where the sum of squares
+    // about any centre bounds S about the mean, for every grading.
     const double centre = (s.low + s.high) / 2;
     double squares = 0;
     for (const auto &[query, q] : m_queries)
         squares += std::max((q.bounds.low - centre) * (q.bounds.low - centre), (q.bounds.high - centre) * (q.bounds.high - centre));
-    const double halfWidth = s.queries > 1 ? kZ95 * std::sqrt(squares / (n - 1)) / std::sqrt(n)
+    const double worstHalf = s.queries > 1 ? kZ95 * std::sqrt(squares / (n - 1)) / std::sqrt(n)
                                            : std::numeric_limits<double>::infinity();
-    s.ciLow = s.low - halfWidth;
-    s.ciHigh = s.high + halfWidth;
-    s.direction = s.low > 0 ? 1 : s.high < 0 ? -1 : 0;
+    // The resampled interval: m +- (z S / sqrt(n) + kZRest R / n) (see the header comment).
+    double sumMean = 0, rest = 0;
+    for (const auto &[query, q] : m_queries) {
+        sumMean += q.moments.mean;
+        rest += q.moments.variance;
+    }
+    s.mean = sumMean / n;
+    double spread = 0;
+    for (const auto &[query, q] : m_queries)
+        spread += (q.moments.mean - s.mean) * (q.moments.mean - s.mean) + q.moments.variance;
+    const double sampling = s.queries > 1 ? kZ95 * std::sqrt(spread / (n - 1)) / std::sqrt(n)
+                                          : std::numeric_limits<double>::infinity();
+    const double remaining = m_zRest * std::sqrt(rest) / n;
+    s.ciLow = std::max(s.low - worstHalf, s.mean - sampling - remaining);
+    s.ciHigh = std::min(s.high + worstHalf, s.mean + sampling + remaining);
+    s.direction = s.low > 0 || s.ciLow > 0 ? 1 : s.high < 0 || s.ciHigh < 0 ? -1 : 0;
     if (s.ciLow > 0 || s.ciHigh < 0)
         s.verdict = PlanVerdict::Significant;
     else if (s.direction != 0 || s.informative == 0)
         s.verdict = PlanVerdict::Settled; // the sign is known, or everything that matters is (a tie)
     if (s.verdict != PlanVerdict::Open)
         return s;
-    // A rough estimate: the share of what is still unknown that must go before the bounds can
-    // exclude 0 (1 - |centre| / half-width), taken from the plan's top, pairs weighed by value.
-    // The walk is O(plan): taken again every 32 grades, counted down by one per grade between.
+    // The estimate: the remaining grades' share must fall to (|m| - z S / sqrt(n)) / z_rest; the
+    // plan's pairs, from its top, each take their expected variance off the sum. The walk is
+    // O(plan): taken again every 32 grades, counted down by one per grade between.
     if (m_estimateAt && m_updates - *m_estimateAt < 32) {
         const std::size_t since = m_updates - *m_estimateAt;
         if (m_estimate)
@@ -222,13 +279,12 @@ PlanStatus JudgingPlanner::status() const
     }
     m_estimateAt = m_updates;
     m_estimate.reset();
-    const double boundsHalf = (s.high - s.low) / 2;
-    if (std::abs(centre) > 1e-12 && boundsHalf > 0) {
-        const double needed = (1.0 - std::abs(centre) / boundsHalf) * m_planTotal;
-        double sum = 0;
+    const double allowed = (std::abs(s.mean) - sampling) / m_zRest * n; // for sqrt(rest)
+    if (allowed > 0 && std::isfinite(allowed)) {
+        double left = rest;
         std::size_t count = 0;
-        for (auto it = m_plan.begin(); it != m_plan.end() && sum < needed; ++it, ++count)
-            sum += std::get<0>(*it);
+        for (auto it = m_plan.begin(); it != m_plan.end() && left > allowed * allowed; ++it, ++count)
+            left -= std::get<0>(*it);
         m_estimate = count;
     }
     s.estimate = m_estimate;

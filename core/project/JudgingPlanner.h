@@ -5,21 +5,32 @@
 //
 // The comparison is over the queries of the set that both versions have lists for (every one
 // of them enters the mean once graded). Per query, PairDelta.h bounds metric(B) - metric(A)
-// over every way of grading what is still unjudged; the mean difference is then within the
-// mean of those bounds. The verdicts:
-//   settled      the bounds exclude 0: no grade still to come can change which version is better;
-//   significant  the 95 % interval of the mean difference excludes 0 whatever the remaining
-//                grades: a normal interval around the bounds, [low - z S / sqrt(n), high +
-//                z S / sqrt(n)], where S bounds the standard deviation of the per-query
-//                differences over every grading (the sum of squares about any centre bounds it
-//                about the mean). Once everything is graded it is the usual normal interval.
-//   open         neither: with an estimate of how many more judgments, in plan order, a
-//                decision needs if the difference stays where it is.
-// Neither verdict can be wrong: what every grade would give lies within what they say (as
-// long as grades come from the frozen lists' candidates; a grade imported for another item
-// can still raise a query's ideal DCG).
+// over every way of grading what is still unjudged, and gives its mean and variance when the
+// unjudged grades are drawn from the grades seen so far (GradeModel.h: by position in the lists).
+// The verdicts:
+//   settled      the bounds exclude 0: no grade still to come can change which version is
+//                better. Never wrong.
+//   significant  the 95 % interval of the mean difference excludes 0, the unjudged grades
+//                accounted for: m +- (z S / sqrt(n) + z_rest R / n), where m is the mean of the
+//                per-query means, S the per-query differences' expected standard deviation
+//                (their means' spread plus their variances), R = sqrt(sum of the per-query
+//                variances) what the unjudged grades can still move the sum by, z = 1.96 and
+//                z_rest = kZRest. R's multiplier is larger than z so that the verdict is one
+//                the full grading keeps: it is declared only when the remaining grades would
+//                have to fall kZRest standard deviations away from what was seen to undo it.
+//                A statistical verdict, not a bound; a worst-case interval (the bounds widened
+//                by z times the largest standard deviation they allow) is also kept, and
+//                whichever of the two is narrower on a side is reported. With everything graded
+//                both are the usual normal interval.
+//   open         neither: with an estimate of how many more judgments, in plan order, the
+//                interval needs to exclude 0 if the mean difference stays where it is.
+// The plan orders the pairs by the variance their grade is expected to remove from their
+// query's difference (then by how much it narrows the bounds, so that every pair that can still
+// move the bounds stays in the plan). The grade model learns as grades arrive: the graded query
+// and the next kRefresh queries in turn are re-evaluated after every grade.
 #pragma once
 
+#include "core/metrics/GradeModel.h"
 #include "core/metrics/MetricKind.h"
 #include "core/metrics/PairDelta.h"
 #include "core/metrics/RankingMetrics.h"
@@ -41,7 +52,7 @@ class Project;
 struct PlannedPair {
     std::int64_t query = 0;
     std::int64_t candidate = 0;
-    double value = 0.0; // priority: how much its grade is expected to narrow its query's bounds
+    double value = 0.0; // priority: the variance of its query's difference its grade is expected to remove
 };
 
 enum class PlanVerdict { Open, Settled, Significant };
@@ -52,14 +63,15 @@ struct PlanStatus {
     int direction = 0; // +1: B better, -1: A better, 0: not known (open)
     std::size_t queries = 0;          // compared: in the set, with a list under both versions
     double low = 0.0, high = 0.0;     // bounds of the mean difference B - A
+    double mean = 0.0;                // the expected mean difference, unjudged grades drawn
     double ciLow = 0.0, ciHigh = 0.0; // the 95 % interval, unjudged pairs accounted for
     std::size_t pairs = 0;            // every pair of those queries' lists
     std::size_t judged = 0;           // of them, graded
     std::size_t informative = 0;      // ungraded pairs whose grade can still move the bounds
-    // open: roughly how many more judgments, in plan order, a decision needs: the share of the
-    // plan's value that must go before the bounds can exclude 0 if they stay centred where they
-    // are (an estimate, not a bound; it tends to be high, since a query's bounds close faster
-    // towards its end than its values say).
+    // open: roughly how many more judgments, in plan order, the interval needs to exclude 0 if
+    // the mean difference stays where it is (the plan's expected variance taken off from its top
+    // until the remaining grades' share of the interval is small enough). None when the mean is
+    // within the between-query part of the interval: no number of judgments would decide it.
     std::optional<std::size_t> estimate;
 };
 
@@ -83,6 +95,9 @@ public:
     Metric metric() const { return m_metric; }
 
     PlanStatus status() const;
+    // The multiplier of the remaining grades' spread in the interval (kZRest unless set): larger
+    // is safer and needs more judgments. For the benchmark's look at that trade.
+    void setRestMultiplier(double z) { m_zRest = z; }
     // The next `n` pairs, most informative first (each pair once).
     std::vector<PlannedPair> next(std::size_t n) const;
     // How much is still unknown about a query's difference: the width of its bounds (0: nothing
@@ -95,21 +110,29 @@ public:
     void refreshQuery(std::int64_t query);
     void setGrades(std::int64_t query, QueryJudgments grades);
 
+    static constexpr double kZRest = 3.0;       // see the header comment
+    static constexpr std::size_t kRefresh = 16; // queries re-evaluated after each grade
+    static constexpr std::size_t kDraws = 64;   // gradings drawn per query (PairDelta.h)
+
 private:
     struct State {
         PlanQuery in;
         DeltaBounds bounds;
+        DeltaMoments moments;
         std::vector<CandidateValue> values;
         std::size_t pairs = 0, judged = 0; // the query's pairs (pool and lists), graded ones
     };
     void start();
-    void recompute(std::int64_t query, State &s); // its bounds and values
-    void revalue(std::int64_t query, State &s);   // its values only
+    void recompute(std::int64_t query, State &s); // its bounds, pairs and values
+    void revalue(std::int64_t query, State &s);   // its moments and values only
+    void learn(const State &s, int sign);         // add (+1) or take back (-1) its grades in the model
+    void refreshSome(std::int64_t graded);        // the next kRefresh queries but `graded`
 
     Project *m_project = nullptr;
     ModelVersion m_a, m_b;
     Metric m_metric;
     MetricSettings m_settings;
+    GradeModel m_model;
     std::map<std::int64_t, State> m_queries;
     // (value descending, query, place in the query's own order, candidate): the plan.
     using Entry = std::tuple<double, std::int64_t, std::size_t, std::int64_t>;
@@ -122,8 +145,8 @@ private:
         }
     };
     std::set<Entry, Order> m_plan;
-    std::vector<double> m_odds; // how likely each grade is, from the grades given when built
-    double m_planTotal = 0;     // the sum of the plan's values
+    double m_zRest = kZRest;
+    std::int64_t m_cursor = 0;  // where refreshSome goes on
     std::size_t m_updates = 0;  // grades taken in (setGrades), for the estimate's cache
     mutable std::optional<std::size_t> m_estimateAt; // m_updates when the estimate was taken
     mutable std::optional<std::size_t> m_estimate;
