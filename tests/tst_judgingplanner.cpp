@@ -203,6 +203,8 @@ void TestJudgingPlanner::statusLineSaysTheVerdict()
              std::string("open after 312 of 2,150 pairs: roughly 1,234 more judgments to decide"));
     s.estimate.reset();
     QVERIFY(planStatusLine(s, "a", "b", Metric::Ndcg5).find("no decision in sight") != std::string::npos);
+    s.judged = 0;
+    QCOMPARE(planStatusLine(s, "a", "b", Metric::Ndcg5), std::string("open after 0 of 2,150 pairs: nothing graded yet"));
 }
 
 void TestJudgingPlanner::badRequestsAreRefused()

@@ -33,16 +33,22 @@ public:
     void add(int position, int grade);    // a grade seen (grades off the scale are ignored)
     void remove(int position, int grade); // a grade taken back
 
-    // P(grade = lowest + i) for a candidate at `position`, i = 0 .. levels - 1; sums to 1.
-    std::vector<double> odds(int position) const;
+    // P(grade = lowest + i) for a candidate at `position`, i = 0 .. levels - 1; sums to 1. Kept
+    // up to date by add and remove (the planner reads them for every unjudged candidate).
+    const std::vector<double> &odds(int position) const;
+    // Their running sums (the last is 1), for drawing a grade.
+    const std::vector<double> &cumulative(int position) const;
     int levels() const { return m_levels; }
     const MetricSettings &settings() const { return m_settings; }
 
 private:
+    void update();
+
     MetricSettings m_settings;
     int m_levels = 0;
     std::array<std::vector<double>, kPositions> m_counts;
     std::vector<double> m_total;
+    std::array<std::vector<double>, kPositions> m_odds, m_cumulative;
 };
 
 } // namespace lookalike

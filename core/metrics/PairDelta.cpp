@@ -183,7 +183,7 @@ DeltaMoments ndcgMoments(const PairDeltaInput &in, const GradeModel &model, std:
     struct Unknown {
         std::int64_t id;
         double w; // its discount in B minus in A: how much its gain moves N
-        std::vector<double> odds, cumulative;
+        const std::vector<double> *odds, *cumulative;
     };
     std::vector<Unknown> unknown;
     double n0 = 0;
@@ -197,9 +197,8 @@ DeltaMoments ndcgMoments(const PairDeltaInput &in, const GradeModel &model, std:
             ++counts0[l];
             continue;
         }
-        Unknown u{c, w, model.odds(GradeModel::positionOf(bestRank(in, c))), {}};
-        std::partial_sum(u.odds.begin(), u.odds.end(), std::back_inserter(u.cumulative));
-        unknown.push_back(std::move(u));
+        const int position = GradeModel::positionOf(bestRank(in, c));
+        unknown.push_back({c, w, &model.odds(position), &model.cumulative(position)});
     }
     // The ideal DCG of a pool with these counts: the highest grades first, positive gains only.
     auto ideal = [&](const std::vector<int> &counts) {
@@ -232,11 +231,11 @@ DeltaMoments ndcgMoments(const PairDeltaInput &in, const GradeModel &model, std:
             if (exact) {
                 g[u] = code % levels;
                 code /= levels;
-                weight *= unknown[u].odds[g[u]];
+                weight *= (*unknown[u].odds)[g[u]];
             } else {
-                const double x = rng.uniform() * unknown[u].cumulative.back();
-                g[u] = static_cast<std::size_t>(std::upper_bound(unknown[u].cumulative.begin(), unknown[u].cumulative.end() - 1, x)
-                                                - unknown[u].cumulative.begin());
+                const std::vector<double> &cumulative = *unknown[u].cumulative;
+                const double x = rng.uniform() * cumulative.back();
+                g[u] = static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end() - 1, x) - cumulative.begin());
             }
         }
         double n = n0;
@@ -271,10 +270,10 @@ DeltaMoments ndcgMoments(const PairDeltaInput &in, const GradeModel &model, std:
     for (std::size_t u = 0; u < unknown.size(); ++u) {
         double centre = 0, spread = 0;
         for (std::size_t t = 0; t < levels; ++t)
-            centre += unknown[u].odds[t] * conditional[u * levels + t] / total;
+            centre += (*unknown[u].odds)[t] * conditional[u * levels + t] / total;
         for (std::size_t t = 0; t < levels; ++t) {
             const double e = conditional[u * levels + t] / total - centre;
-            spread += unknown[u].odds[t] * e * e;
+            spread += (*unknown[u].odds)[t] * e * e;
         }
         if (spread > 1e-18)
             m.values.push_back({unknown[u].id, spread});
@@ -291,7 +290,7 @@ DeltaMoments precisionMoments(const PairDeltaInput &in, const GradeModel &model)
     DeltaMoments m;
     if (!in.a->empty() && !in.b->empty() && in.a->front() == in.b->front())
         return m;
-    const std::vector<double> odds = model.odds(GradeModel::positionOf(0));
+    const std::vector<double> &odds = model.odds(GradeModel::positionOf(0));
     double unknownRelevant = 0;
     for (std::size_t l = 0; l < odds.size(); ++l)
         if (s.lowestGrade + static_cast<int>(l) >= s.relevanceThreshold)

@@ -123,8 +123,13 @@ private:
         std::size_t pairs = 0, judged = 0; // the query's pairs (pool and lists), graded ones
     };
     void start();
-    void recompute(std::int64_t query, State &s); // its bounds, pairs and values
-    void revalue(std::int64_t query, State &s);   // its moments and values only
+    // Its moments and values (and its bounds and pairs with `whole`): reads the model and writes
+    // only `s`, so that start() can run it for many queries at once.
+    void evaluate(std::int64_t query, State &s, bool whole) const;
+    void enter(std::int64_t query, const State &s); // its values into the plan
+    void leave(std::int64_t query, const State &s); // and out
+    void recompute(std::int64_t query, State &s); // leave, evaluate whole, enter
+    void revalue(std::int64_t query, State &s);   // leave, evaluate the moments and values, enter
     void learn(const State &s, int sign);         // add (+1) or take back (-1) its grades in the model
     void refreshSome(std::int64_t graded);        // the next kRefresh queries but `graded`
 
