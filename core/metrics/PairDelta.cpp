@@ -341,8 +341,7 @@ DeltaBounds deltaBounds(const PairDeltaInput &in, Metric metric, const MetricSet
                       GradeLookup{*in.grades}, metric, settings);
 }
 
-std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings,
-                                            const std::vector<double> &gradeOdds)
+std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings)
 {
     std::vector<std::int64_t> unknown;
     std::vector<std::int64_t> candidates;
@@ -359,16 +358,7 @@ std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric met
     }
     const DeltaBounds now = boundsWith(in, candidates, GradeLookup{*in.grades}, metric, settings, false);
     std::vector<CandidateValue> out;
-    std::vector<std::pair<int, double>> odds; // (grade, weight), weights summing to 1
-    const int levels = settings.highestGrade - settings.lowestGrade + 1;
-    if (static_cast<int>(gradeOdds.size()) == levels) {
-        const double total = std::accumulate(gradeOdds.begin(), gradeOdds.end(), 0.0);
-        for (int i = 0; i < levels && total > 0; ++i)
-            if (gradeOdds[static_cast<std::size_t>(i)] > 0)
-                odds.emplace_back(settings.lowestGrade + i, gradeOdds[static_cast<std::size_t>(i)] / total);
-    }
-    if (odds.empty())
-        odds = {{settings.lowestGrade, 0.5}, {settings.highestGrade, 0.5}};
+    const std::pair<int, double> odds[] = {{settings.lowestGrade, 0.5}, {settings.highestGrade, 0.5}};
     for (std::int64_t c : unknown) {
         double value = 0;
         for (const auto &[g, weight] : odds) {

@@ -49,8 +49,8 @@ struct DeltaBounds {
 DeltaBounds deltaBounds(const PairDeltaInput &in, Metric metric, const MetricSettings &settings);
 
 // The candidates whose grade can still move the bounds, with how much knowing it is expected
-// to narrow them: over the grades of the scale, weighted by `gradeOdds` (one weight per grade
-// from the lowest; empty: the lowest and the highest grade, evenly). The narrowing is measured
+// to narrow them: the mean over the lowest and the highest grade of the scale (the planner
+// uses it only to order pairs deltaMoments values alike). The narrowing is measured
 // on the ranges before the intersection with each version's own bounds, whose flat stretches
 // (a bound held at 1 moves for no single grade) would hide grades that matter together.
 // Largest first; equal values by rank in A then B (the order a rater would meet them).
@@ -58,8 +58,7 @@ struct CandidateValue {
     std::int64_t candidate = 0;
     double value = 0.0;
 };
-std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings,
-                                            const std::vector<double> &gradeOdds = {});
+std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric metric, const MetricSettings &settings);
 
 // A candidate's best 0-based rank in either compared list, -1 when in neither (GradeModel's position).
 int bestRank(const PairDeltaInput &in, std::int64_t candidate);

@@ -9,7 +9,8 @@
 // unjudged grades are drawn from the grades seen so far (GradeModel.h: by position in the lists).
 // The verdicts:
 //   settled      the bounds exclude 0: no grade still to come can change which version is
-//                better. Never wrong.
+//                better. Never wrong (as long as grades come from the frozen lists' candidates:
+//                a grade imported for another item can still raise a query's ideal DCG).
 //   significant  the 95 % interval of the mean difference excludes 0, the unjudged grades
 //                accounted for: m +- (z S / sqrt(n) + z_rest R / n), where m is the mean of the
 //                per-query means, S the per-query differences' expected standard deviation
@@ -67,7 +68,7 @@ struct PlanStatus {
     double ciLow = 0.0, ciHigh = 0.0; // the 95 % interval, unjudged pairs accounted for
     std::size_t pairs = 0;            // every pair of those queries' lists
     std::size_t judged = 0;           // of them, graded
-    std::size_t informative = 0;      // ungraded pairs whose grade can still move the bounds
+    std::size_t informative = 0;      // ungraded pairs whose grade can still move the difference or its bounds
     // open: roughly how many more judgments, in plan order, the interval needs to exclude 0 if
     // the mean difference stays where it is (the plan's expected variance taken off from its top
     // until the remaining grades' share of the interval is small enough). None when the mean is
