@@ -207,7 +207,9 @@ void scenario(const char *name, const std::vector<Truth> &truths, const MetricSe
             wrong += r.wrong;
             pairs = r.total;
         }
-        ratio.push_back(steps[Order::List].back() > 0 ? steps[Order::Plan].back() / steps[Order::List].back() : 1.0);
+        // Neither order needing a judgment (the conclusion holds from the start) counts as 0.
+        const double plan = steps[Order::Plan].back(), list = steps[Order::List].back();
+        ratio.push_back(list > 0 ? plan / list : plan > 0 ? 1.0 : 0.0);
         if (ratio.back() > ratio[worst])
             worst = i;
     }

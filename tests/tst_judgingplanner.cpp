@@ -26,6 +26,7 @@ private Q_SLOTS:
     void gradingInPlanOrderIsNeverContradicted_data();
     void gradingInPlanOrderIsNeverContradicted();
     void significantBeforeSettled();
+    void gradesTeachTheOtherQueries();
     void statusLineSaysTheVerdict();
     void badRequestsAreRefused();
 };
@@ -177,6 +178,39 @@ void TestJudgingPlanner::significantBeforeSettled()
     const PlanStatus final = JudgingPlanner(queries, MetricSettings{}, Metric::Ndcg5).status();
     QCOMPARE(final.verdict, PlanVerdict::Significant);
     QCOMPARE(final.direction, 1);
+}
+
+// A grade changes the odds every query's unjudged candidates are drawn from: after a query's
+// lists are graded (high at the top, low below), another query's priorities have moved too,
+// though nothing of it was graded.
+void TestJudgingPlanner::gradesTeachTheOtherQueries()
+{
+    std::map<std::int64_t, PlanQuery> queries;
+    for (std::int64_t q = 0; q < 3; ++q) {
+        PlanQuery &pq = queries[q];
+        for (std::int64_t r = 0; r < 8; ++r) {
+            pq.a.push_back(q * 100 + r);
+            pq.b.push_back(q * 100 + (r + 1) % 8); // B: A's list turned by one
+        }
+        pq.pool = pq.a;
+    }
+    JudgingPlanner planner(queries, MetricSettings{}, Metric::Ndcg5);
+    auto valuesOf = [&](std::int64_t query) {
+        std::map<std::int64_t, double> out;
+        for (const PlannedPair &p : planner.next(1000))
+            if (p.query == query)
+                out[p.candidate] = p.value;
+        return out;
+    };
+    const std::map<std::int64_t, double> before = valuesOf(2);
+    QVERIFY(!before.empty());
+    QueryJudgments grades;
+    for (std::int64_t r = 0; r < 8; ++r)
+        grades[r] = r < 3 ? 3 : 0;
+    planner.setGrades(0, grades);
+    const std::map<std::int64_t, double> after = valuesOf(2);
+    QCOMPARE(after.size(), before.size());
+    QVERIFY(after != before);
 }
 
 void TestJudgingPlanner::statusLineSaysTheVerdict()

@@ -278,7 +278,7 @@ void TestPairDelta::drawnMomentsAreCloseAndRepeatable()
     MetricSettings s;
     const GradeModel model = leaningModel(s);
     std::mt19937 rng(9);
-    for (int trial = 0; trial < 6; ++trial) {
+    for (int trial = 0; trial < 3; ++trial) {
         Case c = randomCase(rng, model.levels());
         c.grades.clear(); // 9 unjudged: 262,144 gradings
         const PairDeltaInput in{&c.a, &c.b, &c.pool, &c.grades};
