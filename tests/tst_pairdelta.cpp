@@ -72,6 +72,15 @@ template <typename F> void forEveryGrading(const Case &c, int levels, F &&f)
     }
 }
 
+// A data row's settings: its gain, relevant from grade 2.
+MetricSettings rowSettings(int gain)
+{
+    MetricSettings s;
+    s.gain = GainKind(gain);
+    s.relevanceThreshold = 2;
+    return s;
+}
+
 // A model whose odds differ by position: high grades near the top, low ones deep and elsewhere.
 GradeModel leaningModel(const MetricSettings &s)
 {
@@ -159,9 +168,7 @@ void TestPairDelta::boundsHoldForEveryGrading()
     QFETCH(int, metric);
     QFETCH(int, gain);
     const Metric m = Metric(metric);
-    MetricSettings s;
-    s.gain = GainKind(gain);
-    s.relevanceThreshold = 2;
+    const MetricSettings s = rowSettings(gain);
     const int levels = s.highestGrade - s.lowestGrade + 1;
     std::mt19937 rng(11);
     int narrowed = 0;
@@ -239,9 +246,7 @@ void TestPairDelta::momentsWeighEveryGrading()
     QFETCH(int, metric);
     QFETCH(int, gain);
     const Metric m = Metric(metric);
-    MetricSettings s;
-    s.gain = GainKind(gain);
-    s.relevanceThreshold = 2;
+    const MetricSettings s = rowSettings(gain);
     const GradeModel model = leaningModel(s);
     std::mt19937 rng(5);
     int valued = 0;

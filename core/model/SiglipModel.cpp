@@ -8,6 +8,7 @@
 #include "core/checkpoint/SiglipNames.h"
 #include "core/model/SiglipGraph.h"
 #include "core/util/FreeCores.h"
+#include "core/util/OnThreads.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -16,7 +17,6 @@
 #include <omp.h>
 
 #include <atomic>
-#include <exception>
 #include <fstream>
 
 #include <cmath>
@@ -69,33 +69,15 @@ FloatMatrix inLanes(std::int64_t count, std::int64_t dimension, SiglipModel::Lan
     const int threads = static_cast<int>(std::min<std::int64_t>(std::max(1, lanes.count), chunks));
     FloatMatrix out(count, dimension);
     std::atomic<std::int64_t> next{0};
-    std::atomic<bool> failed{false};
-    std::exception_ptr error;
-    std::mutex errorMutex;
-    auto lane = [&] {
+    onThreads(threads, [&](const std::atomic<bool> &failed) {
         const ThreadsForScope one(1);
         c10::InferenceMode guard;
-        try {
-            for (std::int64_t c = next++; c < chunks && !failed; c = next++) {
-                const std::int64_t first = c * chunk, n = std::min(chunk, count - first);
-                const FloatMatrix part = forward(first, n);
-                std::copy(part.data.begin(), part.data.end(), out.data.begin() + first * dimension);
-            }
-        } catch (...) {
-            const std::lock_guard lock(errorMutex);
-            if (!error)
-                error = std::current_exception();
-            failed = true;
+        for (std::int64_t c = next++; c < chunks && !failed; c = next++) {
+            const std::int64_t first = c * chunk, n = std::min(chunk, count - first);
+            const FloatMatrix part = forward(first, n);
+            std::copy(part.data.begin(), part.data.end(), out.data.begin() + first * dimension);
         }
-    };
-    std::vector<std::thread> others;
-    for (int t = 1; t < threads; ++t)
-        others.emplace_back(lane);
-    lane();
-    for (std::thread &t : others)
-        t.join();
-    if (error)
-        std::rethrow_exception(error);
+    });
     return out;
 }
 

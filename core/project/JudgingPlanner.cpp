@@ -6,11 +6,10 @@
 #include "core/project/FrozenLists.h"
 #include "core/project/JudgmentStore.h"
 #include "core/project/Project.h"
+#include "core/util/OnThreads.h"
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <mutex>
 #include <thread>
 #include <cmath>
 #include <cstdio>
@@ -123,26 +122,11 @@ void JudgingPlanner::start()
     for (auto &[query, s] : m_queries)
         all.emplace_back(query, &s);
     std::atomic<std::size_t> nextQuery{0};
-    std::exception_ptr failure;
-    std::mutex failureLock;
-    auto work = [&] {
-        try {
-            for (std::size_t i; (i = nextQuery.fetch_add(1)) < all.size();)
-                evaluate(all[i].first, *all[i].second, true);
-        } catch (...) {
-            const std::lock_guard<std::mutex> lock(failureLock);
-            failure = std::current_exception();
-        }
-    };
-    const std::size_t threads = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), 1 + all.size() / 256);
-    std::vector<std::thread> others;
-    for (std::size_t t = 1; t < threads; ++t)
-        others.emplace_back(work);
-    work();
-    for (std::thread &t : others)
-        t.join();
-    if (failure)
-        std::rethrow_exception(failure);
+    const auto threads = static_cast<int>(std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), 1 + all.size() / 256));
+    onThreads(threads, [&](const std::atomic<bool> &failed) {
+        for (std::size_t i; !failed && (i = nextQuery.fetch_add(1)) < all.size();)
+            evaluate(all[i].first, *all[i].second, true);
+    });
     for (const auto &[query, s] : all)
         enter(query, *s);
     m_cursor = m_queries.empty() ? 0 : m_queries.begin()->first;
