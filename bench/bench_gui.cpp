@@ -4,6 +4,8 @@
 //    window repainted;
 //  - `n` -> the next query fully painted: the query image, the five cards and the list row,
 //    with thumbnails served from the cache (warm) and decoded on the workers first (cold).
+//  - `j` (#16's judging planner) -> the next planned pair painted, its card focused, after a
+//    grade in compare mode; the first `j` builds the plan and is reported apart.
 // Targets: 16 ms and 50 ms. Also the time to open the project. `--during-map` presses the keys
 // while t-SNE maps (ui::ReviewSession::computeMap, on a worker thread) run one after another: #14's
 // "the GUI stays responsive while a map runs".
@@ -145,10 +147,33 @@ int main(int argc, char **argv)
             mapWatcher.waitForFinished();
             std::printf("t-SNE iterations done meanwhile: %d (%d maps finished)\n", done->load(), maps);
         }
+        // j: compare mode on A and B, the plan built on the first press, then grade and j.
+        std::vector<double> gradePlanned, planned;
+        window.thumbnails()->waitForIdle();
+        t0 = Clock::now();
+        QTest::keyClick(review->leftGrid(), 'j');
+        window.repaint();
+        const double firstJ = msSince(t0);
+        for (int i = 0; i < presses; ++i) {
+            window.thumbnails()->waitForIdle();
+            QWidget *card = QApplication::focusWidget();
+            t0 = Clock::now();
+            QTest::keyClick(card, static_cast<char>('0' + i % 4));
+            window.repaint();
+            gradePlanned.push_back(msSince(t0));
+            window.thumbnails()->waitForIdle();
+            t0 = Clock::now();
+            QTest::keyClick(QApplication::focusWidget(), 'j');
+            window.repaint();
+            planned.push_back(msSince(t0));
+        }
         std::printf("over %d key presses (%d queries)%s:\n", presses, queries, duringMap ? ", during a map" : "");
         report("grade key -> saved, metrics panel and window painted", grade);
         report("n -> next query painted (thumbnails cached)", next);
         report("n -> next query painted, thumbnails decoded too", nextCold);
+        std::printf("  %-52s %6.2f ms\n", "first j -> plan built, its first pair painted", firstJ);
+        report("grade key in compare mode, plan line updated", gradePlanned);
+        report("j -> next planned pair painted (thumbnails on the way)", planned);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "bench_gui: %s\n", e.what());
         return 1;
