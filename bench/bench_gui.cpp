@@ -5,7 +5,8 @@
 //  - `n` -> the next query fully painted: the query image, the five cards and the list row,
 //    with thumbnails served from the cache (warm) and decoded on the workers first (cold).
 //  - `j` (#16's judging planner) -> the next planned pair painted, its card focused, after a
-//    grade in compare mode; the first `j` builds the plan and is reported apart.
+//    grade in compare mode; the first `j` builds the plan on a worker thread: the time until the
+//    window is painted again and until the plan's first pair is, apart.
 // Targets: 16 ms and 50 ms. Also the time to open the project. `--during-map` presses the keys
 // while t-SNE maps (ui::ReviewSession::computeMap, on a worker thread) run one after another: #14's
 // "the GUI stays responsive while a map runs".
@@ -22,6 +23,7 @@
 
 #include <QApplication>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <QFutureWatcher>
@@ -150,10 +152,15 @@ int main(int argc, char **argv)
         // j: compare mode on A and B, the plan built on the first press, then grade and j.
         std::vector<double> gradePlanned, planned;
         window.thumbnails()->waitForIdle();
+        QSignalSpy planReady(session, &ui::ReviewSession::planReady);
         t0 = Clock::now();
         QTest::keyClick(review->leftGrid(), 'j');
         window.repaint();
-        const double firstJ = msSince(t0);
+        const double firstJ = msSince(t0); // the plan is built on a worker: back at once
+        if (!planReady.wait(60000))
+            throw std::runtime_error("the plan was never built");
+        window.repaint();
+        const double firstPair = msSince(t0);
         for (int i = 0; i < presses; ++i) {
             window.thumbnails()->waitForIdle();
             QWidget *card = QApplication::focusWidget();
@@ -171,7 +178,8 @@ int main(int argc, char **argv)
         report("grade key -> saved, metrics panel and window painted", grade);
         report("n -> next query painted (thumbnails cached)", next);
         report("n -> next query painted, thumbnails decoded too", nextCold);
-        std::printf("  %-52s %6.2f ms\n", "first j -> plan built, its first pair painted", firstJ);
+        std::printf("  %-52s %6.2f ms\n", "first j -> window painted (plan built on a worker)", firstJ);
+        std::printf("  %-52s %6.2f ms\n", "first j -> plan built, its first pair painted", firstPair);
         report("grade key in compare mode, plan line updated", gradePlanned);
         report("j -> next planned pair painted (thumbnails on the way)", planned);
     } catch (const std::exception &e) {

@@ -38,6 +38,8 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QSettings>
+#include <QStatusBar>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTableView>
@@ -104,6 +106,7 @@ private Q_SLOTS:
     void blindModeHidesNamesAndShufflesSides();
     void plannerKeyOpensTheMostInformativePair();
     void plannerKeyPrefersTheRatersQueries();
+    void gradesWhileThePlanIsBuiltCount();
     void failureViewOrdersQueriesAndOpensOne();
     void brokenImagesShowPlaceholders();
     void lockedDatabaseShowsErrorAndKeepsBadge();
@@ -333,7 +336,12 @@ void TestMainWindow::plannerKeyOpensTheMostInformativePair()
         auto *grid = qobject_cast<NeighbourGrid *>(QApplication::focusWidget());
         return grid && grid->currentIndex().isValid() ? grid->currentIndex().data(NeighbourModel::ItemIdRole).toLongLong() : -1;
     };
+    // The first j builds the plan on a worker: the line says so, the pair opens when it lands.
+    QSignalSpy ready(w.session(), &ReviewSession::planReady);
     QTest::keyClick(review->leftGrid(), 'j');
+    QVERIFY2(plan->text().startsWith(QStringLiteral("Plan: building the plan for 8 queries")),
+             qPrintable(plan->text() + QStringLiteral(" / ") + w.statusBar()->currentMessage()));
+    QVERIFY(ready.wait(20000));
     QVERIFY(review->compareMode());
     QCOMPARE(review->currentQuery(), expected.query);
     QCOMPARE(focusedCandidate(), expected.candidate);
@@ -381,8 +389,29 @@ void TestMainWindow::plannerKeyPrefersTheRatersQueries()
     MainWindow &w = *o->window;
     QVERIFY(QTest::qWaitForWindowActive(&w));
     QVERIFY(!mine.empty());
+    QSignalSpy ready(w.session(), &ReviewSession::planReady);
     QTest::keyClick(w.reviewView()->leftGrid(), 'j');
+    QVERIFY(ready.wait(20000)); // the jump is made by then (the view hears planReady first)
+    QVERIFY(w.reviewView()->compareMode());
     QVERIFY2(mine.count(w.reviewView()->currentQuery()), "J opened a query assigned to someone else");
+}
+
+// A grade given while the plan is built counts once it lands, whichever the worker read first.
+void TestMainWindow::gradesWhileThePlanIsBuiltCount()
+{
+    auto o = openWindow();
+    MainWindow &w = *o->window;
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ReviewView *review = w.reviewView();
+    auto *plan = w.findChild<QLabel *>(QStringLiteral("planLabel"));
+    QTest::keyClick(review->leftGrid(), Qt::Key_D, Qt::ControlModifier); // compare: A and B
+    QSignalSpy ready(w.session(), &ReviewSession::planReady);
+    QTest::keyClick(review->leftGrid(), 'j');
+    review->focusCards();
+    QTest::keyClick(QApplication::focusWidget(), '2'); // before the plan has landed
+    QCOMPARE(ready.count(), 0);
+    QVERIFY(ready.wait(20000));
+    QVERIFY2(plan->text().startsWith(QStringLiteral("Plan: open after 1 of ")), qPrintable(plan->text()));
 }
 
 void TestMainWindow::failureViewOrdersQueriesAndOpensOne()

@@ -110,6 +110,7 @@ MetricsPanel::MetricsPanel(ReviewSession *session, QWidget *parent)
     layout->addWidget(m_running, 1);
     connect(m_session, &ReviewSession::judgmentChanged, this, &MetricsPanel::refresh);
     connect(m_session, &ReviewSession::queriesChanged, this, &MetricsPanel::refresh);
+    connect(m_session, &ReviewSession::planChanged, this, &MetricsPanel::refresh); // built, building or dropped
     if (!m_session->models().empty())
         setModels(m_session->models().front().id, m_session->models().size() > 1 ? m_session->models()[1].id : 0);
 }

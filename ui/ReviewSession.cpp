@@ -15,6 +15,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLocale>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -62,6 +63,8 @@ ReviewSession::ReviewSession(const QString &folder, const QString &rater, QObjec
     m_engine = std::make_unique<EvaluationEngine>(*m_project);
     loadQueries();
     recordMean();
+    m_planWatcher = new QFutureWatcher<PlanOutcome>(this);
+    connect(m_planWatcher, &QFutureWatcherBase::finished, this, &ReviewSession::planBuilt);
 }
 
 void ReviewSession::loadQueries()
@@ -168,7 +171,7 @@ bool ReviewSession::addQuery(std::int64_t itemId)
     try {
         addQueriesAndFreeze(*m_project, {itemId}, "gui"); // at the project's result depth
         m_engine->refreshAll();
-        m_planner.reset(); // the query set or the grades' meaning changed: built again when asked
+        dropPlanner();
         loadQueries();
     } catch (const std::exception &e) {
         Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
@@ -328,25 +331,72 @@ bool ReviewSession::redo()
 
 void ReviewSession::updatePlanner(std::int64_t query)
 {
+    if (m_planBuilding)
+        m_gradedWhileBuilding.insert(query); // it may have read the grades before this one
     if (m_planner && m_planner->holds(query))
         m_planner->setGrades(query, m_engine->judgments(query)); // the engine's resolved grades
 }
 
-std::vector<PlannedPair> ReviewSession::plannedPairs(std::int64_t modelA, std::int64_t modelB, std::size_t n)
+void ReviewSession::dropPlanner()
+{
+    m_planner.reset();
+    m_planBuilding.reset();
+    m_gradedWhileBuilding.clear();
+    ++m_planGeneration;
+}
+
+std::optional<std::vector<PlannedPair>> ReviewSession::plannedPairs(std::int64_t modelA, std::int64_t modelB, std::size_t n)
 {
     try {
         const ModelVersion *a = model(modelA), *b = model(modelB);
         if (!a || !b || modelA == modelB)
-            return {};
-        if (!m_planner || m_planner->versionA().id != modelA || m_planner->versionB().id != modelB) {
-            m_planner = std::make_unique<JudgingPlanner>(*m_project, a->name, b->name, Metric::Ndcg5);
-            Q_EMIT planChanged();
-        }
-        return m_planner->next(n);
+            return std::vector<PlannedPair>{};
+        if (m_planner && m_planner->versionA().id == modelA && m_planner->versionB().id == modelB)
+            return m_planner->next(n);
+        if (m_planBuilding == std::pair{modelA, modelB})
+            return std::nullopt;
+        // Built on a worker with its own connection: the task owns copies of what it reads.
+        m_planner.reset();
+        m_planBuilding = std::pair{modelA, modelB};
+        m_gradedWhileBuilding.clear();
+        m_planWatcher->setFuture(QtConcurrent::run([folder = m_folder.toStdString(), nameA = a->name, nameB = b->name,
+                                                    generation = ++m_planGeneration]() -> PlanOutcome {
+            PlanOutcome out;
+            out.generation = generation;
+            try {
+                Project project = Project::open(folder);
+                out.planner = std::make_shared<JudgingPlanner>(project, nameA, nameB, Metric::Ndcg5);
+                out.planner->detachProject();
+            } catch (const std::exception &e) {
+                out.error = QString::fromStdString(oneLineMessage(e));
+            }
+            return out;
+        }));
+        Q_EMIT planChanged(); // the line says it is being built
+        return std::nullopt;
     } catch (const std::exception &e) {
         Q_EMIT errorOccurred(QString::fromStdString(oneLineMessage(e)));
-        return {};
+        return std::vector<PlannedPair>{};
     }
+}
+
+void ReviewSession::planBuilt()
+{
+    const PlanOutcome out = m_planWatcher->result();
+    if (out.generation != m_planGeneration)
+        return; // dropped, or another pair asked for, while it was built
+    m_planBuilding.reset();
+    if (!out.error.isEmpty()) {
+        Q_EMIT planChanged();
+        Q_EMIT errorOccurred(out.error);
+        return;
+    }
+    m_planner = out.planner;
+    for (std::int64_t query : m_gradedWhileBuilding)
+        updatePlanner(query);
+    m_gradedWhileBuilding.clear();
+    Q_EMIT planChanged();
+    Q_EMIT planReady();
 }
 
 std::optional<double> ReviewSession::informationLeft(std::int64_t queryItemId) const
@@ -358,6 +408,8 @@ std::optional<double> ReviewSession::informationLeft(std::int64_t queryItemId) c
 
 QString ReviewSession::planStatus(std::int64_t modelA, std::int64_t modelB, const QString &nameA, const QString &nameB) const
 {
+    if (m_planBuilding == std::pair{modelA, modelB})
+        return tr("building the plan for %1 queries ...").arg(QLocale(QLocale::English).toString(static_cast<qulonglong>(m_queryIds.size())));
     if (!m_planner || m_planner->versionA().id != modelA || m_planner->versionB().id != modelB)
         return {};
     return QString::fromStdString(
@@ -419,7 +471,7 @@ void ReviewSession::poll()
         if (rulesChanged) { // every resolved grade may differ: recompute all, then say so
             m_scale = now.scale;
             m_engine->refreshAll();
-            m_planner.reset(); // the grades' meaning changed: built again when asked
+            dropPlanner();
             recordMean();
         }
     } catch (const std::exception &e) {

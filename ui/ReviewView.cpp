@@ -24,6 +24,7 @@
 #include <QVBoxLayout>
 
 #include <set>
+#include <utility>
 
 #include <algorithm>
 
@@ -239,6 +240,10 @@ ReviewView::ReviewView(ReviewSession *session, ThumbnailCache *thumbnails, QWidg
     // "Saved" only for this rater's own changes: another rater's grade arriving on this query
     // (ReviewSession::pollOthers) must not read as a save of yours.
     connect(m_session, &ReviewSession::queriesChanged, this, &ReviewView::refreshNeighbours); // grades may differ
+    connect(m_session, &ReviewSession::planReady, this, [this] {
+        if (std::exchange(m_jumpWhenPlanned, false))
+            jumpToPlannedPair();
+    });
     connect(m_session, &ReviewSession::judgmentChanged, this, [this](const JudgmentChange &change) {
         if (change.own && change.query == m_query) {
             const auto [judged, shown] = m_session->judgedCount(m_query, modelA(), m_depth->value());
@@ -290,7 +295,16 @@ void ReviewView::jumpToPlannedPair()
     }
     // A rater with assigned queries (`assign --plan`) gets the planned pairs of those first.
     const std::vector<std::int64_t> mine = m_session->assignedQueries();
-    std::vector<PlannedPair> next = m_session->plannedPairs(a, b, mine.empty() ? 64 : 4096);
+    if (!m_compare)
+        setCompareMode(true); // the pair may be in either list, and the metrics panel shows the plan's line
+    std::optional<std::vector<PlannedPair>> planned = m_session->plannedPairs(a, b, mine.empty() ? 64 : 4096);
+    if (!planned) {
+        m_jumpWhenPlanned = true;
+        Q_EMIT statusMessage(tr("Building the judging plan: its first pair opens when it is ready; grading goes on meanwhile."));
+        return;
+    }
+    m_jumpWhenPlanned = false;
+    std::vector<PlannedPair> next = std::move(*planned);
     if (next.empty()) {
         Q_EMIT statusMessage(tr("No ungraded pair can change this comparison any more."));
         return;
@@ -307,8 +321,6 @@ void ReviewView::jumpToPlannedPair()
         else
             next = std::move(own);
     }
-    if (!m_compare)
-        setCompareMode(true); // the pair may be in either list
     // The first planned pair a grid can show (a pair only in a third version's list cannot be).
     for (const PlannedPair &p : next) {
         showQuery(p.query);

@@ -52,6 +52,8 @@ public:
     void focusCards();
     // The judging planner's next pair for B against A (key j): its query opens side by side and
     // its card takes the focus, in blind mode too. The status bar gets the planner's verdict.
+    // The first time for a pair of versions the plan is built in the background: the status
+    // bar says so and the jump is made when ReviewSession::planReady() comes.
     void jumpToPlannedPair();
 
     // Seed of the blind shuffle (fixed, so a rater sees the same sides when coming back).
@@ -87,6 +89,7 @@ private:
     qint64 m_query = 0;
     QString m_queryImagePath;
     bool m_compare = false;
+    bool m_jumpWhenPlanned = false; // j was pressed while the plan was built: jump when it is ready
     bool m_blind = false;
     bool m_revealed = false;
     bool m_swapped = false;

@@ -110,6 +110,10 @@ public:
     // that query only). A planner built without a project takes them as given instead.
     void refreshQuery(std::int64_t query);
     void setGrades(std::int64_t query, QueryJudgments grades);
+    // Forget the project (refreshQuery then does nothing): for a planner built on a connection
+    // of its own, in a worker thread, and kept up to date with setGrades after that connection
+    // has closed (the app's).
+    void detachProject() { m_project = nullptr; }
 
     static constexpr double kZRest = 3.0;       // see the header comment
     static constexpr std::size_t kRefresh = 16; // queries re-evaluated after each grade
