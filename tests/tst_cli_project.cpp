@@ -13,6 +13,8 @@
 #include <QJsonObject>
 #include <QElapsedTimer>
 #include <QProcess>
+#include "core/model/SiglipModel.h"
+
 #include <QTest>
 
 #include <filesystem>
@@ -67,6 +69,9 @@ void TestCliProject::fullWorkflow()
     QVERIFY2(index.out.contains("30 embedded in all"), index.out.constData());
     QVERIFY(index.out.contains("6 frozen at depth 5"));
     QVERIFY(index.err.contains("progress:")); // not a terminal: plain progress lines
+    // It says what it chose without being asked: the precision auto gave, and the batches.
+    const QByteArray chosen = "embedding: " + QByteArray::fromStdString(lookalike::precisionInWords(lookalike::automaticPrecision())) + ", ";
+    QVERIFY2(index.out.contains(chosen) && index.out.contains(", batches of 8\n"), index.out.constData());
 
     const auto json = runLookalike({QStringLiteral("neighbours"), project, QStringLiteral("--model"),
         QStringLiteral("tiny-v1"), QStringLiteral("--query"), QStringLiteral("red-3"), QStringLiteral("-k"),

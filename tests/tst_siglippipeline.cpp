@@ -105,6 +105,7 @@ private Q_SLOTS:
     void logits();
     void describesWhatItLoaded_data();
     void describesWhatItLoaded();
+    void lanesAreTheOnesAskedFor();
     void folderWithoutSettingsIsRefusedWithTheFileNamed();
 };
 
@@ -300,6 +301,34 @@ void TestSiglipPipeline::describesWhatItLoaded()
         all += QString::fromStdString(line) + QLatin1Char('\n');
     for (const QString &e : expected)
         QVERIFY2(all.contains(e), qPrintable(QStringLiteral("'%1' not in:\n%2").arg(e, all)));
+}
+
+// The measured lanes unless others are given, and following the free cores when asked either
+// way (CatalogSearch asks it with the measured lanes: a query's text is not stored).
+void TestSiglipPipeline::lanesAreTheOnesAskedFor()
+{
+    const std::string folder = (refRoot() + QStringLiteral("/s2fix_a")).toStdString();
+    SiglipPipeline::Options options;
+    options.threads = 2;
+    const SiglipModel::Lanes measured = SiglipModel::measuredLanes(2);
+    {
+        const SiglipPipeline p = SiglipPipeline::load(folder, options);
+        QCOMPARE(p.model().lanes().count, measured.count);
+        QCOMPARE(p.model().lanes().chunk, measured.chunk);
+        QVERIFY(!p.model().lanes().followFreeCores);
+    }
+    options.lanes.followFreeCores = true;
+    {
+        const SiglipPipeline p = SiglipPipeline::load(folder, options);
+        QCOMPARE(p.model().lanes().count, measured.count);
+        QVERIFY(p.model().lanes().followFreeCores);
+        QVERIFY(p.describe().back().find("cores left free") != std::string::npos);
+    }
+    options.lanes = {3, 1, false};
+    const SiglipPipeline p = SiglipPipeline::load(folder, options);
+    QCOMPARE(p.model().lanes().count, 3);
+    QCOMPARE(p.model().lanes().chunk, 1);
+    QVERIFY(!p.model().lanes().followFreeCores);
 }
 
 void TestSiglipPipeline::folderWithoutSettingsIsRefusedWithTheFileNamed()

@@ -87,9 +87,7 @@ std::string SiglipImageEncoder::configJson() const
 std::string SiglipImageEncoder::schedule() const
 {
     const SiglipModel &model = m_pipeline.model();
-    return std::string(precisionName(model.precision()))
-        + (model.precision() == Precision::Bf16 ? (SiglipModel::bf16Supported() ? " (AVX512-BF16)" : " (emulated)") : "")
-        + ", " + model.describeLanes("images");
+    return precisionInWords(model.precision()) + ", " + model.describeLanes("images");
 }
 
 } // namespace lookalike

@@ -320,6 +320,13 @@ float SiglipModel::logitBias() const
     return d->logitBias;
 }
 
+std::string precisionInWords(Precision p)
+{
+    if (p != Precision::Bf16)
+        return precisionName(p);
+    return SiglipModel::bf16Supported() ? "bf16 products (AVX512-BF16)" : "bf16 products (emulated: this CPU has no AVX512-BF16)";
+}
+
 std::optional<Precision> parsePrecisionChoice(const std::string &text)
 {
     if (text == "fp32")

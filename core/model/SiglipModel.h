@@ -27,6 +27,9 @@ class SafetensorsFile;
 // AVX512-BF16 (or AMX); see bf16Supported().
 enum class Precision { Fp32, Bf16 };
 const char *precisionName(Precision p); // "fp32", "bf16"
+// For the user: "fp32", "bf16 products (AVX512-BF16)" or "bf16 products (emulated: this CPU has
+// no AVX512-BF16)".
+std::string precisionInWords(Precision p);
 // A --precision value: "fp32", "bf16", or "auto" (nullopt: the caller resolves it, see
 // automaticPrecision and resolvePrecision). Throws Error(InvalidArgument) for anything else.
 std::optional<Precision> parsePrecisionChoice(const std::string &text);
@@ -101,7 +104,7 @@ public:
     // docs/benchmarks.md): one lane per intra-op thread, 4 rows per pass. On 2 cores it beats one
     // pass over a batch of 32 by 1.2-1.8x and keeps about 60 % of its speed beside a busy process.
     static Lanes measuredLanes(int threads); // threads 0: one per core
-    // "2 lanes of one thread, 4 rows per pass" or "one pass, 2 intra-op threads".
+    // "2 lanes of one thread, 4 rows per pass" or "one pass per batch, 2 intra-op threads".
     std::string describeLanes(const std::string &rows) const;
 
     // Float32 by default. Switching keeps the float weights (bf16 copies are added or dropped).

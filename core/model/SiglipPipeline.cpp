@@ -59,7 +59,9 @@ SiglipPipeline SiglipPipeline::load(const fs::path &folder, const Options &optio
     SiglipModel::setThreadCount(options.threads);
     SiglipModel model = SiglipModel::load(weightsFileOf(folder), config);
     model.setPrecision(options.precision);
-    model.setLanes(options.lanes.count > 0 ? options.lanes : SiglipModel::measuredLanes(options.threads));
+    SiglipModel::Lanes lanes = options.lanes.count > 0 ? options.lanes : SiglipModel::measuredLanes(options.threads);
+    lanes.followFreeCores = options.lanes.followFreeCores; // asked for with the measured lanes too (search)
+    model.setLanes(lanes);
 
     auto impl = std::unique_ptr<Impl>(new Impl{folder, options, std::move(model), {}, {}, {}, {}});
     const SiglipConfig &effective = impl->model.config();
@@ -179,10 +181,7 @@ std::vector<std::string> SiglipPipeline::describe() const
     if (d->tokenizer)
         lines.push_back("text: " + d->tokenizer->description() + ", " + std::to_string(d->tokenizer->maxLength())
                         + " tokens");
-    lines.push_back(std::string("precision: ") + precisionName(model().precision())
-                    + (model().precision() == Precision::Bf16
-                           ? (SiglipModel::bf16Supported() ? " products (AVX512-BF16)" : " products (emulated: this CPU has no AVX512-BF16)")
-                           : ""));
+    lines.push_back("precision: " + precisionInWords(model().precision()));
     lines.push_back("runs: " + model().describeLanes("rows"));
     return lines;
 }

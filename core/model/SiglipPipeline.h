@@ -26,7 +26,8 @@ public:
         int threads = 0;      // intra-op threads for LibTorch; 0 = one per core
         int batchSize = 32;   // images or texts per forward pass
         Precision precision = Precision::Fp32; // bf16: the encoders' products in bfloat16
-        // How a batch spreads over the cores; count 0: SiglipModel::measuredLanes(threads).
+        // How a batch spreads over the cores; count 0: SiglipModel::measuredLanes(threads), with
+        // followFreeCores as given here either way.
         SiglipModel::Lanes lanes{0, 4, false};
     };
 
