@@ -7,9 +7,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
-#include <iterator>
 #include <limits>
-#include <numeric>
 #include <optional>
 #include <set>
 
@@ -150,21 +148,6 @@ DeltaBounds precisionBounds(const PairDeltaInput &in, const GradeLookup &grade, 
     return {static_cast<double>(bLow - aHigh), static_cast<double>(bHigh - aLow)};
 }
 
-// Largest first; equal values in the order a rater meets them (best rank in either list), then id.
-void sortValues(std::vector<CandidateValue> &values, const PairDeltaInput &in)
-{
-    auto position = [&](std::int64_t c) {
-        const int r = bestRank(in, c);
-        return r < 0 ? std::numeric_limits<int>::max() : r;
-    };
-    std::stable_sort(values.begin(), values.end(), [&](const CandidateValue &x, const CandidateValue &y) {
-        if (x.value != y.value)
-            return x.value > y.value;
-        const int px = position(x.candidate), py = position(y.candidate);
-        return px != py ? px < py : x.candidate < y.candidate;
-    });
-}
-
 // splitmix64: a small generator whose numbers are the same on every machine.
 struct SplitMix {
     std::uint64_t state;
@@ -286,7 +269,7 @@ DeltaMoments ndcgMoments(const PairDeltaInput &in, const GradeModel &model, std:
         if (spread > 1e-18)
             m.values.push_back({unknown[u].id, spread});
     }
-    sortValues(m.values, in);
+    sortCandidateValues(m.values, in);
     return m;
 }
 
@@ -313,7 +296,7 @@ DeltaMoments precisionMoments(const PairDeltaInput &in, const GradeModel &model)
         if (known == in.grades->end() && p * (1 - p) > 0)
             m.values.push_back({list->front(), p * (1 - p)});
     }
-    sortValues(m.values, in);
+    sortCandidateValues(m.values, in);
     return m;
 }
 
@@ -326,12 +309,33 @@ DeltaBounds boundsWith(const PairDeltaInput &in, const std::vector<std::int64_t>
     case Metric::Precision1:
         return precisionBounds(in, grade, s);
     default:
-        throw Error(ErrorCode::InvalidArgument, {},
-                    std::string("the judging planner works on nDCG@5 or P@1, not ") + metricName(metric));
+        requirePlannerMetric(metric);
+        return {};
     }
 }
 
 } // namespace
+
+void sortCandidateValues(std::vector<CandidateValue> &values, const PairDeltaInput &in)
+{
+    auto position = [&](std::int64_t c) {
+        const int r = bestRank(in, c);
+        return r < 0 ? std::numeric_limits<int>::max() : r;
+    };
+    std::stable_sort(values.begin(), values.end(), [&](const CandidateValue &x, const CandidateValue &y) {
+        if (x.value != y.value)
+            return x.value > y.value;
+        const int px = position(x.candidate), py = position(y.candidate);
+        return px != py ? px < py : x.candidate < y.candidate;
+    });
+}
+
+void requirePlannerMetric(Metric metric)
+{
+    if (metric != Metric::Ndcg5 && metric != Metric::Precision1)
+        throw Error(ErrorCode::InvalidArgument, {},
+                    std::string("the judging planner works on nDCG@5 or P@1, not ") + metricName(metric));
+}
 
 int bestRank(const PairDeltaInput &in, std::int64_t c)
 {
@@ -376,7 +380,7 @@ std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric met
         if (value > 1e-12)
             out.push_back({c, value});
     }
-    sortValues(out, in);
+    sortCandidateValues(out, in);
     return out;
 }
 
@@ -389,8 +393,8 @@ DeltaMoments deltaMoments(const PairDeltaInput &in, Metric metric, const GradeMo
     case Metric::Precision1:
         return precisionMoments(in, model);
     default:
-        throw Error(ErrorCode::InvalidArgument, {},
-                    std::string("the judging planner works on nDCG@5 or P@1, not ") + metricName(metric));
+        requirePlannerMetric(metric);
+        return {};
     }
 }
 

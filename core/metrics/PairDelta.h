@@ -45,6 +45,9 @@ struct DeltaBounds {
     double width() const { return high - low; }
 };
 
+// Throws InvalidArgument naming the metric unless it is nDCG@5 or P@1, the ones these work on.
+void requirePlannerMetric(Metric metric);
+
 // Metric::Ndcg5 or Metric::Precision1 (others throw InvalidArgument).
 DeltaBounds deltaBounds(const PairDeltaInput &in, Metric metric, const MetricSettings &settings);
 
@@ -62,6 +65,9 @@ std::vector<CandidateValue> candidateValues(const PairDeltaInput &in, Metric met
 
 // A candidate's best 0-based rank in either compared list, -1 when in neither (GradeModel's position).
 int bestRank(const PairDeltaInput &in, std::int64_t candidate);
+// The order both functions below give their values in: largest first, equal values in the order
+// a rater meets them (best rank in either list), then by id.
+void sortCandidateValues(std::vector<CandidateValue> &values, const PairDeltaInput &in);
 
 struct DeltaMoments {
     double mean = 0.0;     // E[difference]: within deltaBounds, since every draw is a grading

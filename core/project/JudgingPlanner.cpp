@@ -42,13 +42,6 @@ std::string signedText(double v)
     return buffer;
 }
 
-void checkMetric(Metric metric)
-{
-    if (metric != Metric::Ndcg5 && metric != Metric::Precision1)
-        throw Error(ErrorCode::InvalidArgument, {},
-                    std::string("the judging planner works on nDCG@5 or P@1, not ") + metricName(metric));
-}
-
 } // namespace
 
 const char *planVerdictName(PlanVerdict verdict)
@@ -70,7 +63,7 @@ JudgingPlanner::JudgingPlanner(Project &project, const std::string &versionA, co
     , m_b(requireModelVersion(project, versionB))
     , m_metric(metric)
 {
-    checkMetric(metric);
+    requirePlannerMetric(metric);
     if (m_a.id == m_b.id)
         throw Error(ErrorCode::InvalidArgument, {}, "the planner compares two different versions, not '" + versionA + "' with itself");
     JudgmentStore store(project);
@@ -105,7 +98,7 @@ JudgingPlanner::JudgingPlanner(std::map<std::int64_t, PlanQuery> queries, const 
     , m_settings(settings)
     , m_model(settings)
 {
-    checkMetric(metric);
+    requirePlannerMetric(metric);
     for (auto &[query, q] : queries)
         if (!q.a.empty() && !q.b.empty())
             m_queries[query].in = std::move(q);
@@ -149,6 +142,7 @@ void JudgingPlanner::evaluate(std::int64_t query, State &s, bool whole) const
     const PairDeltaInput in{&s.in.a, &s.in.b, &s.in.pool, &s.in.grades};
     if (whole) {
         s.bounds = deltaBounds(in, m_metric, m_settings);
+        s.narrowing = candidateValues(in, m_metric, m_settings);
         std::set<std::int64_t> pairs(s.in.pool.begin(), s.in.pool.end());
         for (const RankedList *list : {&s.in.a, &s.in.b})
             pairs.insert(list->begin(), list->end());
@@ -163,16 +157,12 @@ void JudgingPlanner::evaluate(std::int64_t query, State &s, bool whole) const
     std::map<std::int64_t, double> value;
     for (const CandidateValue &v : s.moments.values)
         value[v.candidate] += v.value;
-    for (const CandidateValue &v : candidateValues(in, m_metric, m_settings))
+    for (const CandidateValue &v : s.narrowing)
         value[v.candidate] += kBoundsWeight * v.value;
-    // In the moments' order (largest, then rank), re-sorted only where the narrowing decides.
     s.values.clear();
-    for (const CandidateValue &v : s.moments.values)
-        s.values.push_back({v.candidate, value[v.candidate]});
     for (const auto &[candidate, v] : value)
-        if (std::none_of(s.moments.values.begin(), s.moments.values.end(), [&](const CandidateValue &m) { return m.candidate == candidate; }))
-            s.values.push_back({candidate, v});
-    std::stable_sort(s.values.begin(), s.values.end(), [](const CandidateValue &x, const CandidateValue &y) { return x.value > y.value; });
+        s.values.push_back({candidate, v});
+    sortCandidateValues(s.values, in);
 }
 
 void JudgingPlanner::enter(std::int64_t query, const State &s)

@@ -123,13 +123,15 @@ private:
     struct State {
         PlanQuery in;
         DeltaBounds bounds;
+        std::vector<CandidateValue> narrowing; // candidateValues: depends on the grades, not the model
         DeltaMoments moments;
-        std::vector<CandidateValue> values;
+        std::vector<CandidateValue> values;    // the plan's: moments' values plus a share of the narrowing
         std::size_t pairs = 0, judged = 0; // the query's pairs (pool and lists), graded ones
     };
     void start();
-    // Its moments and values (and its bounds and pairs with `whole`): reads the model and writes
-    // only `s`, so that start() can run it for many queries at once.
+    // Its moments and values (and, with `whole`, what depends on its grades alone: its bounds,
+    // their narrowing, its pairs): reads the model and writes only `s`, so that start() can run
+    // it for many queries at once.
     void evaluate(std::int64_t query, State &s, bool whole) const;
     void enter(std::int64_t query, const State &s); // its values into the plan
     void leave(std::int64_t query, const State &s); // and out
